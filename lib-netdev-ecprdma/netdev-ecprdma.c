@@ -1,0 +1,694 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The netdev class "ecp-rdma".
+ *
+ * One class serves every role of DESIGN.md: "vm" (a VM's memif port on a
+ * server), "uplink" (the server's ECP endpoint), "switch" (the access
+ * switch's end of a server link) and "vsi" (one remote VM on the switch).
+ * The role and its options come from the Interface table's "options" column
+ * and are validated by the engine's port-options module.
+ *
+ * Configuration follows the usual pattern: set_config() validates and stores
+ * the requested configuration and asks for a reconfiguration, which the
+ * datapath performs with the port quiesced by calling reconfigure().
+ *
+ * The data path is not implemented yet: rxq_recv() never has a packet and
+ * send() drops every packet and counts it in tx_dropped.  get_status() says
+ * so. */
+
+#include <config.h>
+#include "netdev-ecprdma.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "dirs.h"
+#include "dp-packet.h"
+#include "netdev-provider.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "port-options.h"
+#include "smap.h"
+#include "unixctl.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_ecprdma);
+
+/* Protects 'ecprdma_list' and the options of every ecp-rdma netdev.  Taken
+ * only by the main thread (configuration, status, ovs-appctl), never on the
+ * fast path. */
+static struct ovs_mutex ecprdma_mutex = OVS_MUTEX_INITIALIZER;
+
+/* Every ecp-rdma netdev, in order of creation. */
+static struct ovs_list ecprdma_list OVS_GUARDED_BY(ecprdma_mutex)
+    = OVS_LIST_INITIALIZER(&ecprdma_list);
+
+struct netdev_ecprdma {
+    struct netdev up;
+
+    /* In 'ecprdma_list'. */
+    struct ovs_list list_node OVS_GUARDED_BY(ecprdma_mutex);
+
+    /* Configuration, guarded by 'ecprdma_mutex'.  'requested' is what
+     * set_config() accepted, 'options' what reconfigure() applied. */
+    struct port_options requested;
+    struct port_options options;
+    bool configured;            /* True once reconfigure() applied it. */
+    char *socket_path;          /* Effective memif socket (role "vm"). */
+    int requested_n_txq;
+
+    struct ovs_mutex mutex;
+    struct eth_addr hwaddr OVS_GUARDED;
+    int mtu OVS_GUARDED;
+    enum netdev_flags flags OVS_GUARDED;
+
+    /* Counters updated on the fast path. */
+    atomic_uint64_t rx_packets;
+    atomic_uint64_t rx_bytes;
+    atomic_uint64_t tx_packets;
+    atomic_uint64_t tx_bytes;
+    atomic_uint64_t tx_dropped;
+};
+
+struct netdev_rxq_ecprdma {
+    struct netdev_rxq up;
+};
+
+static const struct netdev_class netdev_ecprdma_class;
+
+static bool
+is_ecprdma_class(const struct netdev_class *class)
+{
+    return class == &netdev_ecprdma_class;
+}
+
+static struct netdev_ecprdma *
+netdev_ecprdma_cast(const struct netdev *netdev)
+{
+    ovs_assert(is_ecprdma_class(netdev_get_class(netdev)));
+    return CONTAINER_OF(netdev, struct netdev_ecprdma, up);
+}
+
+static struct netdev_rxq_ecprdma *
+netdev_rxq_ecprdma_cast(const struct netdev_rxq *rx)
+{
+    return CONTAINER_OF(rx, struct netdev_rxq_ecprdma, up);
+}
+
+static struct netdev_ecprdma *
+netdev_ecprdma_find(const char *name)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev;
+
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        if (!strcmp(netdev_get_name(&dev->up), name)) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the memif socket path that a "vm" port named 'name' with options
+ * 'po' listens on, as a malloc()'d string. */
+static char *
+vm_socket_path(const char *name, const struct port_options *po)
+{
+    return po->socket ? xstrdup(po->socket)
+                      : xasprintf("%s/ecp-rdma/%s.sock", ovs_rundir(), name);
+}
+
+/* Returns the name of the ecp-rdma netdev other than 'self' whose effective
+ * memif socket or link socket is 'path', or NULL. */
+static const char *
+find_socket_user(const struct netdev_ecprdma *self, const char *path)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev;
+
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        const struct port_options *po = &dev->requested;
+
+        if (dev == self) {
+            continue;
+        }
+        if ((dev->socket_path && !strcmp(dev->socket_path, path))
+            || ((po->link_type == PORT_LINK_UNIX
+                 || po->link_type == PORT_LINK_PUNIX)
+                && !strcmp(po->link_target, path))) {
+            return netdev_get_name(&dev->up);
+        }
+    }
+    return NULL;
+}
+
+static struct netdev *
+netdev_ecprdma_alloc(void)
+{
+    struct netdev_ecprdma *dev = xzalloc(sizeof *dev);
+
+    return &dev->up;
+}
+
+static int
+netdev_ecprdma_construct(struct netdev *netdev)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_init(&dev->mutex);
+    port_options_init(&dev->requested);
+    port_options_init(&dev->options);
+    eth_addr_random(&dev->hwaddr);
+    dev->mtu = ETH_PAYLOAD_MAX;
+    dev->flags = 0;
+    dev->requested_n_txq = 1;
+    atomic_init(&dev->rx_packets, 0);
+    atomic_init(&dev->rx_bytes, 0);
+    atomic_init(&dev->tx_packets, 0);
+    atomic_init(&dev->tx_bytes, 0);
+    atomic_init(&dev->tx_dropped, 0);
+
+    /* No I/O until the first reconfigure() applies the configuration. */
+    netdev->n_rxq = 0;
+    netdev->n_txq = 0;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    dev->socket_path = vm_socket_path(netdev_get_name(netdev),
+                                      &dev->requested);
+    ovs_list_push_back(&ecprdma_list, &dev->list_node);
+    ovs_mutex_unlock(&ecprdma_mutex);
+
+    netdev_request_reconfigure(netdev);
+    return 0;
+}
+
+static void
+netdev_ecprdma_destruct(struct netdev *netdev)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    ovs_list_remove(&dev->list_node);
+    ovs_mutex_unlock(&ecprdma_mutex);
+
+    port_options_destroy(&dev->requested);
+    port_options_destroy(&dev->options);
+    free(dev->socket_path);
+    ovs_mutex_destroy(&dev->mutex);
+}
+
+static void
+netdev_ecprdma_dealloc(struct netdev *netdev)
+{
+    free(netdev_ecprdma_cast(netdev));
+}
+
+/* Checks the parts of the configuration that depend on other ports. */
+static char *
+check_cross_port(const struct netdev_ecprdma *dev,
+                 const struct port_options *po, const char *socket_path)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    const char *user;
+
+    if (socket_path) {
+        user = find_socket_user(dev, socket_path);
+        if (user) {
+            return xasprintf("options:socket: %s is already used by port %s",
+                             socket_path, user);
+        }
+    }
+    if (po->link_type == PORT_LINK_UNIX || po->link_type == PORT_LINK_PUNIX) {
+        user = find_socket_user(dev, po->link_target);
+        if (user) {
+            return xasprintf("options:link: %s is already used by port %s",
+                             po->link_target, user);
+        }
+    }
+    if (po->role == PORT_ROLE_VM && po->uplink) {
+        struct netdev_ecprdma *uplink = netdev_ecprdma_find(po->uplink);
+
+        if (uplink && uplink->requested.role != PORT_ROLE_UPLINK) {
+            return xasprintf("options:uplink: port %s has role=%s, "
+                             "not role=uplink", po->uplink,
+                             port_role_to_string(uplink->requested.role));
+        }
+    }
+    if (po->role == PORT_ROLE_VSI) {
+        struct netdev_ecprdma *session = netdev_ecprdma_find(po->session);
+
+        if (session && session->requested.role != PORT_ROLE_SWITCH) {
+            return xasprintf("options:session: port %s has role=%s, "
+                             "not role=switch", po->session,
+                             port_role_to_string(session->requested.role));
+        }
+    }
+    return NULL;
+}
+
+static int
+netdev_ecprdma_set_config(struct netdev *netdev, const struct smap *args,
+                          char **errp)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    size_t n = smap_count(args);
+    const char **keys = xmalloc(n * sizeof *keys + 1);
+    const char **values = xmalloc(n * sizeof *values + 1);
+    const struct smap_node *node;
+    struct port_options po;
+    char *socket_path = NULL;
+    char *error;
+    size_t i = 0;
+
+    SMAP_FOR_EACH (node, args) {
+        keys[i] = node->key;
+        values[i] = node->value;
+        i++;
+    }
+    port_options_init(&po);
+    error = port_options_parse(&po, n, keys, values);
+    free(keys);
+    free(values);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    if (!error) {
+        if (po.role == PORT_ROLE_VM) {
+            socket_path = vm_socket_path(netdev_get_name(netdev), &po);
+        }
+        error = check_cross_port(dev, &po, socket_path);
+    }
+    if (error) {
+        *errp = xasprintf("%s: %s", netdev_get_name(netdev), error);
+        free(error);
+        free(socket_path);
+        port_options_destroy(&po);
+        ovs_mutex_unlock(&ecprdma_mutex);
+        return EINVAL;
+    }
+
+    if (!port_options_equal(&po, &dev->requested)) {
+        port_options_destroy(&dev->requested);
+        dev->requested = po;
+        free(dev->socket_path);
+        dev->socket_path = socket_path;
+        netdev_request_reconfigure(netdev);
+    } else {
+        port_options_destroy(&po);
+        free(socket_path);
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+    return 0;
+}
+
+static void
+get_config__(const struct netdev_ecprdma *dev, struct smap *args)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    const struct port_options *po = &dev->requested;
+    char uuid[37];
+
+    smap_add(args, "role", port_role_to_string(po->role));
+    switch (po->role) {
+    case PORT_ROLE_VM:
+        smap_add(args, "socket", dev->socket_path);
+        smap_add_format(args, "id", "%"PRIu32, po->id);
+        smap_add_format(args, "ring-size", "%"PRIu32, po->ring_size);
+        smap_add_format(args, "buffer-size", "%"PRIu32, po->buffer_size);
+        smap_add_format(args, "n-rxq", "%"PRIu32, po->n_rxq);
+        if (po->uplink) {
+            smap_add(args, "uplink", po->uplink);
+        }
+        smap_add(args, "switching", port_switching_to_string(po->switching));
+        break;
+    case PORT_ROLE_UPLINK:
+    case PORT_ROLE_SWITCH:
+        smap_add_format(args, "link", "%s:%s",
+                        port_link_type_to_string(po->link_type),
+                        po->link_target);
+        if (po->mtu) {
+            smap_add_format(args, "mtu", "%"PRIu32, po->mtu);
+        }
+        smap_add_format(args, "window", "%"PRIu32, po->window);
+        smap_add_format(args, "rte", "%"PRIu32, po->rte);
+        smap_add_format(args, "max-tries", "%"PRIu32, po->max_tries);
+        break;
+    case PORT_ROLE_VSI:
+        smap_add(args, "session", po->session);
+        smap_add(args, "vsi", port_vsi_id_format(po->vsi_id, uuid));
+        break;
+    }
+}
+
+static int
+netdev_ecprdma_get_config(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    get_config__(dev, args);
+    ovs_mutex_unlock(&ecprdma_mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_reconfigure(struct netdev *netdev)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    port_options_destroy(&dev->options);
+    port_options_clone(&dev->options, &dev->requested);
+    dev->configured = true;
+
+    netdev->n_rxq = dev->options.role == PORT_ROLE_VM ? dev->options.n_rxq
+                                                      : 1;
+    netdev->n_txq = dev->requested_n_txq;
+    ovs_mutex_unlock(&ecprdma_mutex);
+
+    netdev_change_seq_changed(netdev);
+    return 0;
+}
+
+static int
+netdev_ecprdma_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    if (dev->requested_n_txq != n_txq) {
+        dev->requested_n_txq = n_txq;
+        netdev_request_reconfigure(netdev);
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_get_numa_id(const struct netdev *netdev OVS_UNUSED)
+{
+    return 0;
+}
+
+static int
+netdev_ecprdma_send(struct netdev *netdev, int qid OVS_UNUSED,
+                    struct dp_packet_batch *batch,
+                    bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    uint64_t orig;
+
+    /* There is no data path yet: every packet is dropped. */
+    atomic_add_relaxed(&dev->tx_dropped, dp_packet_batch_size(batch), &orig);
+    dp_packet_delete_batch(batch, true);
+    return 0;
+}
+
+static int
+netdev_ecprdma_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (!eth_addr_equals(dev->hwaddr, mac)) {
+        dev->hwaddr = mac;
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_get_etheraddr(const struct netdev *netdev,
+                             struct eth_addr *mac)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mac = dev->hwaddr;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_get_mtu(const struct netdev *netdev, int *mtup)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mtup = dev->mtu;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_set_mtu(struct netdev *netdev, int mtu)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    if (mtu < ETH_PAYLOAD_MIN || mtu > PORT_BUFFER_SIZE_MAX - ETH_HEADER_LEN
+                                       - VLAN_HEADER_LEN) {
+        return EINVAL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->mtu != mtu) {
+        dev->mtu = mtu;
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_get_stats(const struct netdev *netdev,
+                         struct netdev_stats *stats)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    atomic_read_relaxed(&dev->rx_packets, &stats->rx_packets);
+    atomic_read_relaxed(&dev->rx_bytes, &stats->rx_bytes);
+    atomic_read_relaxed(&dev->tx_packets, &stats->tx_packets);
+    atomic_read_relaxed(&dev->tx_bytes, &stats->tx_bytes);
+    atomic_read_relaxed(&dev->tx_dropped, &stats->tx_dropped);
+    stats->rx_errors = 0;
+    stats->tx_errors = 0;
+    stats->rx_dropped = 0;
+    return 0;
+}
+
+static void
+get_status__(const struct netdev_ecprdma *dev, struct smap *status)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    const struct port_options *po = &dev->options;
+
+    smap_add(status, "role", port_role_to_string(po->role));
+    smap_add(status, "state", dev->configured ? "configured" : "new");
+    smap_add(status, "datapath",
+             "not implemented: receives nothing, drops every send");
+    if (po->role == PORT_ROLE_VM) {
+        smap_add(status, "memif", "not serving");
+        smap_add(status, "switching", port_switching_to_string(po->switching));
+    } else if (po->role == PORT_ROLE_UPLINK || po->role == PORT_ROLE_SWITCH) {
+        smap_add(status, "session", "DOWN");
+    }
+}
+
+static int
+netdev_ecprdma_get_status(const struct netdev *netdev, struct smap *status)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    get_status__(dev, status);
+    ovs_mutex_unlock(&ecprdma_mutex);
+    return 0;
+}
+
+static int
+netdev_ecprdma_update_flags(struct netdev *netdev,
+                            enum netdev_flags off, enum netdev_flags on,
+                            enum netdev_flags *old_flagsp)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
+        return EINVAL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    *old_flagsp = dev->flags;
+    dev->flags |= on;
+    dev->flags &= ~off;
+    if (*old_flagsp != dev->flags) {
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static struct netdev_rxq *
+netdev_ecprdma_rxq_alloc(void)
+{
+    struct netdev_rxq_ecprdma *rx = xzalloc(sizeof *rx);
+
+    return &rx->up;
+}
+
+static int
+netdev_ecprdma_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    return 0;
+}
+
+static void
+netdev_ecprdma_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+}
+
+static void
+netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
+{
+    free(netdev_rxq_ecprdma_cast(rxq));
+}
+
+static int
+netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq OVS_UNUSED,
+                        struct dp_packet_batch *batch OVS_UNUSED,
+                        int *qfill)
+{
+    /* There is no data path yet: nothing is ever received. */
+    if (qfill) {
+        *qfill = 0;
+    }
+    return EAGAIN;
+}
+
+static void
+show_port(struct ds *s, struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct smap config = SMAP_INITIALIZER(&config);
+    struct smap status = SMAP_INITIALIZER(&status);
+    struct netdev_stats stats;
+    const struct smap_node **nodes;
+    size_t n;
+
+    get_config__(dev, &config);
+    get_status__(dev, &status);
+    memset(&stats, 0, sizeof stats);
+    netdev_ecprdma_get_stats(&dev->up, &stats);
+
+    ds_put_format(s, "%s: role=%s\n", netdev_get_name(&dev->up),
+                  smap_get_def(&config, "role", "vm"));
+    ds_put_cstr(s, "  config:");
+    nodes = smap_sort(&config);
+    n = smap_count(&config);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(nodes[i]->key, "role")) {
+            ds_put_format(s, " %s=%s", nodes[i]->key, nodes[i]->value);
+        }
+    }
+    free(nodes);
+    ds_put_cstr(s, "\n  status:");
+    nodes = smap_sort(&status);
+    n = smap_count(&status);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(nodes[i]->key, "role")) {
+            ds_put_format(s, " %s=\"%s\"", nodes[i]->key, nodes[i]->value);
+        }
+    }
+    free(nodes);
+    ds_put_format(s, "\n  rx: packets=%"PRIu64" bytes=%"PRIu64"\n"
+                  "  tx: packets=%"PRIu64" bytes=%"PRIu64
+                  " dropped=%"PRIu64"\n",
+                  stats.rx_packets, stats.rx_bytes,
+                  stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
+    smap_destroy(&config);
+    smap_destroy(&status);
+}
+
+static void
+netdev_ecprdma_show(struct unixctl_conn *conn, int argc,
+                    const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct netdev_ecprdma *dev;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    if (argc > 1) {
+        dev = netdev_ecprdma_find(argv[1]);
+        if (!dev) {
+            ovs_mutex_unlock(&ecprdma_mutex);
+            unixctl_command_reply_error(conn, "no such ecp-rdma port");
+            return;
+        }
+        show_port(&s, dev);
+    } else {
+        LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+            show_port(&s, dev);
+        }
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static int
+netdev_ecprdma_class_init(void)
+{
+    unixctl_command_register("ecp-rdma/show", "[port]", 0, 1,
+                             netdev_ecprdma_show, NULL);
+    return 0;
+}
+
+static const struct netdev_class netdev_ecprdma_class = {
+    .type = "ecp-rdma",
+    .is_pmd = true,
+    .init = netdev_ecprdma_class_init,
+    .alloc = netdev_ecprdma_alloc,
+    .construct = netdev_ecprdma_construct,
+    .destruct = netdev_ecprdma_destruct,
+    .dealloc = netdev_ecprdma_dealloc,
+    .get_config = netdev_ecprdma_get_config,
+    .set_config = netdev_ecprdma_set_config,
+    .get_numa_id = netdev_ecprdma_get_numa_id,
+    .set_tx_multiq = netdev_ecprdma_set_tx_multiq,
+    .send = netdev_ecprdma_send,
+    .set_etheraddr = netdev_ecprdma_set_etheraddr,
+    .get_etheraddr = netdev_ecprdma_get_etheraddr,
+    .get_mtu = netdev_ecprdma_get_mtu,
+    .set_mtu = netdev_ecprdma_set_mtu,
+    .get_stats = netdev_ecprdma_get_stats,
+    .get_status = netdev_ecprdma_get_status,
+    .update_flags = netdev_ecprdma_update_flags,
+    .reconfigure = netdev_ecprdma_reconfigure,
+    .rxq_alloc = netdev_ecprdma_rxq_alloc,
+    .rxq_construct = netdev_ecprdma_rxq_construct,
+    .rxq_destruct = netdev_ecprdma_rxq_destruct,
+    .rxq_dealloc = netdev_ecprdma_rxq_dealloc,
+    .rxq_recv = netdev_ecprdma_rxq_recv,
+};
+
+int
+netdev_ecprdma_register(void)
+{
+    return netdev_register_provider(&netdev_ecprdma_class);
+}

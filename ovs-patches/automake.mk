@@ -1,0 +1,3 @@
+EXTRA_DIST += \
+	ovs-patches/series \
+	$(OVS_PATCH_FILES)
