@@ -2,6 +2,13 @@
 # that binds it to OVS is compiled into the plugin.
 noinst_LTLIBRARIES += lib-netdev-ecprdma/libecprdma.la
 ECPRDMA_ENGINE_SOURCES = \
+	lib-netdev-ecprdma/memif-handshake.c \
+	lib-netdev-ecprdma/memif-handshake.h \
+	lib-netdev-ecprdma/memif-proto.h \
+	lib-netdev-ecprdma/memif-ring.c \
+	lib-netdev-ecprdma/memif-ring.h \
+	lib-netdev-ecprdma/memif-server.c \
+	lib-netdev-ecprdma/memif-server.h \
 	lib-netdev-ecprdma/port-options.c \
 	lib-netdev-ecprdma/port-options.h \
 	lib-netdev-ecprdma/xalloc.c \

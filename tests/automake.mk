@@ -5,6 +5,7 @@ TESTSUITE_AT = \
 	tests/ecprdma-macros.at \
 	tests/plugin.at \
 	tests/port-options.at \
+	tests/memif.at \
 	tests/netdev-ecprdma.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c
 TESTSUITE = tests/testsuite
@@ -47,6 +48,7 @@ check_PROGRAMS += tests/ecprdma-test
 tests_ecprdma_test_SOURCES = \
 	tests/ecprdma-test.c \
 	tests/ecprdma-test.h \
+	tests/test-memif.c \
 	tests/test-port-options.c \
 	$(ECPRDMA_ENGINE_SOURCES)
 tests_ecprdma_test_CFLAGS = $(AM_CFLAGS) $(SANITIZER_CFLAGS)

@@ -1,0 +1,243 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include "memif-ring.h"
+
+#include <string.h>
+#include <unistd.h>
+
+void
+memif_queue_init(struct memif_queue *q, struct memif_ring *ring,
+                 unsigned int log2_ring_size,
+                 const struct memif_region *regions, uint16_t n_regions,
+                 int eventfd)
+{
+    memset(q, 0, sizeof *q);
+    q->ring = ring;
+    q->regions = regions;
+    q->n_regions = n_regions;
+    q->size = 1u << log2_ring_size;
+    q->eventfd = eventfd;
+}
+
+static uint16_t
+load_head(const struct memif_queue *q)
+{
+    return __atomic_load_n(&q->ring->head, __ATOMIC_ACQUIRE);
+}
+
+static void
+store_tail(struct memif_queue *q, uint16_t tail)
+{
+    __atomic_store_n(&q->ring->tail, tail, __ATOMIC_RELEASE);
+}
+
+/* Reads descriptor 'slot' once into 'd' and checks that its buffer, of
+ * 'd->length' bytes, lies within a mapped region.  Returns the buffer, or
+ * NULL after recording a fault. */
+static uint8_t *
+read_desc(struct memif_queue *q, uint16_t slot, struct memif_desc *d)
+{
+    const volatile struct memif_desc *shared
+        = &q->ring->desc[slot & (q->size - 1)];
+    const struct memif_region *r;
+
+    d->flags = shared->flags;
+    d->region = shared->region;
+    d->length = shared->length;
+    d->offset = shared->offset;
+
+    if (d->region >= q->n_regions) {
+        q->fault = "Descriptor names a region that does not exist";
+        return NULL;
+    }
+    r = &q->regions[d->region];
+    if (!d->length || d->offset > r->size || d->length > r->size - d->offset) {
+        q->fault = "Descriptor points outside its region";
+        return NULL;
+    }
+    return r->addr + d->offset;
+}
+
+/* Returns the number of filled C2S slots waiting to be received. */
+uint16_t
+memif_queue_rx_pending(const struct memif_queue *q)
+{
+    return (uint16_t) (load_head(q) - q->last_head);
+}
+
+/* Receives up to 'n' frames from C2S queue 'q' into 'bufs', copying each
+ * frame, possibly chained over several slots, into one buffer.  A frame
+ * that does not fit its buffer is dropped and counted in 'oversize'.
+ * Returns the number of buffers filled; the slots consumed are handed back
+ * to the client with one update of the ring's tail. */
+int
+memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
+{
+    uint16_t head = load_head(q);
+    uint16_t slot = q->last_head;
+    int filled = 0;
+
+    if ((uint16_t) (head - slot) > q->size) {
+        q->fault = "Ring head index ran past the ring size";
+        return 0;
+    }
+
+    while (slot != head && filled < n) {
+        struct memif_rx_buf *buf = &bufs[filled];
+        uint16_t start = slot;
+        uint32_t len = 0;
+        bool fits = true;
+        int n_desc = 0;
+
+        for (;;) {
+            struct memif_desc d;
+            uint8_t *data;
+
+            if (slot == head) {
+                /* Incomplete chain: wait until the client publishes the
+                 * rest of it. */
+                slot = start;
+                goto done;
+            }
+            if (++n_desc > MEMIF_MAX_CHAIN) {
+                q->fault = "Descriptor chain too long";
+                slot = start;
+                goto done;
+            }
+            data = read_desc(q, slot, &d);
+            if (!data) {
+                slot = start;
+                goto done;
+            }
+            if (fits && d.length <= buf->capacity - len) {
+                memcpy(buf->data + len, data, d.length);
+                len += d.length;
+            } else {
+                fits = false;
+            }
+            slot++;
+            if (!(d.flags & MEMIF_DESC_FLAG_NEXT)) {
+                break;
+            }
+        }
+
+        /* The frame is complete.  Clear its flags: stale NEXT flags left
+         * by some clients (DPDK 22.11) would merge later frames. */
+        for (uint16_t s = start; s != slot; s++) {
+            q->ring->desc[s & (q->size - 1)].flags = 0;
+        }
+
+        if (fits) {
+            buf->len = len;
+            q->packets++;
+            q->bytes += len;
+            filled++;
+        } else {
+            q->oversize++;
+        }
+    }
+
+done:
+    if (slot != q->last_head) {
+        q->last_head = slot;
+        store_tail(q, slot);
+    }
+    return filled;
+}
+
+/* Transmits the first frames of 'pkts' that fit into S2C queue 'q', each
+ * into one or more of the empty buffers that the client posted, and
+ * publishes them with one update of the ring's tail.  Returns the number
+ * of frames transmitted; the caller counts the rest as dropped. */
+int
+memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
+                     int n)
+{
+    uint16_t tail = q->ring->tail;
+    uint16_t head = load_head(q);
+    uint16_t n_free = head - tail;
+    uint16_t slot = tail;
+    int sent;
+
+    if (n_free > q->size) {
+        q->fault = "Ring head index ran past the ring size";
+        return 0;
+    }
+
+    for (sent = 0; sent < n; sent++) {
+        const struct memif_tx_pkt *pkt = &pkts[sent];
+        uint32_t done = 0;
+        uint16_t first = slot;
+        int n_desc = 0;
+
+        /* Fill a chain of buffers; if the free buffers run out first,
+         * give the slots back: only complete frames are published. */
+        do {
+            struct memif_desc d;
+            uint32_t chunk;
+            uint8_t *data;
+
+            if ((uint16_t) (slot - tail) >= n_free
+                || ++n_desc > MEMIF_MAX_CHAIN) {
+                slot = first;
+                q->no_room += n - sent;
+                goto publish;
+            }
+            data = read_desc(q, slot, &d);
+            if (!data) {
+                slot = first;
+                goto publish;
+            }
+            chunk = pkt->len - done < d.length ? pkt->len - done : d.length;
+            memcpy(data, pkt->data + done, chunk);
+            done += chunk;
+            q->ring->desc[slot & (q->size - 1)].length = chunk;
+            q->ring->desc[slot & (q->size - 1)].flags
+                = done < pkt->len ? MEMIF_DESC_FLAG_NEXT : 0;
+            slot++;
+        } while (done < pkt->len);
+
+        q->packets++;
+        q->bytes += pkt->len;
+    }
+
+publish:
+    if (slot != tail) {
+        store_tail(q, slot);
+    }
+    return sent;
+}
+
+/* Returns true if the client sleeps on this ring and wants its eventfd
+ * written when there is something new for it. */
+bool
+memif_queue_peer_wants_kick(const struct memif_queue *q)
+{
+    return !(__atomic_load_n(&q->ring->flags, __ATOMIC_RELAXED)
+             & MEMIF_RING_FLAG_MASK_INT);
+}
+
+/* Wakes the client up through the ring's eventfd.  Never blocks. */
+void
+memif_queue_kick(struct memif_queue *q)
+{
+    uint64_t one = 1;
+
+    if (q->eventfd >= 0 && write(q->eventfd, &one, sizeof one) > 0) {
+        q->kicks++;
+    }
+}
