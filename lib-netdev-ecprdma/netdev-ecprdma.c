@@ -26,21 +26,32 @@
  * the requested configuration and asks for a reconfiguration, which the
  * datapath performs with the port quiesced by calling reconfigure().
  *
- * The data path is not implemented yet: rxq_recv() never has a packet and
- * send() drops every packet and counts it in tx_dropped.  get_status() says
- * so. */
+ * Role "vm" serves a memif socket (memif-server.c).  Its control channel
+ * runs in the main thread, from the class's run() callback; when a client
+ * connects or goes away, the port asks for a reconfiguration, and
+ * reconfigure(), with the datapath quiesced, attaches the client's rings to
+ * the port's queues or detaches them before the client's memory is
+ * unmapped.  rxq N receives from the client's C2S ring N; send() transmits
+ * into the S2C rings.
+ *
+ * The other roles have no data path yet: they receive nothing and drop,
+ * and count, everything sent to them.  get_status() says so. */
 
 #include <config.h>
 #include "netdev-ecprdma.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "dirs.h"
+#include "memif-server.h"
 #include "dp-packet.h"
+#include "dpif-netdev.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
@@ -75,6 +86,15 @@ struct netdev_ecprdma {
     char *socket_path;          /* Effective memif socket (role "vm"). */
     int requested_n_txq;
 
+    /* Role "vm": the memif server, guarded by 'ecprdma_mutex', and the
+     * connection that the data path uses, which changes only in
+     * reconfigure(). */
+    struct memif_server *memif;
+    char *memif_path;           /* Socket of 'memif' (or of the failure). */
+    char *memif_error;          /* Why 'memif' could not be created. */
+    struct memif_connection *conn;
+    struct ovs_spin *s2c_locks; /* One per S2C ring of 'conn'. */
+
     struct ovs_mutex mutex;
     struct eth_addr hwaddr OVS_GUARDED;
     int mtu OVS_GUARDED;
@@ -86,6 +106,7 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_packets;
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
+    atomic_uint64_t rx_errors;
 };
 
 struct netdev_rxq_ecprdma {
@@ -185,6 +206,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->tx_packets, 0);
     atomic_init(&dev->tx_bytes, 0);
     atomic_init(&dev->tx_dropped, 0);
+    atomic_init(&dev->rx_errors, 0);
 
     /* No I/O until the first reconfigure() applies the configuration. */
     netdev->n_rxq = 0;
@@ -200,6 +222,64 @@ netdev_ecprdma_construct(struct netdev *netdev)
     return 0;
 }
 
+/* Stops using the memif connection in the data path, which must be
+ * quiesced, and lets the server release it if it went down. */
+static void
+detach_memif(struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    if (dev->conn) {
+        for (int i = 0; i < dev->conn->n_s2c; i++) {
+            ovs_spin_destroy(&dev->s2c_locks[i]);
+        }
+        free(dev->s2c_locks);
+        dev->s2c_locks = NULL;
+        dev->conn = NULL;
+    }
+    if (dev->memif) {
+        memif_server_detach(dev->memif);
+    }
+}
+
+/* Returns true if 'a' and 'b' need different memif servers. */
+static bool
+memif_options_differ(const struct port_options *a,
+                     const struct port_options *b)
+{
+    return a->role != b->role
+           || a->id != b->id
+           || a->ring_size != b->ring_size
+           || a->n_rxq != b->n_rxq
+           || strcmp(a->secret ? a->secret : "", b->secret ? b->secret : "");
+}
+
+/* Creates the memif server of a "vm" port according to its options. */
+static void
+create_memif(struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct port_options *po = &dev->options;
+    struct memif_limits limits = {
+        .id = po->id,
+        .secret = po->secret,
+        .max_regions = 16,
+        .max_queues = po->n_rxq,
+        .max_log2_ring_size = __builtin_ctz(po->ring_size),
+        .max_region_size = UINT64_C(1) << 36,
+    };
+    char *error = NULL;
+
+    free(dev->memif_error);
+    dev->memif_error = NULL;
+    if (memif_server_create(dev->socket_path, &limits,
+                            netdev_get_name(&dev->up), &dev->memif,
+                            &error)) {
+        VLOG_WARN_RL(&rl, "%s: %s", netdev_get_name(&dev->up), error);
+        dev->memif_error = error;
+    }
+}
+
 static void
 netdev_ecprdma_destruct(struct netdev *netdev)
 {
@@ -207,6 +287,10 @@ netdev_ecprdma_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&ecprdma_mutex);
     ovs_list_remove(&dev->list_node);
+    detach_memif(dev);
+    memif_server_destroy(dev->memif);
+    free(dev->memif_path);
+    free(dev->memif_error);
     ovs_mutex_unlock(&ecprdma_mutex);
 
     port_options_destroy(&dev->requested);
@@ -374,9 +458,32 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
 
     ovs_mutex_lock(&ecprdma_mutex);
+    detach_memif(dev);
+    if (memif_options_differ(&dev->options, &dev->requested)
+        || !nullable_string_is_equal(dev->memif_path, dev->socket_path)) {
+        memif_server_destroy(dev->memif);
+        dev->memif = NULL;
+        free(dev->memif_path);
+        dev->memif_path = NULL;
+    }
     port_options_destroy(&dev->options);
     port_options_clone(&dev->options, &dev->requested);
     dev->configured = true;
+
+    if (dev->options.role == PORT_ROLE_VM) {
+        if (!dev->memif && !dev->memif_path) {
+            create_memif(dev);
+            dev->memif_path = xstrdup(dev->socket_path);
+        }
+        dev->conn = dev->memif ? memif_server_attach(dev->memif) : NULL;
+        if (dev->conn) {
+            dev->s2c_locks = xcalloc(dev->conn->n_s2c,
+                                     sizeof *dev->s2c_locks);
+            for (int i = 0; i < dev->conn->n_s2c; i++) {
+                ovs_spin_init(&dev->s2c_locks[i]);
+            }
+        }
+    }
 
     netdev->n_rxq = dev->options.role == PORT_ROLE_VM ? dev->options.n_rxq
                                                       : 1;
@@ -408,15 +515,44 @@ netdev_ecprdma_get_numa_id(const struct netdev *netdev OVS_UNUSED)
 }
 
 static int
-netdev_ecprdma_send(struct netdev *netdev, int qid OVS_UNUSED,
+netdev_ecprdma_send(struct netdev *netdev, int qid,
                     struct dp_packet_batch *batch,
                     bool concurrent_txq OVS_UNUSED)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    struct memif_connection *conn = dev->conn;
+    struct memif_tx_pkt pkts[NETDEV_MAX_BURST];
+    size_t n = dp_packet_batch_size(batch);
+    struct dp_packet *packet;
+    uint64_t bytes = 0;
+    int sent = 0;
     uint64_t orig;
 
-    /* There is no data path yet: every packet is dropped. */
-    atomic_add_relaxed(&dev->tx_dropped, dp_packet_batch_size(batch), &orig);
+    if (conn) {
+        int ring = qid % conn->n_s2c;
+        struct memif_queue *q = &conn->s2c[ring];
+
+        DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+            pkts[i].data = dp_packet_data(packet);
+            pkts[i].len = dp_packet_size(packet);
+        }
+        ovs_spin_lock(&dev->s2c_locks[ring]);
+        sent = memif_queue_tx_burst(q, pkts, n);
+        if (sent && memif_queue_peer_wants_kick(q)) {
+            /* At most one notification per batch, and none to a client
+             * that polls. */
+            memif_queue_kick(q);
+        }
+        ovs_spin_unlock(&dev->s2c_locks[ring]);
+        for (int i = 0; i < sent; i++) {
+            bytes += pkts[i].len;
+        }
+        atomic_add_relaxed(&dev->tx_packets, sent, &orig);
+        atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
+    }
+    if (sent < n) {
+        atomic_add_relaxed(&dev->tx_dropped, n - sent, &orig);
+    }
     dp_packet_delete_batch(batch, true);
     return 0;
 }
@@ -487,10 +623,38 @@ netdev_ecprdma_get_stats(const struct netdev *netdev,
     atomic_read_relaxed(&dev->tx_packets, &stats->tx_packets);
     atomic_read_relaxed(&dev->tx_bytes, &stats->tx_bytes);
     atomic_read_relaxed(&dev->tx_dropped, &stats->tx_dropped);
-    stats->rx_errors = 0;
+    atomic_read_relaxed(&dev->rx_errors, &stats->rx_errors);
     stats->tx_errors = 0;
     stats->rx_dropped = 0;
     return 0;
+}
+
+static void
+get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    const struct memif_connection *conn = dev->conn;
+
+    if (!dev->memif) {
+        smap_add_format(status, "memif", "error: %s",
+                        dev->memif_error ? dev->memif_error : "not created");
+        return;
+    }
+    smap_add(status, "memif",
+             memif_server_state_to_string(memif_server_state(dev->memif)));
+    if (conn) {
+        smap_add(status, "memif_client", conn->client_name);
+        smap_add(status, "memif_client_if", conn->client_if_name);
+        smap_add_format(status, "memif_rings", "%d c2s, %d s2c",
+                        conn->n_c2s, conn->n_s2c);
+        smap_add_format(status, "memif_ring_size", "%u",
+                        1u << conn->log2_ring_size);
+        smap_add_format(status, "memif_regions", "%d", conn->n_regions);
+    }
+    if (memif_server_last_error(dev->memif)[0]) {
+        smap_add(status, "memif_last_error",
+                 memif_server_last_error(dev->memif));
+    }
 }
 
 static void
@@ -501,13 +665,15 @@ get_status__(const struct netdev_ecprdma *dev, struct smap *status)
 
     smap_add(status, "role", port_role_to_string(po->role));
     smap_add(status, "state", dev->configured ? "configured" : "new");
-    smap_add(status, "datapath",
-             "not implemented: receives nothing, drops every send");
     if (po->role == PORT_ROLE_VM) {
-        smap_add(status, "memif", "not serving");
-        smap_add(status, "switching", port_switching_to_string(po->switching));
-    } else if (po->role == PORT_ROLE_UPLINK || po->role == PORT_ROLE_SWITCH) {
-        smap_add(status, "session", "DOWN");
+        get_memif_status(dev, status);
+        smap_add(status, "switching", "local");
+    } else {
+        smap_add(status, "datapath",
+                 "not implemented: receives nothing, drops every send");
+        if (po->role == PORT_ROLE_UPLINK || po->role == PORT_ROLE_SWITCH) {
+            smap_add(status, "session", "DOWN");
+        }
     }
 }
 
@@ -569,15 +735,62 @@ netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
 }
 
 static int
-netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq OVS_UNUSED,
-                        struct dp_packet_batch *batch OVS_UNUSED,
-                        int *qfill)
+netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
+                        struct dp_packet_batch *batch, int *qfill)
 {
-    /* There is no data path yet: nothing is ever received. */
-    if (qfill) {
-        *qfill = 0;
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+    struct memif_connection *conn = dev->conn;
+    struct memif_rx_buf bufs[NETDEV_MAX_BURST];
+    struct dp_packet *packets[NETDEV_MAX_BURST];
+    uint32_t capacity = dev->options.buffer_size;
+    struct memif_queue *q;
+    uint64_t bytes = 0;
+    uint64_t oversize;
+    uint64_t orig;
+    int n, filled;
+
+    if (!conn || rxq->queue_id >= conn->n_c2s) {
+        return EAGAIN;
     }
-    return EAGAIN;
+    q = &conn->c2s[rxq->queue_id];
+    n = MIN(memif_queue_rx_pending(q), NETDEV_MAX_BURST);
+    if (!n) {
+        if (qfill) {
+            *qfill = 0;
+        }
+        return EAGAIN;
+    }
+
+    for (int i = 0; i < n; i++) {
+        packets[i] = dp_packet_new_with_headroom(capacity,
+                                                 DP_NETDEV_HEADROOM);
+        bufs[i].data = dp_packet_data(packets[i]);
+        bufs[i].capacity = capacity;
+    }
+    oversize = q->oversize;
+    filled = memif_queue_rx_burst(q, bufs, n);
+    for (int i = 0; i < filled; i++) {
+        dp_packet_set_size(packets[i], bufs[i].len);
+        batch->packets[i] = packets[i];
+        bytes += bufs[i].len;
+    }
+    for (int i = filled; i < n; i++) {
+        dp_packet_delete(packets[i]);
+    }
+    batch->count = filled;
+
+    if (q->oversize != oversize) {
+        atomic_add_relaxed(&dev->rx_errors, q->oversize - oversize, &orig);
+    }
+    if (qfill) {
+        *qfill = memif_queue_rx_pending(q);
+    }
+    if (!filled) {
+        return EAGAIN;
+    }
+    atomic_add_relaxed(&dev->rx_packets, filled, &orig);
+    atomic_add_relaxed(&dev->rx_bytes, bytes, &orig);
+    return 0;
 }
 
 static void
@@ -651,6 +864,66 @@ netdev_ecprdma_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
+/* Runs the memif control channels of all "vm" ports, in the main thread. */
+static void
+netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+    struct netdev_ecprdma *dev;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        uint64_t rejected;
+
+        if (!dev->memif) {
+            continue;
+        }
+        rejected = memif_server_n_rejected(dev->memif);
+        if (memif_server_run(dev->memif)) {
+            enum memif_server_state state = memif_server_state(dev->memif);
+
+            if (state == MEMIF_SERVER_CONNECTED) {
+                VLOG_INFO("%s: memif client connected",
+                          netdev_get_name(&dev->up));
+            } else if (memif_server_n_rejected(dev->memif) == rejected) {
+                VLOG_INFO("%s: memif %s", netdev_get_name(&dev->up),
+                          memif_server_last_error(dev->memif));
+            }
+            netdev_request_reconfigure(&dev->up);
+        }
+        if (memif_server_n_rejected(dev->memif) != rejected) {
+            VLOG_WARN_RL(&rl, "%s: memif %s", netdev_get_name(&dev->up),
+                         memif_server_last_error(dev->memif));
+        }
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+}
+
+static void
+netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
+{
+    struct netdev_ecprdma *dev;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        int fds[2];
+        int n;
+
+        if (!dev->memif) {
+            continue;
+        }
+        n = memif_server_fds(dev->memif, fds);
+        for (int i = 0; i < n; i++) {
+            poll_fd_wait(fds[i], POLLIN);
+        }
+        if (memif_server_state(dev->memif) == MEMIF_SERVER_CONNECTED) {
+            /* Faults that the data path finds in the rings. */
+            poll_timer_wait(100);
+        }
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+}
+
 static int
 netdev_ecprdma_class_init(void)
 {
@@ -663,6 +936,8 @@ static const struct netdev_class netdev_ecprdma_class = {
     .type = "ecp-rdma",
     .is_pmd = true,
     .init = netdev_ecprdma_class_init,
+    .run = netdev_ecprdma_run,
+    .wait = netdev_ecprdma_wait,
     .alloc = netdev_ecprdma_alloc,
     .construct = netdev_ecprdma_construct,
     .destruct = netdev_ecprdma_destruct,

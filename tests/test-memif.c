@@ -421,7 +421,8 @@ run_handshake(const struct memif_msg *msgs, int n)
             if (reply.type == MEMIF_MSG_TYPE_ACK) {
                 printf("ACK ");
             } else if (reply.type == MEMIF_MSG_TYPE_DISCONNECT) {
-                printf("DISCONNECT \"%s\"\n", (char *) reply.disconnect.string);
+                printf("DISCONNECT \"%s\"\n",
+                       (char *) reply.disconnect.string);
                 break;
             }
         } else if (hs.state == MEMIF_HS_CONNECT) {
