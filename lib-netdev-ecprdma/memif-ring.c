@@ -109,7 +109,10 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
 
             if (slot == head) {
                 /* Incomplete chain: wait until the client publishes the
-                 * rest of it. */
+                 * rest of it, unless it already fills the whole ring. */
+                if ((uint16_t) (slot - start) >= q->size) {
+                    q->fault = "Descriptor chain fills the ring";
+                }
                 slot = start;
                 goto done;
             }

@@ -49,6 +49,7 @@ tests_ecprdma_test_SOURCES = \
 	tests/ecprdma-test.c \
 	tests/ecprdma-test.h \
 	tests/test-memif.c \
+	tests/test-memif-client.c \
 	tests/test-port-options.c \
 	$(ECPRDMA_ENGINE_SOURCES)
 tests_ecprdma_test_CFLAGS = $(AM_CFLAGS) $(SANITIZER_CFLAGS)

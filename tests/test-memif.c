@@ -237,6 +237,17 @@ test_rx_faults(void)
     CHECK(memif_queue_rx_burst(&q, &buf, 1) == 0);
     CHECK(q.fault && strstr(q.fault, "chain too long"));
     fake_destroy(&fc);
+
+    /* A chain that fills a small ring can never complete. */
+    fake_init(&fc, 4, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    for (int i = 0; i < 16; i++) {
+        fc.ring->desc[i].flags = MEMIF_DESC_FLAG_NEXT;
+    }
+    fc.ring->head = 16;
+    CHECK(memif_queue_rx_burst(&q, &buf, 1) == 0);
+    CHECK(q.fault && strstr(q.fault, "fills the ring"));
+    fake_destroy(&fc);
 }
 
 static void
