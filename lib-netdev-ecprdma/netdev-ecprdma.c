@@ -652,7 +652,7 @@ get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
         smap_add_format(status, "memif_regions", "%d", conn->n_regions);
     }
     if (memif_server_last_error(dev->memif)[0]) {
-        smap_add(status, "memif_last_error",
+        smap_add(status, "memif_last_disconnect",
                  memif_server_last_error(dev->memif));
     }
 }
