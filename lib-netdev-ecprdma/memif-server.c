@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -40,6 +41,7 @@ struct memif_server {
     enum memif_server_state state;
 
     struct memif_handshake hs;  /* In MEMIF_SERVER_HANDSHAKE. */
+    long long int hs_deadline;  /* Monotonic ms by which it must finish. */
 
     /* In MEMIF_SERVER_CONNECTED and MEMIF_SERVER_DEAD. */
     struct memif_connection conn;
@@ -49,6 +51,19 @@ struct memif_server {
     char last_error[MEMIF_DISCONNECT_STRING_SIZE + 64];
     uint64_t n_rejected;        /* Clients refused or disconnected. */
 };
+
+/* A client that does not complete its handshake within this time is
+ * disconnected, so that it cannot keep the interface from others. */
+#define HANDSHAKE_TIMEOUT_MS 5000
+
+static long long int
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 static void
 set_error(struct memif_server *s, const char *format, const char *arg)
@@ -378,6 +393,10 @@ connect_client(struct memif_server *s)
 static bool
 run_handshake(struct memif_server *s)
 {
+    if (monotonic_ms() >= s->hs_deadline) {
+        memif_server_disconnect(s, "Handshake timed out");
+        return false;
+    }
     for (;;) {
         struct memif_msg msg, reply;
         int fd, error;
@@ -488,6 +507,7 @@ memif_server_run(struct memif_server *s)
         }
         s->conn_fd = fd;
         s->state = MEMIF_SERVER_HANDSHAKE;
+        s->hs_deadline = monotonic_ms() + HANDSHAKE_TIMEOUT_MS;
         memif_handshake_init(&s->hs, &s->limits);
         memif_handshake_hello(&s->hs, "ovs-ecp-rdma", &hello);
         if (send_msg(s, &hello)) {
@@ -545,6 +565,20 @@ memif_server_state_to_string(enum memif_server_state state)
         return "disconnecting";
     }
     return "unknown";
+}
+
+/* Returns the number of milliseconds after which memif_server_run() must be
+ * called again even if none of its file descriptors is ready, or -1. */
+long long int
+memif_server_timeout(const struct memif_server *s)
+{
+    long long int left;
+
+    if (s->state != MEMIF_SERVER_HANDSHAKE) {
+        return -1;
+    }
+    left = s->hs_deadline - monotonic_ms();
+    return left > 0 ? left : 0;
 }
 
 /* Returns the connection of a connected client, for the data path. */

@@ -64,6 +64,7 @@ void memif_server_destroy(struct memif_server *);
 
 bool memif_server_run(struct memif_server *);
 int memif_server_fds(const struct memif_server *, int fds[2]);
+long long int memif_server_timeout(const struct memif_server *);
 enum memif_server_state memif_server_state(const struct memif_server *);
 const char *memif_server_state_to_string(enum memif_server_state);
 

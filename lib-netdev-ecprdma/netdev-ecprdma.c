@@ -919,6 +919,8 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
         if (memif_server_state(dev->memif) == MEMIF_SERVER_CONNECTED) {
             /* Faults that the data path finds in the rings. */
             poll_timer_wait(100);
+        } else if (memif_server_timeout(dev->memif) >= 0) {
+            poll_timer_wait(memif_server_timeout(dev->memif));
         }
     }
     ovs_mutex_unlock(&ecprdma_mutex);

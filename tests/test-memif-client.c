@@ -191,6 +191,11 @@ test_memif_client(int argc, char *argv[])
         return 1;
     }
 
+    if (!strcmp(flaw, "silent")) {
+        /* Never say anything: the server must give up on us. */
+        type = recv_msg(&c, &reply, 10000);
+        return report(&c, type, &reply);
+    }
     if (!strcmp(flaw, "short-message")) {
         send(c.fd, "0123456789", 10, MSG_NOSIGNAL);
         type = recv_msg(&c, &reply, 5000);
