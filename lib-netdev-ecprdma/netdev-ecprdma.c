@@ -734,6 +734,21 @@ netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
     free(netdev_rxq_ecprdma_cast(rxq));
 }
 
+/* Returns a packet with room for 'capacity' bytes after DP_NETDEV_HEADROOM
+ * of headroom, allocated as one block with its metadata: freeing it with
+ * dp_packet_delete() frees the block, and if OVS needs to grow it, it moves
+ * the data to a buffer of its own, as for any stub. */
+static struct dp_packet *
+new_rx_packet(uint32_t capacity)
+{
+    size_t room = DP_NETDEV_HEADROOM + capacity;
+    struct dp_packet *packet = xmalloc(sizeof *packet + room);
+
+    dp_packet_use_stub(packet, packet + 1, room);
+    dp_packet_reserve(packet, DP_NETDEV_HEADROOM);
+    return packet;
+}
+
 static int
 netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
                         struct dp_packet_batch *batch, int *qfill)
@@ -762,8 +777,7 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     }
 
     for (int i = 0; i < n; i++) {
-        packets[i] = dp_packet_new_with_headroom(capacity,
-                                                 DP_NETDEV_HEADROOM);
+        packets[i] = new_rx_packet(capacity);
         bufs[i].data = dp_packet_data(packets[i]);
         bufs[i].capacity = capacity;
     }
