@@ -761,6 +761,7 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     struct memif_queue *q;
     uint64_t bytes = 0;
     uint64_t oversize;
+    uint16_t pending;
     uint64_t orig;
     int n, filled;
 
@@ -768,7 +769,9 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
         return EAGAIN;
     }
     q = &conn->c2s[rxq->queue_id];
-    n = MIN(memif_queue_rx_pending(q), NETDEV_MAX_BURST);
+    /* The client may publish more at any time: read the index once. */
+    pending = memif_queue_rx_pending(q);
+    n = MIN(pending, NETDEV_MAX_BURST);
     if (!n) {
         if (qfill) {
             *qfill = 0;
