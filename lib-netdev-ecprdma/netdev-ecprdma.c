@@ -640,8 +640,13 @@ get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
                         dev->memif_error ? dev->memif_error : "not created");
         return;
     }
+    /* A connection is up for the data path only once reconfigure() has
+     * attached it. */
     smap_add(status, "memif",
-             memif_server_state_to_string(memif_server_state(dev->memif)));
+             conn ? "connected"
+             : memif_server_state(dev->memif) == MEMIF_SERVER_CONNECTED
+             ? "connecting"
+             : memif_server_state_to_string(memif_server_state(dev->memif)));
     if (conn) {
         smap_add(status, "memif_client", conn->client_name);
         smap_add(status, "memif_client_if", conn->client_if_name);
@@ -810,6 +815,32 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     return 0;
 }
 
+/* Shows the rings of a memif connection.  The data path updates the
+ * counters without locking; they are read here as they are. */
+static void
+show_memif_queues(struct ds *s, const struct memif_connection *conn)
+{
+    ds_put_format(s, "  memif: client \"%s\" interface \"%s\", "
+                  "%d region(s)\n", conn->client_name,
+                  conn->client_if_name, conn->n_regions);
+    for (int i = 0; i < conn->n_c2s; i++) {
+        const struct memif_queue *q = &conn->c2s[i];
+
+        ds_put_format(s, "    rx ring %d: %d slots, packets=%"PRIu64
+                      " bytes=%"PRIu64" oversize=%"PRIu64"\n",
+                      i, q->size, q->packets, q->bytes, q->oversize);
+    }
+    for (int i = 0; i < conn->n_s2c; i++) {
+        const struct memif_queue *q = &conn->s2c[i];
+
+        ds_put_format(s, "    tx ring %d: %d slots, packets=%"PRIu64
+                      " bytes=%"PRIu64" no-room=%"PRIu64
+                      " notifications=%"PRIu64"\n",
+                      i, q->size, q->packets, q->bytes, q->no_room,
+                      q->kicks);
+    }
+}
+
 static void
 show_port(struct ds *s, struct netdev_ecprdma *dev)
     OVS_REQUIRES(ecprdma_mutex)
@@ -850,6 +881,9 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                   " dropped=%"PRIu64"\n",
                   stats.rx_packets, stats.rx_bytes,
                   stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
+    if (dev->conn) {
+        show_memif_queues(s, dev->conn);
+    }
     smap_destroy(&config);
     smap_destroy(&status);
 }
