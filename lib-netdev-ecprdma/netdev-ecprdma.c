@@ -107,6 +107,7 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
     atomic_uint64_t rx_errors;
+    atomic_uint64_t rx_reused;  /* Received into recycled packets. */
 };
 
 struct netdev_rxq_ecprdma {
@@ -207,6 +208,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->tx_bytes, 0);
     atomic_init(&dev->tx_dropped, 0);
     atomic_init(&dev->rx_errors, 0);
+    atomic_init(&dev->rx_reused, 0);
 
     /* No I/O until the first reconfigure() applies the configuration. */
     netdev->n_rxq = 0;
@@ -514,6 +516,98 @@ netdev_ecprdma_get_numa_id(const struct netdev *netdev OVS_UNUSED)
     return 0;
 }
 
+/* Received packets are allocated as one block with their metadata, and
+ * recycled: when such a packet comes back to send() of any ecp-rdma port
+ * (VM to VM traffic), its block goes into a cache of the sending thread, and
+ * the next receive on that thread takes it from there instead of calling
+ * malloc().  A packet that goes anywhere else is freed by its new owner
+ * with dp_packet_delete(), like any other. */
+enum { PACKET_CACHE_SIZE = 1024 };
+
+struct packet_cache {
+    size_t n;
+    struct dp_packet *packets[PACKET_CACHE_SIZE];
+};
+
+static ovsthread_key_t packet_cache_key;
+
+static void
+packet_cache_destroy(void *cache_)
+{
+    struct packet_cache *cache = cache_;
+
+    for (size_t i = 0; i < cache->n; i++) {
+        free(cache->packets[i]);
+    }
+    free(cache);
+}
+
+static struct packet_cache *
+packet_cache_get(void)
+{
+    struct packet_cache *cache = ovsthread_getspecific(packet_cache_key);
+
+    if (!cache) {
+        cache = xmalloc(sizeof *cache);
+        cache->n = 0;
+        ovsthread_setspecific(packet_cache_key, cache);
+    }
+    return cache;
+}
+
+/* Returns true if 'packet' is a block that new_rx_packet() made, unchanged
+ * since. */
+static bool
+is_rx_block(const struct dp_packet *packet)
+{
+    return packet->source == DPBUF_STUB
+           && dp_packet_base(packet) == packet + 1;
+}
+
+/* Returns a packet with room for 'capacity' bytes after DP_NETDEV_HEADROOM
+ * of headroom.  If OVS needs to grow it, it moves the data to a buffer of
+ * its own, as for any stub.  '*reused' counts blocks taken from the cache. */
+static struct dp_packet *
+new_rx_packet(struct packet_cache *cache, uint32_t capacity,
+              uint64_t *reused)
+{
+    size_t room = DP_NETDEV_HEADROOM + capacity;
+    struct dp_packet *packet;
+
+    while (cache->n) {
+        packet = cache->packets[--cache->n];
+        if (dp_packet_get_allocated(packet) == room) {
+            (*reused)++;
+            goto init;
+        }
+        free(packet);
+    }
+    packet = xmalloc(sizeof *packet + room);
+
+init:
+    dp_packet_use_stub(packet, packet + 1, room);
+    dp_packet_reserve(packet, DP_NETDEV_HEADROOM);
+    return packet;
+}
+
+/* Frees the packets of 'batch', keeping the blocks that new_rx_packet()
+ * made in this thread's cache. */
+static void
+recycle_batch(struct dp_packet_batch *batch)
+{
+    struct packet_cache *cache = packet_cache_get();
+    struct dp_packet *packet;
+
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        if (is_rx_block(packet) && cache->n < PACKET_CACHE_SIZE) {
+            cache->packets[cache->n++] = packet;
+        } else {
+            dp_packet_delete(packet);
+        }
+    }
+    dp_packet_batch_init(batch);
+}
+
 static int
 netdev_ecprdma_send(struct netdev *netdev, int qid,
                     struct dp_packet_batch *batch,
@@ -553,7 +647,7 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
     if (sent < n) {
         atomic_add_relaxed(&dev->tx_dropped, n - sent, &orig);
     }
-    dp_packet_delete_batch(batch, true);
+    recycle_batch(batch);
     return 0;
 }
 
@@ -739,21 +833,6 @@ netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
     free(netdev_rxq_ecprdma_cast(rxq));
 }
 
-/* Returns a packet with room for 'capacity' bytes after DP_NETDEV_HEADROOM
- * of headroom, allocated as one block with its metadata: freeing it with
- * dp_packet_delete() frees the block, and if OVS needs to grow it, it moves
- * the data to a buffer of its own, as for any stub. */
-static struct dp_packet *
-new_rx_packet(uint32_t capacity)
-{
-    size_t room = DP_NETDEV_HEADROOM + capacity;
-    struct dp_packet *packet = xmalloc(sizeof *packet + room);
-
-    dp_packet_use_stub(packet, packet + 1, room);
-    dp_packet_reserve(packet, DP_NETDEV_HEADROOM);
-    return packet;
-}
-
 static int
 netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
                         struct dp_packet_batch *batch, int *qfill)
@@ -763,7 +842,9 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     struct memif_rx_buf bufs[NETDEV_MAX_BURST];
     struct dp_packet *packets[NETDEV_MAX_BURST];
     uint32_t capacity = dev->options.buffer_size;
+    struct packet_cache *cache;
     struct memif_queue *q;
+    uint64_t reused = 0;
     uint64_t bytes = 0;
     uint64_t oversize;
     uint16_t pending;
@@ -784,8 +865,9 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
         return EAGAIN;
     }
 
+    cache = packet_cache_get();
     for (int i = 0; i < n; i++) {
-        packets[i] = new_rx_packet(capacity);
+        packets[i] = new_rx_packet(cache, capacity, &reused);
         bufs[i].data = dp_packet_data(packets[i]);
         bufs[i].capacity = capacity;
     }
@@ -796,10 +878,17 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
         batch->packets[i] = packets[i];
         bytes += bufs[i].len;
     }
+    for (int i = filled; i < n && cache->n < PACKET_CACHE_SIZE; i++) {
+        cache->packets[cache->n++] = packets[i];
+        packets[i] = NULL;
+    }
     for (int i = filled; i < n; i++) {
         dp_packet_delete(packets[i]);
     }
     batch->count = filled;
+    if (reused) {
+        atomic_add_relaxed(&dev->rx_reused, reused, &orig);
+    }
 
     if (q->oversize != oversize) {
         atomic_add_relaxed(&dev->rx_errors, q->oversize - oversize, &orig);
@@ -848,6 +937,7 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     struct smap config = SMAP_INITIALIZER(&config);
     struct smap status = SMAP_INITIALIZER(&status);
     struct netdev_stats stats;
+    uint64_t reused;
     const struct smap_node **nodes;
     size_t n;
 
@@ -876,10 +966,12 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
         }
     }
     free(nodes);
-    ds_put_format(s, "\n  rx: packets=%"PRIu64" bytes=%"PRIu64"\n"
+    atomic_read_relaxed(&dev->rx_reused, &reused);
+    ds_put_format(s, "\n  rx: packets=%"PRIu64" bytes=%"PRIu64
+                  " recycled-buffers=%"PRIu64"\n"
                   "  tx: packets=%"PRIu64" bytes=%"PRIu64
                   " dropped=%"PRIu64"\n",
-                  stats.rx_packets, stats.rx_bytes,
+                  stats.rx_packets, stats.rx_bytes, reused,
                   stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
     if (dev->conn) {
         show_memif_queues(s, dev->conn);
@@ -980,6 +1072,7 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
 static int
 netdev_ecprdma_class_init(void)
 {
+    ovsthread_key_create(&packet_cache_key, packet_cache_destroy);
     unixctl_command_register("ecp-rdma/show", "[port]", 0, 1,
                              netdev_ecprdma_show, NULL);
     return 0;
