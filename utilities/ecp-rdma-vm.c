@@ -200,7 +200,8 @@ usage(void)
            "  --size=SPEC          send, ping: frame sizes, each N or\n"
            "                       MIN-MAX (random), separated by commas,\n"
            "                       used in turn (default 60)\n"
-           "  --seed=N             send: seed for random sizes (default 1)\n"
+           "  --seed=N             send, ping: seed of the random sizes\n"
+           "                       (default 1)\n"
            "  --src-mac=MAC        source (default 02:00:00:00:00:01, echo:\n"
            "                       02:00:00:00:00:02)\n"
            "  --dst-mac=MAC        send, ping: destination address (default\n"
@@ -404,9 +405,9 @@ option_commands(int opt)
 {
     switch (opt) {
     case OPT_RATE:
-    case OPT_SEED:
         return CMD_BIT(CMD_SEND);
     case OPT_SIZE:
+    case OPT_SEED:
     case OPT_DST_MAC:
     case OPT_VLAN:
     case OPT_STREAM:
@@ -858,7 +859,7 @@ cmd_send(struct runner *r)
         uint64_t burst_bytes = 0;
         int i, done;
 
-        if (should_stop(r)) {
+        if (!tick(r) || should_stop(r)) {
             break;
         }
         if (opt->count && opt->count - sent < n) {
@@ -994,7 +995,7 @@ cmd_recv(struct runner *r)
         bool got = false;
         unsigned int q;
 
-        if (should_stop(r)) {
+        if (!tick(r) || should_stop(r)) {
             break;
         }
         for (q = 0; q < n_queues; q++) {
@@ -1103,7 +1104,7 @@ cmd_echo(struct runner *r)
         bool got = false;
         unsigned int q;
 
-        if (should_stop(r)) {
+        if (!tick(r) || should_stop(r)) {
             break;
         }
         for (q = 0; q < n_s2c && !r->failed; q++) {
@@ -1229,8 +1230,8 @@ static int
 cmd_ping(struct runner *r)
 {
     const struct options *opt = r->opt;
-    uint32_t size = max_frame_size(opt);
-    uint8_t *buf = xalloc(size);
+    uint8_t *buf = xalloc(max_frame_size(opt));
+    uint64_t rng = opt->seed ? opt->seed : 1;
     uint64_t *rtts = xalloc_zeroed(opt->count, sizeof *rtts);
     uint64_t interval_ns = opt->interval * 1e9;
     uint64_t min = 0, median = 0, p99 = 0, max = 0, sum = 0;
@@ -1239,7 +1240,9 @@ cmd_ping(struct runner *r)
     bool bad;
 
     memset(&c, 0, sizeof c);
-    for (seq = 0; seq < opt->count && !should_stop(r); seq++) {
+    for (seq = 0; seq < opt->count && tick(r) && !should_stop(r);
+         seq++) {
+        uint32_t size = next_size(opt, &rng, seq);
         struct memif_client_frame frame = { buf, size };
         uint64_t t0, reply_by, next_ns;
         bool found = false;
@@ -1296,11 +1299,11 @@ cmd_ping(struct runner *r)
         printf(", \"sent\": %"PRIu64", \"received\": %"PRIu64", "
                "\"lost\": %"PRIu64", \"late\": %"PRIu64", "
                "\"corrupted\": %"PRIu64", \"foreign\": %"PRIu64", "
-               "\"size\": %"PRIu32", \"rtt_min_us\": %.3f, "
+               "\"rtt_min_us\": %.3f, "
                "\"rtt_median_us\": %.3f, \"rtt_p99_us\": %.3f, "
                "\"rtt_avg_us\": %.3f, \"rtt_max_us\": %.3f, \"ok\": %s}\n",
                c.sent, c.received, c.sent - c.received, c.late, c.corrupted,
-               c.foreign, size, min / 1e3, median / 1e3, p99 / 1e3,
+               c.foreign, min / 1e3, median / 1e3, p99 / 1e3,
                c.received ? sum / 1e3 / c.received : 0, max / 1e3,
                bad ? "false" : "true");
     } else {
