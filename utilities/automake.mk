@@ -11,3 +11,7 @@ utilities_ecp_rdma_vm_CFLAGS = $(AM_CFLAGS)
 utilities_ecp_rdma_vm_LDADD = lib-netdev-ecprdma/libecprdma.la -lm
 man1_MANS += utilities/ecp-rdma-vm.1
 EXTRA_DIST += utilities/ecp-rdma-vm.1
+
+# ecp-rdma-bench: benchmarks of the ecp-rdma class against OVS-DPDK
+# (Documentation/performance.rst).  A python3 script, standard library only.
+dist_bin_SCRIPTS = utilities/ecp-rdma-bench
