@@ -37,8 +37,8 @@ memif_copy_name(char *dst, const uint8_t *src, int n)
 
 /* Copies at most 'n' - 1 bytes of 'src' into the 'n'-byte field 'dst',
  * padding with NULs. */
-static void
-put_name(uint8_t *dst, const char *src, int n)
+void
+memif_put_name(uint8_t *dst, const char *src, int n)
 {
     int i;
 
@@ -100,7 +100,7 @@ memif_handshake_hello(const struct memif_handshake *hs,
 {
     memset(msg, 0, sizeof *msg);
     msg->type = MEMIF_MSG_TYPE_HELLO;
-    put_name(msg->hello.name, server_name, MEMIF_NAME_SIZE);
+    memif_put_name(msg->hello.name, server_name, MEMIF_NAME_SIZE);
     msg->hello.min_version = MEMIF_VERSION;
     msg->hello.max_version = MEMIF_VERSION;
     msg->hello.max_region = hs->limits.max_regions - 1;
@@ -114,7 +114,8 @@ memif_make_disconnect(struct memif_msg *msg, const char *reason)
 {
     memset(msg, 0, sizeof *msg);
     msg->type = MEMIF_MSG_TYPE_DISCONNECT;
-    put_name(msg->disconnect.string, reason, MEMIF_DISCONNECT_STRING_SIZE);
+    memif_put_name(msg->disconnect.string, reason,
+                   MEMIF_DISCONNECT_STRING_SIZE);
 }
 
 void
@@ -122,7 +123,7 @@ memif_make_connected(struct memif_msg *msg, const char *if_name)
 {
     memset(msg, 0, sizeof *msg);
     msg->type = MEMIF_MSG_TYPE_CONNECTED;
-    put_name(msg->connected.if_name, if_name, MEMIF_NAME_SIZE);
+    memif_put_name(msg->connected.if_name, if_name, MEMIF_NAME_SIZE);
 }
 
 /* Moves 'hs' to the failed state with a reason for the DISCONNECT. */

@@ -92,5 +92,6 @@ void memif_make_connected(struct memif_msg *, const char *if_name);
 /* Copies the NUL-terminated prefix of the 'n'-byte field 'src', which may
  * lack a terminator, into 'dst' of 'n' bytes, always terminating it. */
 void memif_copy_name(char *dst, const uint8_t *src, int n);
+void memif_put_name(uint8_t *dst, const char *src, int n);
 
 #endif /* memif-handshake.h */

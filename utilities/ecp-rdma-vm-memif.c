@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memif-handshake.h"
 #include "memif-proto.h"
 #include "xalloc.h"
 
@@ -143,20 +144,6 @@ copy_name(char *dst, const uint8_t *src, size_t size)
         dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
     }
     dst[i] = '\0';
-}
-
-/* Copies string 'src' into the 'size'-byte field 'dst', NUL-padded and
- * truncated to 'size' - 1 bytes. */
-static void
-put_name(uint8_t *dst, const char *src, size_t size)
-{
-    size_t len = strlen(src);
-
-    if (len > size - 1) {
-        len = size - 1;
-    }
-    memset(dst, 0, size);
-    memcpy(dst, src, len);
 }
 
 /* Logs a handshake step on stderr if verbose. */
@@ -312,9 +299,7 @@ send_disconnect(struct memif_client *mc, const char *reason)
 {
     struct memif_msg msg;
 
-    memset(&msg, 0, sizeof msg);
-    msg.type = MEMIF_MSG_TYPE_DISCONNECT;
-    put_name(msg.disconnect.string, reason, sizeof msg.disconnect.string);
+    memif_make_disconnect(&msg, reason);
     if (!mc->failed) {
         send_msg(mc, &msg, -1);
     }
@@ -625,9 +610,9 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
     msg.init.version = MEMIF_VERSION;
     msg.init.id = cfg->id;
     msg.init.mode = MEMIF_INTERFACE_MODE_ETHERNET;
-    put_name(msg.init.secret, cfg->secret ? cfg->secret : "",
-             sizeof msg.init.secret);
-    put_name(msg.init.name, APP_NAME, sizeof msg.init.name);
+    memif_put_name(msg.init.secret, cfg->secret ? cfg->secret : "",
+                   sizeof msg.init.secret);
+    memif_put_name(msg.init.name, APP_NAME, sizeof msg.init.name);
     trace(mc, "-> INIT id=%"PRIu32" secret=%s", cfg->id,
           cfg->secret && cfg->secret[0] ? "yes" : "no");
     if (!send_msg(mc, &msg, -1)
@@ -679,7 +664,8 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
     /* CONNECT. */
     memset(&msg, 0, sizeof msg);
     msg.type = MEMIF_MSG_TYPE_CONNECT;
-    put_name(msg.connect.if_name, IF_NAME, sizeof msg.connect.if_name);
+    memif_put_name(msg.connect.if_name, IF_NAME,
+                   sizeof msg.connect.if_name);
     trace(mc, "-> CONNECT if_name='%s'", IF_NAME);
     if (!send_msg(mc, &msg, -1)
         || !expect_msg(mc, &msg, MEMIF_MSG_TYPE_CONNECTED, "CONNECTED",
