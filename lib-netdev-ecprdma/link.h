@@ -56,14 +56,18 @@ struct link_frame {
  * interface's MTU for afpacket and 1500 for unix links.  On success stores
  * the link in '*linkp' and returns 0.  On failure returns a positive errno
  * value and stores in '*errorp' a message for the user (free() it), for
- * example 'afpacket:eth9: no such interface' or 'afpacket:eth0: opening
- * packet socket needs CAP_NET_RAW (Operation not permitted)'. */
+ * example 'afpacket:eth9: no such network interface' or 'afpacket:eth0:
+ * opening packet socket needs CAP_NET_RAW (Operation not permitted)'.
+ * An afpacket link's 'mtu' may not exceed the interface's.  A unix link
+ * opens whether or not its server is there yet. */
 int link_open(const char *name, int mtu, struct link **linkp,
               char **errorp);
 void link_close(struct link *);
 
 /* Two in-memory links, each receiving what the other sends, queueing up to
- * 'capacity' frames each way. */
+ * 'capacity' frames each way; the frames that link_recv() returned count
+ * until the next link_recv().  'mtu' 0 means 1500.  Closing one makes the
+ * other go down. */
 void link_pair_create(int mtu, size_t capacity,
                       struct link **a, struct link **b);
 
@@ -74,23 +78,36 @@ void link_get_mac(const struct link *, uint8_t mac[6]);
 /* Accepts or (re)connects a peer where needed.  Call it periodically. */
 void link_run(struct link *);
 
-/* True if frames can currently flow (a unix link has a peer). */
+/* True if frames can currently flow (a unix link has a peer).  An
+ * afpacket link is always up. */
 bool link_is_up(const struct link *);
 
-/* File descriptor to poll for input, or -1 if there is none. */
+/* File descriptor to poll for input, or -1 if there is none.  For a punix
+ * link without a peer, the listening socket: call link_run() when it is
+ * readable. */
 int link_fd(const struct link *);
 
 /* Receives up to 'max' frames into 'frames' and returns how many.  The
  * frames stay valid until the next call to link_recv() or link_close() on
- * this link. */
+ * this link.  Frames shorter than an Ethernet header, or truncated, or
+ * longer than the MTU allows (see link_send()) are counted in rx_errors
+ * and not returned. */
 int link_recv(struct link *, struct link_frame frames[], int max);
 
 /* Transmits frames[0..n-1] and returns how many of them the link accepted,
- * in order; the caller keeps the rest (the link is full or down).  Frames
- * longer than the MTU allows are counted as errors and accepted. */
+ * in order; the caller keeps the rest (the link is full or down).  A frame
+ * may be as long as the MTU plus a 14-octet Ethernet header and one 4-octet
+ * VLAN tag; frames shorter than an Ethernet header or longer than that are
+ * counted in tx_errors and accepted. */
 int link_send(struct link *, const struct link_frame frames[], int n);
 
-/* Fault injection, on transmit.  Each probability is in [0, 1]. */
+/* Fault injection, on transmit.  Each probability is in [0, 1].  A frame
+ * is dropped (accepted, not sent), or else: one random bit of a copy of it
+ * may be flipped, and then it is either held back and sent after the next
+ * frame sent (at the next link_send() or link_run() at the latest; one
+ * frame at most is held) or sent, possibly twice.  The faults follow from
+ * the seed and the sequence of frames accepted, so a test run repeats
+ * exactly. */
 struct link_faults {
     double drop;
     double duplicate;
@@ -102,8 +119,8 @@ struct link_faults {
 void link_set_faults(struct link *, const struct link_faults *);
 
 /* Parses "drop=P dup=P reorder=P corrupt=P seed=N" (any subset, in any
- * order, separated by spaces or commas) into 'faults'.  Returns NULL on
- * success, otherwise an error message (free() it). */
+ * order, separated by spaces or commas) into 'faults'; what is not given
+ * is 0.  Returns NULL on success, otherwise an error message (free() it). */
 char *link_faults_parse(const char *, struct link_faults *faults);
 
 struct link_stats {
@@ -113,7 +130,7 @@ struct link_stats {
     uint64_t tx_bytes;
     uint64_t rx_errors;         /* Truncated or oversized frames. */
     uint64_t tx_errors;         /* Oversized frames, send errors. */
-    uint64_t reconnects;
+    uint64_t reconnects;        /* Peers connected after the first. */
     uint64_t fault_drops;
     uint64_t fault_duplicates;
     uint64_t fault_reorders;

@@ -34,7 +34,12 @@
  *
  * then the InfiniBand extension headers the opcode calls for, encoded as in
  * InfiniBand: RETH (u64 va, u32 rkey, u32 dma_len), IMMDT (u32), AETH
- * (u8 syndrome, u24 MSN), and then the payload. */
+ * (u8 syndrome, u24 MSN), and then the payload.
+ *
+ * With ROE_FLAG_CRC, a CRC-32C of everything from the ECP header to the end
+ * of the payload follows the payload (and counts in 'length').  Links with
+ * a frame check sequence do not need it; it protects links without one,
+ * and lets tests corrupt frames. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +51,7 @@
 #define ROE_RETH_LEN 16
 #define ROE_IMMDT_LEN 4
 #define ROE_AETH_LEN 4
+#define ROE_CRC_LEN 4
 #define ROE_QPN_MASK 0x00ffffff
 
 /* Largest RDMA message (RETH dma_len), as in InfiniBand. */
@@ -69,7 +75,8 @@ enum roe_opcode {
 enum roe_flags {
     ROE_FLAG_SE = 0x80,         /* Solicited event. */
     ROE_FLAG_ACKREQ = 0x40,     /* Responder should acknowledge. */
-    ROE_FLAG_RESERVED = 0x3f,   /* Must be zero. */
+    ROE_FLAG_CRC = 0x20,        /* CRC-32C trailer present. */
+    ROE_FLAG_RESERVED = 0x1f,   /* Must be zero. */
 };
 
 /* AETH syndromes, as in InfiniBand. */
@@ -115,11 +122,13 @@ enum roe_parse_error {
     ROE_PARSE_EXT_HEADERS,      /* 'length' shorter than the extension
                                  * headers the opcode needs. */
     ROE_PARSE_PAYLOAD,          /* Payload where the opcode allows none. */
+    ROE_PARSE_CRC,              /* CRC-32C trailer does not match. */
     N_ROE_PARSE_ERRORS
 };
 
 /* Parses the RoE packet carried by 'frame', which must be an ECP frame of
- * the RoE subtype.  Every length is checked before it is read. */
+ * the RoE subtype, as ecp_parse() returned it (the ECP header precedes
+ * 'frame->payload').  Every length is checked before it is read. */
 enum roe_parse_error roe_parse(const struct ecp_frame *frame,
                                struct roe_packet *);
 const char *roe_parse_error_to_string(enum roe_parse_error);
@@ -137,10 +146,11 @@ enum ecp_op roe_opcode_ecp_op(uint8_t opcode);
 size_t roe_headers_len(uint8_t opcode);
 
 /* Writes a whole RoE frame into 'frame' (which must have room for
- * ecp_headers_len(l2) + roe_headers_len(p->opcode) + p->payload_len
- * octets, and at least ECP_MIN_FRAME_LEN): Ethernet and ECP headers from
- * 'l2', 'subtype' and 'p', the RoE header and the extension headers of
- * p->opcode from 'p', then the payload.  Pads short frames with zeros to
+ * ecp_headers_len(l2) + roe_headers_len(p->opcode) + p->payload_len +
+ * ROE_CRC_LEN octets, and at least ECP_MIN_FRAME_LEN): Ethernet and ECP
+ * headers from 'l2', 'subtype' and 'p', the RoE header and the extension
+ * headers of p->opcode from 'p', the payload, and a CRC-32C trailer if
+ * p->flags has ROE_FLAG_CRC.  Pads short frames with zeros to
  * ECP_MIN_FRAME_LEN.  Returns the frame's length. */
 size_t roe_put_frame(void *frame, const struct ecp_l2 *l2, uint16_t subtype,
                      const struct roe_packet *p);

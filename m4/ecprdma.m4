@@ -79,3 +79,58 @@ configured with --enable-shared])])
   AC_SUBST([OVS_PINNED_VERSION])
   AM_CONDITIONAL([OVS_PINNED], [test "$ovs_pinned" = yes])
 ])
+
+dnl ECPRDMA_CHECK_FUZZING
+dnl
+dnl --enable-fuzzing builds the libFuzzer targets in tests/fuzz/ with
+dnl AddressSanitizer and UndefinedBehaviorSanitizer.  libFuzzer comes with
+dnl clang (Debian: clang and libclang-rt-14-dev), so CC must be clang.
+dnl Substitutes FUZZ_CFLAGS and defines the FUZZING conditional.
+AC_DEFUN([ECPRDMA_CHECK_FUZZING], [
+  AC_ARG_ENABLE([fuzzing],
+    [AS_HELP_STRING([--enable-fuzzing],
+                    [build the libFuzzer targets in tests/fuzz (needs
+                     CC=clang)])],
+    [], [enable_fuzzing=no])
+  FUZZ_CFLAGS=
+  AS_IF([test "$enable_fuzzing" = yes], [
+    AC_MSG_CHECKING([whether $CC is clang])
+    AC_COMPILE_IFELSE(
+      [AC_LANG_PROGRAM([], [[
+#ifndef __clang__
+#error not clang
+#endif
+]])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([--enable-fuzzing needs libFuzzer, which comes with
+clang: configure with CC=clang (Debian: apt-get install clang
+libclang-rt-14-dev)])])
+
+    FUZZ_CFLAGS="-g -fsanitize=fuzzer,address,undefined"
+    FUZZ_CFLAGS="$FUZZ_CFLAGS -fno-sanitize-recover=all"
+    FUZZ_CFLAGS="$FUZZ_CFLAGS -fno-omit-frame-pointer"
+    AC_MSG_CHECKING([whether $CC links with $FUZZ_CFLAGS])
+    save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS $FUZZ_CFLAGS"
+    AC_LINK_IFELSE(
+      [AC_LANG_SOURCE([[
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return size && data[0] == 'x';
+}
+]])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([$CC cannot link a libFuzzer target with
+$FUZZ_CFLAGS: install the clang runtime libraries (Debian: apt-get
+install libclang-rt-14-dev) or configure without --enable-fuzzing])])
+    CFLAGS=$save_CFLAGS
+  ])
+  AC_SUBST([FUZZ_CFLAGS])
+  AM_CONDITIONAL([FUZZING], [test "$enable_fuzzing" = yes])
+])

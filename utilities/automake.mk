@@ -15,3 +15,13 @@ EXTRA_DIST += utilities/ecp-rdma-vm.1
 # ecp-rdma-bench: benchmarks of the ecp-rdma class against OVS-DPDK
 # (Documentation/performance.rst).  A python3 script, standard library only.
 dist_bin_SCRIPTS = utilities/ecp-rdma-bench
+
+# ecp-rdma.lua: the Wireshark dissector of the RoE subtype of ECP
+# (tshark -X lua_script:$(pkgdatadir)/ecp-rdma.lua).
+dist_pkgdata_DATA = utilities/ecp-rdma.lua
+
+# ecp-rdma-perf: RoE and raw frame rates between two endpoints on a link,
+# for "ecp-rdma-bench roe".  Engine only.
+bin_PROGRAMS += utilities/ecp-rdma-perf
+utilities_ecp_rdma_perf_SOURCES = utilities/ecp-rdma-perf.c
+utilities_ecp_rdma_perf_LDADD = lib-netdev-ecprdma/libecprdma.la

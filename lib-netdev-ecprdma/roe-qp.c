@@ -1,0 +1,1074 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include "roe-qp.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr-table.h"
+#include "xalloc.h"
+
+#define SQ_MASK (ROE_QP_SQ_SIZE - 1)
+#define RQ_MASK (ROE_QP_RQ_SIZE - 1)
+
+/* A message spans at most this many packets, so that the PSNs of every
+ * outstanding work request fit in half the 16-bit PSN space. */
+#define MAX_MESSAGE_PSNS 16384
+
+/* The RNR NAK timer we send: the requester waits 10 us x 2^timer. */
+#define RNR_TIMER 4
+
+/* A posted work request. */
+struct wqe {
+    struct roe_send_wr wr;
+    uint16_t first_psn;
+    uint16_t n_psns;
+    uint16_t received;          /* READ: response packets received. */
+};
+
+/* Responder: a READ being answered, kept after its responses are sent so
+ * that a retried READ can be answered again. */
+struct read_resource {
+    bool valid;
+    uint16_t first_psn;
+    uint16_t n_psns;
+    uint16_t next;              /* Next response packet to send. */
+    bool answered;              /* Every response sent at least once. */
+    uint64_t va;
+    uint32_t rkey;
+    uint32_t length;
+};
+
+struct roe_qp {
+    struct roe_qp_config cfg;
+    enum roe_qp_state state;
+    const char *error;
+    long long timeout_us;
+    unsigned int ack_interval;
+
+    /* Requester.  'sq_head' is the oldest work request not completed,
+     * 'sq_send' the one that holds 'send_psn', 'sq_tail' the next free
+     * slot.  PSNs before 'comp_psn' are acknowledged; 'sent_hi' is one
+     * past the highest PSN ever sent; 'next_psn' goes to the next work
+     * request posted. */
+    struct wqe sq[ROE_QP_SQ_SIZE];
+    unsigned int sq_head, sq_send, sq_tail;
+    uint16_t comp_psn, send_psn, sent_hi, next_psn;
+    unsigned int reads_in_flight;   /* READs in [sq_head, sq_send). */
+    unsigned int since_ackreq;
+    unsigned int transmissions;     /* Of 'comp_psn', without progress. */
+    bool went_back;                 /* Went back to 'comp_psn' already. */
+    long long deadline;
+    long long rnr_until;
+
+    struct roe_completion cq[ROE_QP_SQ_SIZE];
+    unsigned int cq_head, cq_tail;
+
+    /* Responder. */
+    uint16_t epsn;                  /* Next PSN expected. */
+    uint32_t msn;
+    bool seq_nak_sent;              /* Gap already NAKed. */
+    bool ack_pending;
+    bool nak_pending;
+    uint8_t nak_syndrome;
+    uint16_t nak_psn;
+    bool writing;                   /* Inside a multi-packet WRITE. */
+    uint64_t write_va;
+    uint32_t write_rkey;
+    uint32_t write_resid;
+    uint32_t write_length;
+    struct read_resource reads[UINT8_MAX];
+    unsigned int read_next;         /* Slot for the next READ: oldest. */
+
+    struct roe_recv_completion rq[ROE_QP_RQ_SIZE];
+    unsigned int rq_head, rq_tail;
+
+    struct roe_qp_stats stats;
+};
+
+static int
+psn_diff(uint16_t a, uint16_t b)
+{
+    return ecp_seq_diff(a, b);
+}
+
+uint16_t
+roe_segment_size_for_mtu(int mtu)
+{
+    int s = mtu - ECP_HEADER_LEN - ROE_HEADER_LEN - ROE_RETH_LEN
+            - ROE_IMMDT_LEN;
+
+    return s < 8 ? 0 : s > UINT16_MAX ? UINT16_MAX & ~7 : s & ~7;
+}
+
+size_t
+roe_qp_max_frame_len(const struct roe_qp_config *cfg)
+{
+    size_t len = (ecp_headers_len(&cfg->l2) + ROE_HEADER_LEN + ROE_RETH_LEN
+                  + ROE_IMMDT_LEN + cfg->segment_size + ROE_CRC_LEN);
+
+    return len < ECP_MIN_FRAME_LEN ? ECP_MIN_FRAME_LEN : len;
+}
+
+struct roe_qp *
+roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
+{
+    struct roe_qp *qp;
+
+    *errorp = NULL;
+    if (cfg->segment_size < 8) {
+        *errorp = xalloc_printf("segment size %u is below 8",
+                                cfg->segment_size);
+    } else if (!cfg->window || cfg->window > 0x7fff) {
+        *errorp = xalloc_printf("window %u is not in 1..32767",
+                                cfg->window);
+    } else if (cfg->rte > 20) {
+        *errorp = xalloc_printf("rte %u is above 20", cfg->rte);
+    } else if (!cfg->max_reads) {
+        *errorp = xalloc_printf("max reads must be at least 1");
+    } else if (cfg->dest_qpn & ~ROE_QPN_MASK) {
+        *errorp = xalloc_printf("QP number 0x%x is wider than 24 bits",
+                                cfg->dest_qpn);
+    } else if (cfg->subtype > ECP_SUBTYPE_MAX) {
+        *errorp = xalloc_printf("subtype 0x%x is wider than 10 bits",
+                                cfg->subtype);
+    } else if (!cfg->mrs) {
+        *errorp = xalloc_printf("no memory region table");
+    }
+    if (*errorp) {
+        return NULL;
+    }
+
+    qp = xalloc_zeroed(1, sizeof *qp);
+    qp->cfg = *cfg;
+    qp->state = ROE_QP_READY;
+    qp->timeout_us = 10LL << cfg->rte;
+    qp->ack_interval = cfg->window >= 128 ? 64 : (cfg->window + 1) / 2;
+    qp->comp_psn = qp->send_psn = qp->sent_hi = qp->next_psn = cfg->sq_psn;
+    qp->transmissions = 1;
+    qp->deadline = LLONG_MAX;
+    qp->epsn = cfg->rq_psn;
+    return qp;
+}
+
+void
+roe_qp_destroy(struct roe_qp *qp)
+{
+    free(qp);
+}
+
+enum roe_qp_state
+roe_qp_get_state(const struct roe_qp *qp)
+{
+    return qp->state;
+}
+
+const char *
+roe_qp_error_reason(const struct roe_qp *qp)
+{
+    return qp->error;
+}
+
+static unsigned int
+div_round_up(uint32_t n, unsigned int d)
+{
+    return n / d + (n % d != 0);
+}
+
+static unsigned int
+n_psns_for(const struct roe_qp *qp, uint32_t length)
+{
+    return length ? div_round_up(length, qp->cfg.segment_size) : 1;
+}
+
+int
+roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
+{
+    unsigned int n;
+    struct wqe *wqe;
+
+    if (qp->state != ROE_QP_READY) {
+        return EPIPE;
+    }
+    if (wr->length > ROE_MAX_MESSAGE) {
+        return EINVAL;
+    }
+    n = n_psns_for(qp, wr->length);
+    if (n > MAX_MESSAGE_PSNS
+        || (wr->opcode == ROE_WR_READ && n > qp->cfg.window)) {
+        return EINVAL;
+    }
+    if ((qp->sq_tail - qp->sq_head) + (qp->cq_tail - qp->cq_head)
+        >= ROE_QP_SQ_SIZE
+        || (uint16_t) (qp->next_psn - qp->comp_psn) + n >= 0x8000) {
+        return EAGAIN;
+    }
+
+    wqe = &qp->sq[qp->sq_tail++ & SQ_MASK];
+    wqe->wr = *wr;
+    wqe->first_psn = qp->next_psn;
+    wqe->n_psns = n;
+    wqe->received = 0;
+    qp->next_psn += n;
+    return 0;
+}
+
+static void
+push_completion(struct roe_qp *qp, const struct wqe *wqe,
+                enum roe_wc_status status)
+{
+    struct roe_completion *c = &qp->cq[qp->cq_tail++ & SQ_MASK];
+
+    c->wr_id = wqe->wr.wr_id;
+    c->opcode = wqe->wr.opcode;
+    c->status = status;
+    c->length = wqe->wr.length;
+}
+
+/* Completes the work request at the head of the send queue. */
+static void
+complete_head(struct roe_qp *qp, enum roe_wc_status status)
+{
+    struct wqe *wqe = &qp->sq[qp->sq_head & SQ_MASK];
+
+    push_completion(qp, wqe, status);
+    if (status == ROE_WC_SUCCESS) {
+        qp->comp_psn = wqe->first_psn + wqe->n_psns;
+        if (wqe->wr.opcode == ROE_WR_READ) {
+            qp->stats.reads++;
+        } else {
+            qp->stats.writes++;
+        }
+    }
+    if (qp->sq_send == qp->sq_head) {
+        qp->sq_send++;
+    } else if (wqe->wr.opcode == ROE_WR_READ) {
+        qp->reads_in_flight--;
+    }
+    qp->sq_head++;
+}
+
+/* Moves the QP to the error state: the head work request completes with
+ * 'status' and every other one is flushed. */
+static void
+qp_error(struct roe_qp *qp, const char *reason, enum roe_wc_status status)
+{
+    if (qp->state == ROE_QP_ERROR) {
+        return;
+    }
+    qp->state = ROE_QP_ERROR;
+    qp->error = reason;
+    if (qp->sq_head != qp->sq_tail) {
+        complete_head(qp, status);
+    }
+    while (qp->sq_head != qp->sq_tail) {
+        complete_head(qp, ROE_WC_FLUSHED);
+    }
+    qp->deadline = LLONG_MAX;
+    qp->writing = false;
+    for (int i = 0; i < qp->cfg.max_reads; i++) {
+        qp->reads[i].valid = false;
+    }
+    qp->ack_pending = false;
+}
+
+/* Points 'sq_send' and 'send_psn' at 'comp_psn' and recounts the READs in
+ * flight. */
+static void
+rewind_to_comp_psn(struct roe_qp *qp)
+{
+    unsigned int i;
+
+    qp->reads_in_flight = 0;
+    for (i = qp->sq_head; i != qp->sq_tail; i++) {
+        const struct wqe *wqe = &qp->sq[i & SQ_MASK];
+
+        if (psn_diff(qp->comp_psn, wqe->first_psn + wqe->n_psns) < 0) {
+            break;
+        }
+    }
+    qp->sq_send = i;
+    qp->send_psn = qp->comp_psn;
+    qp->since_ackreq = 0;
+}
+
+static bool
+has_outstanding(const struct roe_qp *qp)
+{
+    return qp->comp_psn != qp->sent_hi;
+}
+
+static void
+on_progress(struct roe_qp *qp, long long now)
+{
+    qp->transmissions = 1;
+    qp->went_back = false;
+    qp->deadline = has_outstanding(qp) ? now + qp->timeout_us : LLONG_MAX;
+    if (psn_diff(qp->send_psn, qp->comp_psn) < 0) {
+        rewind_to_comp_psn(qp);
+    }
+}
+
+/* Goes back to the first unacknowledged PSN, or gives up. */
+static void
+go_back(struct roe_qp *qp)
+{
+    if (qp->cfg.max_tries && qp->transmissions >= qp->cfg.max_tries) {
+        qp_error(qp, "retry limit exceeded", ROE_WC_RETRY_EXCEEDED);
+        return;
+    }
+    qp->transmissions++;
+    qp->went_back = true;
+    qp->deadline = LLONG_MAX;
+    rewind_to_comp_psn(qp);
+}
+
+/* Acknowledges every PSN before 'psn_end' (an ACK, a NAK, or the implicit
+ * acknowledgement a READ response gives).  Returns true if a READ before
+ * 'psn_end' lacks responses: they were lost. */
+static bool
+ack_through(struct roe_qp *qp, uint16_t psn_end, long long now)
+{
+    uint16_t old = qp->comp_psn;
+    bool lost = false;
+
+    while (qp->sq_head != qp->sq_tail
+           && psn_diff(qp->comp_psn, psn_end) < 0) {
+        struct wqe *wqe = &qp->sq[qp->sq_head & SQ_MASK];
+        uint16_t end = wqe->first_psn + wqe->n_psns;
+
+        if (wqe->wr.opcode == ROE_WR_READ) {
+            lost = psn_diff(wqe->first_psn + wqe->received, psn_end) < 0;
+            break;
+        }
+        if (psn_diff(end, psn_end) > 0) {
+            qp->comp_psn = psn_end;
+            break;
+        }
+        complete_head(qp, ROE_WC_SUCCESS);
+    }
+    if (qp->comp_psn != old) {
+        on_progress(qp, now);
+    }
+    return lost;
+}
+
+static void
+go_back_once(struct roe_qp *qp)
+{
+    if (!qp->went_back) {
+        go_back(qp);
+    }
+}
+
+static enum roe_wc_status
+nak_status(uint8_t syndrome)
+{
+    switch (syndrome) {
+    case ROE_SYN_NAK_INVALID:
+        return ROE_WC_REMOTE_INVALID;
+    case ROE_SYN_NAK_ACCESS:
+        return ROE_WC_REMOTE_ACCESS;
+    default:
+        return ROE_WC_REMOTE_OPERATIONAL;
+    }
+}
+
+static void
+receive_read_response(struct roe_qp *qp, const struct roe_packet *p,
+                      long long now)
+{
+    uint16_t s = qp->cfg.segment_size;
+    unsigned int k, n;
+    struct wqe *wqe;
+    uint8_t expected;
+    uint32_t len;
+
+    if (ack_through(qp, p->psn, now)) {
+        go_back_once(qp);
+        return;
+    }
+    if (psn_diff(p->psn, qp->comp_psn) < 0) {
+        qp->stats.stale_responses++;
+        return;
+    }
+    wqe = &qp->sq[qp->sq_head & SQ_MASK];
+    if (p->psn != qp->comp_psn) {
+        /* A response is missing: ask again from the first missing one. */
+        qp->stats.stale_responses++;
+        go_back_once(qp);
+        return;
+    }
+    if (qp->sq_head == qp->sq_send || wqe->wr.opcode != ROE_WR_READ) {
+        qp->stats.stale_responses++;
+        return;
+    }
+
+    k = (uint16_t) (p->psn - wqe->first_psn);
+    n = wqe->n_psns;
+    len = k == n - 1 ? wqe->wr.length - k * s : s;
+    expected = (n == 1 ? ROE_READ_RESPONSE_ONLY
+                : !k ? ROE_READ_RESPONSE_FIRST
+                : k == n - 1 ? ROE_READ_RESPONSE_LAST
+                : ROE_READ_RESPONSE_MIDDLE);
+    if (p->opcode != expected || p->payload_len != len
+        || (roe_opcode_has_aeth(p->opcode)
+            && (p->syndrome & ROE_SYN_TYPE_MASK) != ROE_SYN_ACK)) {
+        qp->stats.stale_responses++;
+        return;
+    }
+    memcpy((uint8_t *) wqe->wr.local + (size_t) k * s, p->payload, len);
+    qp->stats.rx_payload_bytes += len;
+    wqe->received++;
+    qp->comp_psn++;
+    if (wqe->received == n) {
+        complete_head(qp, ROE_WC_SUCCESS);
+    }
+    on_progress(qp, now);
+}
+
+static void
+receive_ack(struct roe_qp *qp, const struct roe_packet *p, long long now)
+{
+    uint8_t type = p->syndrome & ROE_SYN_TYPE_MASK;
+
+    if (type == ROE_SYN_ACK) {
+        if (psn_diff(p->psn, qp->comp_psn) < 0) {
+            qp->stats.stale_responses++;
+        } else if (ack_through(qp, p->psn + 1, now)) {
+            go_back_once(qp);
+        }
+    } else if (type == ROE_SYN_RNR_NAK) {
+        qp->stats.rnr_naks_received++;
+        ack_through(qp, p->psn, now);
+        if (p->psn == qp->comp_psn) {
+            unsigned int timer = p->syndrome & 0x1f;
+
+            qp->rnr_until = now + (10LL << (timer > 20 ? 20 : timer));
+            qp->deadline = LLONG_MAX;
+            rewind_to_comp_psn(qp);
+        }
+    } else if (p->syndrome == ROE_SYN_NAK_PSN_SEQ) {
+        qp->stats.naks_received++;
+        if (psn_diff(p->psn, qp->comp_psn) < 0) {
+            qp->stats.stale_responses++;
+            return;
+        }
+        ack_through(qp, p->psn, now);
+        go_back_once(qp);
+    } else {
+        qp->stats.naks_received++;
+        ack_through(qp, p->psn, now);
+        qp_error(qp, roe_syndrome_to_string(p->syndrome),
+                 nak_status(p->syndrome));
+    }
+}
+
+static void
+requester_receive(struct roe_qp *qp, const struct roe_packet *p,
+                  long long now)
+{
+    /* Only PSNs from the last acknowledged one up to the last one sent can
+     * be answered. */
+    if (psn_diff(p->psn, qp->sent_hi) >= 0
+        || psn_diff(p->psn, qp->comp_psn) < -1) {
+        qp->stats.stale_responses++;
+        return;
+    }
+    if (p->opcode == ROE_ACK) {
+        receive_ack(qp, p, now);
+    } else {
+        receive_read_response(qp, p, now);
+    }
+}
+
+static void
+queue_nak(struct roe_qp *qp, uint8_t syndrome, uint16_t psn)
+{
+    qp->nak_pending = true;
+    qp->nak_syndrome = syndrome;
+    qp->nak_psn = psn;
+    qp->stats.naks_sent++;
+}
+
+/* Refuses the request in 'p': NAKs it and moves the QP to error. */
+static void
+reject(struct roe_qp *qp, enum roe_reject why, uint8_t syndrome)
+{
+    qp->stats.rejects[why]++;
+    queue_nak(qp, syndrome, qp->epsn);
+    qp_error(qp, roe_reject_to_string(why), ROE_WC_FLUSHED);
+}
+
+static enum roe_reject
+mr_reject(enum mr_check_result r)
+{
+    switch (r) {
+    case MR_CHECK_ACCESS:
+        return ROE_REJECT_ACCESS;
+    case MR_CHECK_BOUNDS:
+        return ROE_REJECT_BOUNDS;
+    case MR_CHECK_OK:
+    case MR_CHECK_RKEY:
+    case MR_CHECK_PD:
+    default:
+        return ROE_REJECT_RKEY;
+    }
+}
+
+static void
+responder_duplicate(struct roe_qp *qp, const struct roe_packet *p)
+{
+    qp->stats.duplicates++;
+    if (p->opcode != ROE_READ_REQUEST) {
+        qp->ack_pending = true;
+        return;
+    }
+
+    /* Answer a retried READ again only if it is the tail of one we
+     * accepted, with the same rkey. */
+    for (int i = 0; i < qp->cfg.max_reads; i++) {
+        struct read_resource *r = &qp->reads[i];
+        uint64_t off;
+        int k;
+
+        if (!r->valid || r->rkey != p->rkey) {
+            continue;
+        }
+        k = psn_diff(p->psn, r->first_psn);
+        if (k < 0 || k >= r->n_psns) {
+            continue;
+        }
+        off = (uint64_t) k * qp->cfg.segment_size;
+        if (p->va != r->va + off || p->dma_len != r->length - off) {
+            continue;
+        }
+        if (k < r->next) {
+            r->next = k;
+        }
+        return;
+    }
+}
+
+static bool
+is_write_continuation(uint8_t opcode)
+{
+    return (opcode == ROE_WRITE_MIDDLE || opcode == ROE_WRITE_LAST
+            || opcode == ROE_WRITE_LAST_IMM);
+}
+
+static bool
+is_message_end(uint8_t opcode)
+{
+    return opcode != ROE_WRITE_FIRST && opcode != ROE_WRITE_MIDDLE;
+}
+
+/* Checks the per-packet and per-message lengths of 'p'. */
+static bool
+length_ok(const struct roe_qp *qp, const struct roe_packet *p)
+{
+    uint16_t s = qp->cfg.segment_size;
+    size_t len = p->payload_len;
+
+    if (roe_opcode_has_reth(p->opcode) && p->dma_len > ROE_MAX_MESSAGE) {
+        return false;
+    }
+    switch (p->opcode) {
+    case ROE_WRITE_FIRST:
+        return len == s && p->dma_len > s
+               && n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS;
+    case ROE_WRITE_MIDDLE:
+        return len == s && qp->write_resid > s;
+    case ROE_WRITE_LAST:
+    case ROE_WRITE_LAST_IMM:
+        return len && len == qp->write_resid && len <= s;
+    case ROE_WRITE_ONLY:
+    case ROE_WRITE_ONLY_IMM:
+        return len == p->dma_len && len <= s;
+    case ROE_READ_REQUEST:
+        return n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS;
+    default:
+        return false;
+    }
+}
+
+static void
+responder_receive(struct roe_qp *qp, const struct roe_packet *p)
+{
+    bool continuation = is_write_continuation(p->opcode);
+    bool is_read = p->opcode == ROE_READ_REQUEST;
+    struct read_resource *slot = NULL;
+    uint8_t *addr = NULL;
+    uint64_t va;
+    uint32_t rkey;
+    size_t len;
+    int d;
+
+    if (qp->state != ROE_QP_READY) {
+        qp->stats.rejects[ROE_REJECT_QP_STATE]++;
+        return;
+    }
+
+    /* PSN. */
+    d = psn_diff(p->psn, qp->epsn);
+    if (d > 0) {
+        qp->stats.rejects[ROE_REJECT_PSN]++;
+        if (!qp->seq_nak_sent) {
+            qp->seq_nak_sent = true;
+            queue_nak(qp, ROE_SYN_NAK_PSN_SEQ, qp->epsn);
+        }
+        return;
+    } else if (d < 0) {
+        responder_duplicate(qp, p);
+        return;
+    }
+    qp->seq_nak_sent = false;
+
+    /* Opcode sequence. */
+    if (qp->writing != continuation) {
+        reject(qp, ROE_REJECT_OP_SEQ, ROE_SYN_NAK_INVALID);
+        return;
+    }
+
+    /* Resources. */
+    if (is_read) {
+        /* The oldest READ's slot is free once it has been answered: a
+         * replay still in progress is moot, because the requester never
+         * has more than 'max_reads' READs outstanding. */
+        slot = &qp->reads[qp->read_next];
+        if (slot->valid && !slot->answered) {
+            reject(qp, ROE_REJECT_RESOURCES, ROE_SYN_NAK_INVALID);
+            return;
+        }
+    } else if (roe_opcode_has_immdt(p->opcode)
+               && qp->rq_tail - qp->rq_head >= ROE_QP_RQ_SIZE) {
+        qp->stats.rejects[ROE_REJECT_RNR]++;
+        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
+        return;
+    }
+
+    /* Length. */
+    if (!length_ok(qp, p)) {
+        reject(qp, ROE_REJECT_LENGTH, ROE_SYN_NAK_INVALID);
+        return;
+    }
+
+    /* rkey, access and bounds: of the whole message on the first packet,
+     * of this packet's part again on every later one, because the region
+     * may have been invalidated in between. */
+    if (continuation) {
+        va = qp->write_va;
+        rkey = qp->write_rkey;
+        len = p->payload_len;
+    } else {
+        va = p->va;
+        rkey = p->rkey;
+        len = p->dma_len;
+    }
+    if (len) {
+        enum mr_check_result r;
+
+        r = mr_check(qp->cfg.mrs, qp->cfg.pd, rkey,
+                     is_read ? MR_ACCESS_REMOTE_READ : MR_ACCESS_REMOTE_WRITE,
+                     va, len, &addr);
+        if (r != MR_CHECK_OK) {
+            reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
+            return;
+        }
+    }
+
+    /* Execute. */
+    qp->stats.rx_packets++;
+    if (is_read) {
+        slot->valid = true;
+        slot->first_psn = p->psn;
+        slot->n_psns = n_psns_for(qp, p->dma_len);
+        slot->next = 0;
+        slot->answered = false;
+        slot->va = p->va;
+        slot->rkey = p->rkey;
+        slot->length = p->dma_len;
+        qp->read_next = (qp->read_next + 1) % qp->cfg.max_reads;
+        qp->epsn += slot->n_psns;
+        qp->msn++;
+        return;
+    }
+
+    if (p->payload_len) {
+        memcpy(addr, p->payload, p->payload_len);
+    }
+    qp->stats.rx_payload_bytes += p->payload_len;
+    if (!continuation) {
+        qp->write_va = p->va;
+        qp->write_rkey = p->rkey;
+        qp->write_resid = p->dma_len;
+        qp->write_length = p->dma_len;
+    }
+    qp->write_va += p->payload_len;
+    qp->write_resid -= p->payload_len;
+    qp->writing = !is_message_end(p->opcode);
+    qp->epsn++;
+    if (!qp->writing) {
+        qp->msn++;
+        if (roe_opcode_has_immdt(p->opcode)) {
+            struct roe_recv_completion *c = &qp->rq[qp->rq_tail++ & RQ_MASK];
+
+            c->imm = p->imm;
+            c->length = qp->write_length;
+        }
+    }
+    if (p->flags & ROE_FLAG_ACKREQ) {
+        qp->ack_pending = true;
+    }
+}
+
+void
+roe_qp_receive(struct roe_qp *qp, const struct roe_packet *p, long long now)
+{
+    if (qp->cfg.crc && !(p->flags & ROE_FLAG_CRC)) {
+        qp->stats.no_crc++;
+        return;
+    }
+    if (p->ecp_op == ECP_OP_REQUEST) {
+        responder_receive(qp, p);
+    } else if (qp->state == ROE_QP_READY) {
+        qp->stats.rx_packets++;
+        requester_receive(qp, p, now);
+    }
+}
+
+static void
+put_frame(struct roe_qp *qp, struct roe_frame *frame, struct roe_packet *p)
+{
+    if (qp->cfg.crc) {
+        p->flags |= ROE_FLAG_CRC;
+    }
+    frame->len = roe_put_frame(frame->data, &qp->cfg.l2, qp->cfg.subtype, p);
+    qp->stats.tx_packets++;
+    qp->stats.tx_payload_bytes += p->payload_len;
+}
+
+static void
+put_ack(struct roe_qp *qp, struct roe_frame *frame, uint8_t syndrome,
+        uint16_t psn)
+{
+    struct roe_packet p = {
+        .opcode = ROE_ACK,
+        .psn = psn,
+        .dqpn = qp->cfg.dest_qpn,
+        .syndrome = syndrome,
+        .msn = qp->msn & 0xffffff,
+    };
+
+    put_frame(qp, frame, &p);
+}
+
+/* Builds the next READ response of 'r' into 'frame'.  Returns false, with
+ * the QP in error, if the region no longer allows it. */
+static bool
+put_read_response(struct roe_qp *qp, struct read_resource *r,
+                  struct roe_frame *frame)
+{
+    uint16_t s = qp->cfg.segment_size;
+    unsigned int k = r->next;
+    uint64_t off = (uint64_t) k * s;
+    uint32_t len = k == r->n_psns - 1u ? r->length - off : s;
+    struct roe_packet p = {
+        .psn = r->first_psn + k,
+        .dqpn = qp->cfg.dest_qpn,
+        .syndrome = ROE_SYN_ACK | ROE_SYN_ACK_UNLIMITED,
+        .msn = qp->msn & 0xffffff,
+        .payload_len = len,
+    };
+    uint8_t *addr = NULL;
+
+    if (len) {
+        enum mr_check_result result;
+
+        result = mr_check(qp->cfg.mrs, qp->cfg.pd, r->rkey,
+                          MR_ACCESS_REMOTE_READ, r->va + off, len, &addr);
+        if (result != MR_CHECK_OK) {
+            qp->stats.rejects[mr_reject(result)]++;
+            queue_nak(qp, ROE_SYN_NAK_ACCESS, p.psn);
+            qp_error(qp, "region changed during READ", ROE_WC_FLUSHED);
+            return false;
+        }
+    }
+    p.payload = addr;
+    p.opcode = (r->n_psns == 1 ? ROE_READ_RESPONSE_ONLY
+                : !k ? ROE_READ_RESPONSE_FIRST
+                : k == r->n_psns - 1u ? ROE_READ_RESPONSE_LAST
+                : ROE_READ_RESPONSE_MIDDLE);
+    put_frame(qp, frame, &p);
+    if (++r->next == r->n_psns) {
+        r->answered = true;
+    }
+    return true;
+}
+
+/* Responses, oldest first: READ responses, then one NAK or one cumulative
+ * ACK, which must not overtake a READ response it would cover. */
+static int
+responder_transmit(struct roe_qp *qp, struct roe_frame frames[], int max)
+{
+    bool blocked = false;
+    int n = 0;
+
+    if (qp->nak_pending && qp->state == ROE_QP_ERROR) {
+        qp->nak_pending = false;
+        put_ack(qp, &frames[n++], qp->nak_syndrome, qp->nak_psn);
+        return n;
+    }
+
+    for (int i = 0; i < qp->cfg.max_reads; i++) {
+        struct read_resource *r;
+
+        r = &qp->reads[(qp->read_next + i) % qp->cfg.max_reads];
+        while (r->valid && r->next < r->n_psns) {
+            if (n >= max) {
+                return n;
+            }
+            if (!put_read_response(qp, r, &frames[n])) {
+                return responder_transmit(qp, frames + n, max - n) + n;
+            }
+            n++;
+        }
+    }
+    blocked = n >= max;
+    if (blocked) {
+        return n;
+    }
+    if (qp->nak_pending) {
+        qp->nak_pending = false;
+        qp->ack_pending = false;
+        put_ack(qp, &frames[n++], qp->nak_syndrome, qp->nak_psn);
+    } else if (qp->ack_pending) {
+        qp->ack_pending = false;
+        put_ack(qp, &frames[n++], ROE_SYN_ACK | ROE_SYN_ACK_UNLIMITED,
+                qp->epsn - 1);
+    }
+    return n;
+}
+
+/* Builds the request packet at 'send_psn' into 'frame', or returns false
+ * if the window, the READ limit or the RNR timer hold it back. */
+static bool
+put_request(struct roe_qp *qp, struct roe_frame *frame)
+{
+    struct wqe *wqe = &qp->sq[qp->sq_send & SQ_MASK];
+    uint16_t s = qp->cfg.segment_size;
+    unsigned int k = (uint16_t) (qp->send_psn - wqe->first_psn);
+    unsigned int n = wqe->n_psns;
+    uint64_t off = (uint64_t) k * s;
+    struct roe_packet p = {
+        .psn = qp->send_psn,
+        .dqpn = qp->cfg.dest_qpn,
+        .rkey = wqe->wr.rkey,
+    };
+    uint16_t end;
+
+    if (wqe->wr.opcode == ROE_WR_READ) {
+        end = wqe->first_psn + n;
+        if ((uint16_t) (end - 1 - qp->comp_psn) >= qp->cfg.window
+            || qp->reads_in_flight >= qp->cfg.max_reads) {
+            return false;
+        }
+        p.opcode = ROE_READ_REQUEST;
+        p.va = wqe->wr.remote_va + off;
+        p.dma_len = wqe->wr.length - off;
+        qp->reads_in_flight++;
+        qp->sq_send++;
+    } else {
+        bool imm = wqe->wr.opcode == ROE_WR_WRITE_IMM;
+        bool last = k == n - 1;
+
+        if ((uint16_t) (qp->send_psn - qp->comp_psn) >= qp->cfg.window) {
+            return false;
+        }
+        end = qp->send_psn + 1;
+        p.opcode = (n == 1 ? (imm ? ROE_WRITE_ONLY_IMM : ROE_WRITE_ONLY)
+                    : !k ? ROE_WRITE_FIRST
+                    : last ? (imm ? ROE_WRITE_LAST_IMM : ROE_WRITE_LAST)
+                    : ROE_WRITE_MIDDLE);
+        p.va = wqe->wr.remote_va;
+        p.dma_len = wqe->wr.length;
+        p.imm = wqe->wr.imm;
+        p.payload = (const uint8_t *) wqe->wr.local + off;
+        p.payload_len = last ? wqe->wr.length - off : s;
+        if (last || ++qp->since_ackreq >= qp->ack_interval
+            || (uint16_t) (end - qp->comp_psn) >= qp->cfg.window) {
+            p.flags |= ROE_FLAG_ACKREQ;
+            qp->since_ackreq = 0;
+        }
+        if (last) {
+            qp->sq_send++;
+        }
+    }
+
+    put_frame(qp, frame, &p);
+    if (psn_diff(qp->send_psn, qp->sent_hi) < 0) {
+        qp->stats.retransmits++;
+    }
+    if (psn_diff(end, qp->sent_hi) > 0) {
+        qp->sent_hi = end;
+    }
+    qp->send_psn = end;
+    return true;
+}
+
+static int
+requester_transmit(struct roe_qp *qp, long long now,
+                   struct roe_frame frames[], int max)
+{
+    int n = 0;
+
+    if (qp->rnr_until) {
+        if (now < qp->rnr_until) {
+            return 0;
+        }
+        qp->rnr_until = 0;
+    }
+    if (now >= qp->deadline) {
+        qp->deadline = LLONG_MAX;
+        if (has_outstanding(qp)) {
+            qp->stats.timeouts++;
+            go_back(qp);
+        }
+    }
+    while (n < max && qp->state == ROE_QP_READY
+           && qp->sq_send != qp->sq_tail && put_request(qp, &frames[n])) {
+        n++;
+    }
+    if (n && qp->deadline == LLONG_MAX) {
+        qp->deadline = now + qp->timeout_us;
+    }
+    return n;
+}
+
+int
+roe_qp_transmit(struct roe_qp *qp, long long now, struct roe_frame frames[],
+                int max)
+{
+    int n = responder_transmit(qp, frames, max);
+
+    if (qp->state == ROE_QP_READY) {
+        n += requester_transmit(qp, now, frames + n, max - n);
+    }
+    return n;
+}
+
+long long
+roe_qp_next_timeout(const struct roe_qp *qp)
+{
+    if (qp->state != ROE_QP_READY) {
+        return LLONG_MAX;
+    }
+    return qp->rnr_until ? qp->rnr_until : qp->deadline;
+}
+
+bool
+roe_qp_is_idle(const struct roe_qp *qp)
+{
+    for (int i = 0; i < qp->cfg.max_reads; i++) {
+        const struct read_resource *r = &qp->reads[i];
+
+        if (r->valid && r->next < r->n_psns) {
+            return false;
+        }
+    }
+    return (qp->sq_head == qp->sq_tail && !qp->ack_pending
+            && !qp->nak_pending);
+}
+
+int
+roe_qp_poll_send(struct roe_qp *qp, struct roe_completion c[], int max)
+{
+    int n = 0;
+
+    while (n < max && qp->cq_head != qp->cq_tail) {
+        c[n++] = qp->cq[qp->cq_head++ & SQ_MASK];
+    }
+    return n;
+}
+
+int
+roe_qp_poll_recv(struct roe_qp *qp, struct roe_recv_completion c[], int max)
+{
+    int n = 0;
+
+    while (n < max && qp->rq_head != qp->rq_tail) {
+        c[n++] = qp->rq[qp->rq_head++ & RQ_MASK];
+    }
+    return n;
+}
+
+void
+roe_qp_get_stats(const struct roe_qp *qp, struct roe_qp_stats *stats)
+{
+    *stats = qp->stats;
+}
+
+const char *
+roe_wc_status_to_string(enum roe_wc_status status)
+{
+    switch (status) {
+    case ROE_WC_SUCCESS:
+        return "success";
+    case ROE_WC_RETRY_EXCEEDED:
+        return "retry limit exceeded";
+    case ROE_WC_REMOTE_INVALID:
+        return "remote invalid request";
+    case ROE_WC_REMOTE_ACCESS:
+        return "remote access error";
+    case ROE_WC_REMOTE_OPERATIONAL:
+        return "remote operational error";
+    case ROE_WC_FLUSHED:
+        return "flushed";
+    default:
+        return "unknown";
+    }
+}
+
+const char *
+roe_reject_to_string(enum roe_reject reject)
+{
+    switch (reject) {
+    case ROE_REJECT_PSN:
+        return "out of sequence";
+    case ROE_REJECT_OP_SEQ:
+        return "bad opcode sequence";
+    case ROE_REJECT_QP_STATE:
+        return "QP in error";
+    case ROE_REJECT_RESOURCES:
+        return "too many READs";
+    case ROE_REJECT_RNR:
+        return "receiver not ready";
+    case ROE_REJECT_LENGTH:
+        return "bad length";
+    case ROE_REJECT_RKEY:
+        return "bad rkey";
+    case ROE_REJECT_ACCESS:
+        return "access not allowed";
+    case ROE_REJECT_BOUNDS:
+        return "out of bounds";
+    case N_ROE_REJECTS:
+    default:
+        return "unknown";
+    }
+}

@@ -1,0 +1,1061 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include "vdp.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* Room for any error message produced here. */
+#define ERR_LEN 160
+
+static int fail(char err[ERR_LEN], const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Formats an error message into 'err' and returns EINVAL. */
+static int
+fail(char err[ERR_LEN], const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(err, ERR_LEN, format, args);
+    va_end(args);
+    return EINVAL;
+}
+
+static uint16_t
+get_be16(const uint8_t *p)
+{
+    return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get_be24(const uint8_t *p)
+{
+    return (uint32_t) p[0] << 16 | (uint32_t) p[1] << 8 | p[2];
+}
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+    return (uint32_t) get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+    return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static uint8_t *
+put_u8(uint8_t *p, uint8_t x)
+{
+    *p = x;
+    return p + 1;
+}
+
+static uint8_t *
+put_be16(uint8_t *p, uint16_t x)
+{
+    p[0] = x >> 8;
+    p[1] = x;
+    return p + 2;
+}
+
+static uint8_t *
+put_be24(uint8_t *p, uint32_t x)
+{
+    p[0] = x >> 16;
+    p[1] = x >> 8;
+    p[2] = x;
+    return p + 3;
+}
+
+static uint8_t *
+put_be32(uint8_t *p, uint32_t x)
+{
+    return put_be16(put_be16(p, x >> 16), x);
+}
+
+static uint8_t *
+put_be64(uint8_t *p, uint64_t x)
+{
+    return put_be32(put_be32(p, x >> 32), x);
+}
+
+static uint8_t *
+put_bytes(uint8_t *p, const void *data, size_t n)
+{
+    memcpy(p, data, n);
+    return p + n;
+}
+
+static uint8_t *
+put_tlv_header(uint8_t *p, unsigned int type, size_t len)
+{
+    return put_be16(p, (type & 0x7f) << 9 | (len & VDP_TLV_MAX_LEN));
+}
+
+const char *
+vdp_tlv_type_to_string(unsigned int type)
+{
+    switch (type) {
+    case VDP_TLV_END:
+        return "END";
+    case VDP_TLV_PREASSOC:
+        return "PREASSOC";
+    case VDP_TLV_PREASSOC_RR:
+        return "PREASSOC-RR";
+    case VDP_TLV_ASSOC:
+        return "ASSOC";
+    case VDP_TLV_DEASSOC:
+        return "DEASSOC";
+    case VDP_TLV_MANAGER_ID:
+        return "Manager ID";
+    case VDP_TLV_ORG:
+        return "organizationally specific";
+    }
+    return "unknown";
+}
+
+const char *
+vdp_status_to_string(unsigned int status)
+{
+    switch (status) {
+    case VDP_STATUS_SUCCESS:
+        return "success";
+    case VDP_STATUS_INVALID_FORMAT:
+        return "invalid-format";
+    case VDP_STATUS_INSUFFICIENT_RESOURCES:
+        return "insufficient-resources";
+    case VDP_STATUS_UNABLE_TO_CONTACT_MANAGER:
+        return "unable-to-contact-manager";
+    case VDP_STATUS_OTHER:
+        return "other";
+    case VDP_STATUS_INVALID_FILTER:
+        return "invalid-filter";
+    }
+    return "unknown";
+}
+
+static const char *
+vsiid_format_to_string(unsigned int format)
+{
+    switch (format) {
+    case VDP_VSIID_IPV4:
+        return "ipv4";
+    case VDP_VSIID_IPV6:
+        return "ipv6";
+    case VDP_VSIID_MAC:
+        return "mac";
+    case VDP_VSIID_LOCAL:
+        return "local";
+    case VDP_VSIID_UUID:
+        return "uuid";
+    }
+    return "unknown";
+}
+
+static const char *
+filter_format_to_string(unsigned int format)
+{
+    switch (format) {
+    case VDP_FILTER_VID:
+        return "vid";
+    case VDP_FILTER_MAC_VID:
+        return "mac-vid";
+    case VDP_FILTER_GROUP_VID:
+        return "group-vid";
+    case VDP_FILTER_GROUP_MAC_VID:
+        return "group-mac-vid";
+    }
+    return "unknown";
+}
+
+static const char *
+ring_kind_to_string(unsigned int kind)
+{
+    switch (kind) {
+    case VDP_RING_VM_TX:
+        return "vm-tx";
+    case VDP_RING_VM_RX:
+        return "vm-rx";
+    case VDP_RING_INGRESS:
+        return "ingress";
+    case VDP_RING_EGRESS:
+        return "egress";
+    }
+    return "unknown";
+}
+
+/* Returns the size of one filter entry in 'format', or 0 if 'format' is not
+ * defined. */
+static size_t
+filter_entry_len(unsigned int format)
+{
+    switch (format) {
+    case VDP_FILTER_VID:
+        return 2;
+    case VDP_FILTER_MAC_VID:
+        return 8;
+    case VDP_FILTER_GROUP_VID:
+        return 6;
+    case VDP_FILTER_GROUP_MAC_VID:
+        return 12;
+    }
+    return 0;
+}
+
+static bool
+filter_has_group(unsigned int format)
+{
+    return (format == VDP_FILTER_GROUP_VID
+            || format == VDP_FILTER_GROUP_MAC_VID);
+}
+
+static bool
+filter_has_mac(unsigned int format)
+{
+    return (format == VDP_FILTER_MAC_VID
+            || format == VDP_FILTER_GROUP_MAC_VID);
+}
+
+/* Semantic checks, shared by the decoder (on what it decoded) and the
+ * encoder (on what it is asked to encode). */
+
+static int
+check_vsi(const struct vdp_vsi *vsi, char err[ERR_LEN])
+{
+    if (vsi->mode < VDP_TLV_PREASSOC || vsi->mode > VDP_TLV_DEASSOC) {
+        return fail(err, "VSI TLV: mode %u is not defined", vsi->mode);
+    }
+    if (vsi->flags & ~(VDP_REQ_M | VDP_REQ_S)) {
+        return fail(err, "VSI TLV: flags 0x%02x are not defined",
+                    vsi->flags);
+    }
+    if (vsi->status > VDP_STATUS_MAX) {
+        return fail(err, "VSI TLV: status code %u is not defined",
+                    vsi->status);
+    }
+    if (!vsi->response && vsi->status) {
+        return fail(err, "VSI TLV: status code %u in a request",
+                    vsi->status);
+    }
+    if (vsi->type_id > 0xffffff) {
+        return fail(err, "VSI TLV: type ID 0x%"PRIx32" is wider than "
+                    "24 bits", vsi->type_id);
+    }
+    if (vsi->vsiid_format < VDP_VSIID_IPV4
+        || vsi->vsiid_format > VDP_VSIID_UUID) {
+        return fail(err, "VSI TLV: VSIID format %u is not defined",
+                    vsi->vsiid_format);
+    }
+    if (!filter_entry_len(vsi->filter_format)) {
+        return fail(err, "VSI TLV: filter format %u is not defined",
+                    vsi->filter_format);
+    }
+    if (!vsi->n_filters) {
+        return fail(err, "VSI TLV: no filter entries");
+    }
+    if (vsi->n_filters > VDP_MAX_FILTERS) {
+        return fail(err, "VSI TLV: %zu filter entries, at most %d "
+                    "supported", vsi->n_filters, VDP_MAX_FILTERS);
+    }
+    for (size_t i = 0; i < vsi->n_filters; i++) {
+        const struct vdp_filter *f = &vsi->filters[i];
+
+        if (f->pcp > 7) {
+            return fail(err, "VSI TLV: filter %zu: PCP %u is above 7",
+                        i, f->pcp);
+        }
+        if (f->vid > 0xfff) {
+            return fail(err, "VSI TLV: filter %zu: VID %u is above 4095",
+                        i, f->vid);
+        }
+    }
+    return 0;
+}
+
+static int
+check_qp(const struct vdp_qp *qp, char err[ERR_LEN])
+{
+    if (qp->qpn > VDP_QPN_MAX) {
+        return fail(err, "RoE QP TLV: reserved bits set in QPN 0x%08"PRIx32,
+                    qp->qpn);
+    }
+    if (!qp->segment_size) {
+        return fail(err, "RoE QP TLV: segment size 0");
+    }
+    if (!qp->window || qp->window > VDP_WINDOW_MAX) {
+        return fail(err, "RoE QP TLV: window %u is not between 1 and %d",
+                    qp->window, VDP_WINDOW_MAX);
+    }
+    if (qp->rte > VDP_RTE_MAX) {
+        return fail(err, "RoE QP TLV: RTE %u is above %d", qp->rte,
+                    VDP_RTE_MAX);
+    }
+    if (qp->max_tries > VDP_RETRY_MAX) {
+        return fail(err, "RoE QP TLV: max tries %u is above %d",
+                    qp->max_tries, VDP_RETRY_MAX);
+    }
+    if (qp->rnr_retry > VDP_RETRY_MAX) {
+        return fail(err, "RoE QP TLV: RNR retry %u is above %d",
+                    qp->rnr_retry, VDP_RETRY_MAX);
+    }
+    return 0;
+}
+
+/* Checks 'roe->mrs[i]', including against the MRs before it. */
+static int
+check_mr(const struct vdp_roe *roe, size_t i, char err[ERR_LEN])
+{
+    const struct vdp_mr *mr = &roe->mrs[i];
+
+    if (mr->access & ~(uint32_t) (VDP_MR_REMOTE_WRITE
+                                  | VDP_MR_REMOTE_READ)) {
+        return fail(err, "RoE MR 0x%08"PRIx32": reserved access bits "
+                    "0x%08"PRIx32" set", mr->rkey,
+                    mr->access & ~(uint32_t) (VDP_MR_REMOTE_WRITE
+                                              | VDP_MR_REMOTE_READ));
+    }
+    if (!mr->length) {
+        return fail(err, "RoE MR 0x%08"PRIx32": length 0", mr->rkey);
+    }
+    if (mr->length - 1 > UINT64_MAX - mr->iova) {
+        return fail(err, "RoE MR 0x%08"PRIx32": iova 0x%"PRIx64
+                    " + length 0x%"PRIx64" overflows", mr->rkey,
+                    mr->iova, mr->length);
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (roe->mrs[j].rkey == mr->rkey) {
+            return fail(err, "RoE MR 0x%08"PRIx32": rkey appears twice",
+                        mr->rkey);
+        }
+    }
+    return 0;
+}
+
+/* Checks 'roe->rings[i]', including against the rings before it. */
+static int
+check_ring(const struct vdp_roe *roe, size_t i, char err[ERR_LEN])
+{
+    const struct vdp_ring *r = &roe->rings[i];
+    uint64_t size;
+
+    if (r->kind > VDP_RING_EGRESS) {
+        return fail(err, "RoE ring %u: kind %u is not defined",
+                    r->id, r->kind);
+    }
+    if (r->log2_entry_size < VDP_RING_LOG2_ENTRY_SIZE_MIN
+        || r->log2_entry_size > VDP_RING_LOG2_ENTRY_SIZE_MAX) {
+        return fail(err, "RoE ring %u: log2 entry size %u is not between "
+                    "%d and %d", r->id, r->log2_entry_size,
+                    VDP_RING_LOG2_ENTRY_SIZE_MIN,
+                    VDP_RING_LOG2_ENTRY_SIZE_MAX);
+    }
+    if (r->log2_entries < VDP_RING_LOG2_ENTRIES_MIN
+        || r->log2_entries > VDP_RING_LOG2_ENTRIES_MAX) {
+        return fail(err, "RoE ring %u: log2 entries %u is not between "
+                    "%d and %d", r->id, r->log2_entries,
+                    VDP_RING_LOG2_ENTRIES_MIN, VDP_RING_LOG2_ENTRIES_MAX);
+    }
+    if (r->flags) {
+        return fail(err, "RoE ring %u: reserved flags 0x%02x set",
+                    r->id, r->flags);
+    }
+    size = UINT64_C(1) << (r->log2_entry_size + r->log2_entries);
+    if (size - 1 > UINT64_MAX - r->base_iova) {
+        return fail(err, "RoE ring %u: base iova 0x%"PRIx64" + size 0x%"
+                    PRIx64" overflows", r->id, r->base_iova, size);
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (roe->rings[j].id == r->id) {
+            return fail(err, "RoE ring %u: ring id appears twice", r->id);
+        }
+    }
+    return 0;
+}
+
+static int
+validate(const struct vdp_message *msg, char err[ERR_LEN])
+{
+    const struct vdp_roe *roe = &msg->roe;
+    int error;
+
+    error = check_vsi(&msg->vsi, err);
+    if (!error && roe->has_qp) {
+        error = check_qp(&roe->qp, err);
+    }
+    if (!error && roe->n_mrs > VDP_MAX_MRS) {
+        error = fail(err, "RoE: %zu MRs, at most %d supported",
+                     roe->n_mrs, VDP_MAX_MRS);
+    }
+    for (size_t i = 0; !error && i < roe->n_mrs; i++) {
+        error = check_mr(roe, i, err);
+    }
+    if (!error && roe->n_rings > VDP_MAX_RINGS) {
+        error = fail(err, "RoE: %zu rings, at most %d supported",
+                     roe->n_rings, VDP_MAX_RINGS);
+    }
+    for (size_t i = 0; !error && i < roe->n_rings; i++) {
+        error = check_ring(roe, i, err);
+    }
+    return error;
+}
+
+/* Checks that 'msg' may be encoded: every field in range, as vdp_decode()
+ * requires.  Returns NULL if so, otherwise an error message that the
+ * caller must free(). */
+char *
+vdp_validate(const struct vdp_message *msg)
+{
+    char err[ERR_LEN];
+
+    return validate(msg, err) ? xalloc_strdup(err) : NULL;
+}
+
+static size_t
+encoded_len(const struct vdp_message *msg)
+{
+    const struct vdp_roe *roe = &msg->roe;
+    size_t org = VDP_TLV_HEADER_LEN + 4;
+
+    return (VDP_TLV_HEADER_LEN + VDP_MANAGER_ID_LEN
+            + VDP_TLV_HEADER_LEN + VDP_VSI_FIXED_LEN
+            + msg->vsi.n_filters * filter_entry_len(msg->vsi.filter_format)
+            + (roe->has_qp ? org + VDP_ROE_QP_LEN : 0)
+            + roe->n_mrs * (org + VDP_ROE_MR_LEN)
+            + roe->n_rings * (org + VDP_ROE_RING_LEN)
+            + (roe->has_port ? org + VDP_ROE_PORT_LEN : 0)
+            + VDP_TLV_HEADER_LEN);
+}
+
+static uint8_t *
+put_roe_header(uint8_t *p, enum vdp_roe_subtype subtype, size_t data_len)
+{
+    p = put_tlv_header(p, VDP_TLV_ORG, 4 + data_len);
+    p = put_be24(p, VDP_ROE_OUI);
+    return put_u8(p, subtype);
+}
+
+/* Encodes 'msg' into the 'size' octets at 'buf': Manager ID TLV, VSI TLV,
+ * RoE TLVs (QP, MRs, rings, port), END TLV.  Returns the encoded length
+ * (at most VDP_MESSAGE_MAX_LEN), or -EINVAL if 'msg' is not valid (see
+ * vdp_validate()) or -ENOSPC if 'size' is too small.  On error, if
+ * 'errorp' is nonnull, stores in '*errorp' a message that the caller must
+ * free(); on success stores NULL there. */
+int
+vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
+           char **errorp)
+{
+    const struct vdp_vsi *vsi = &msg->vsi;
+    const struct vdp_roe *roe = &msg->roe;
+    char err[ERR_LEN];
+    uint8_t *p = buf;
+    size_t len;
+
+    if (errorp) {
+        *errorp = NULL;
+    }
+    if (validate(msg, err)) {
+        if (errorp) {
+            *errorp = xalloc_strdup(err);
+        }
+        return -EINVAL;
+    }
+    len = encoded_len(msg);
+    if (len > size) {
+        if (errorp) {
+            *errorp = xalloc_printf("VDP message of %zu octets does not "
+                                    "fit in %zu", len, size);
+        }
+        return -ENOSPC;
+    }
+
+    p = put_tlv_header(p, VDP_TLV_MANAGER_ID, VDP_MANAGER_ID_LEN);
+    p = put_bytes(p, msg->manager_id, VDP_MANAGER_ID_LEN);
+
+    p = put_tlv_header(p, vsi->mode, VDP_VSI_FIXED_LEN
+                       + vsi->n_filters
+                         * filter_entry_len(vsi->filter_format));
+    p = put_u8(p, ((vsi->response ? VDP_RESP_ACK : 0) | vsi->flags
+                   | vsi->status));
+    p = put_be24(p, vsi->type_id);
+    p = put_u8(p, vsi->type_version);
+    p = put_u8(p, vsi->vsiid_format);
+    p = put_bytes(p, vsi->vsiid, VDP_VSIID_LEN);
+    p = put_u8(p, vsi->filter_format);
+    p = put_be16(p, vsi->n_filters);
+    for (size_t i = 0; i < vsi->n_filters; i++) {
+        const struct vdp_filter *f = &vsi->filters[i];
+
+        if (filter_has_group(vsi->filter_format)) {
+            p = put_be32(p, f->group_id);
+        }
+        if (filter_has_mac(vsi->filter_format)) {
+            p = put_bytes(p, f->mac, 6);
+        }
+        p = put_be16(p, (f->ps ? 0x8000 : 0) | f->pcp << 12 | f->vid);
+    }
+
+    if (roe->has_qp) {
+        const struct vdp_qp *qp = &roe->qp;
+
+        p = put_roe_header(p, VDP_ROE_QP, VDP_ROE_QP_LEN);
+        p = put_be32(p, qp->qpn);
+        p = put_be16(p, qp->initial_psn);
+        p = put_be16(p, qp->segment_size);
+        p = put_be16(p, qp->window);
+        p = put_u8(p, qp->rte);
+        p = put_u8(p, qp->max_tries << 5 | qp->rnr_retry << 2);
+        p = put_be16(p, qp->max_rd_atomic);
+    }
+    for (size_t i = 0; i < roe->n_mrs; i++) {
+        const struct vdp_mr *mr = &roe->mrs[i];
+
+        p = put_roe_header(p, VDP_ROE_MR, VDP_ROE_MR_LEN);
+        p = put_be32(p, mr->rkey);
+        p = put_be32(p, mr->access);
+        p = put_be64(p, mr->iova);
+        p = put_be64(p, mr->length);
+    }
+    for (size_t i = 0; i < roe->n_rings; i++) {
+        const struct vdp_ring *r = &roe->rings[i];
+
+        p = put_roe_header(p, VDP_ROE_RING, VDP_ROE_RING_LEN);
+        p = put_be16(p, r->id);
+        p = put_u8(p, r->kind);
+        p = put_u8(p, r->log2_entry_size);
+        p = put_u8(p, r->log2_entries);
+        p = put_u8(p, r->flags);
+        p = put_be64(p, r->base_iova);
+        p = put_be32(p, r->rkey);
+        p = put_be64(p, r->producer_iova);
+        p = put_be64(p, r->consumer_iova);
+    }
+    if (roe->has_port) {
+        p = put_roe_header(p, VDP_ROE_PORT, VDP_ROE_PORT_LEN);
+        p = put_bytes(p, roe->port.mac, 6);
+        p = put_be16(p, roe->port.vlan_tci);
+    }
+    p = put_tlv_header(p, VDP_TLV_END, 0);
+    return p - (uint8_t *) buf;
+}
+
+/* Decodes the VSI TLV of type 'mode' whose 'len' octets of information are
+ * at 'p'. */
+static int
+decode_vsi(unsigned int mode, const uint8_t *p, size_t len,
+           struct vdp_vsi *vsi, char err[ERR_LEN])
+{
+    size_t entry_len, count;
+    uint8_t status;
+
+    if (len < VDP_VSI_FIXED_LEN) {
+        return fail(err, "VSI TLV: length %zu is shorter than %d", len,
+                    VDP_VSI_FIXED_LEN);
+    }
+    vsi->mode = mode;
+    status = p[0];
+    if (status & VDP_STATUS_RESERVED) {
+        return fail(err, "VSI TLV: reserved status bit 0x%02x set",
+                    VDP_STATUS_RESERVED);
+    }
+    vsi->response = (status & VDP_RESP_ACK) != 0;
+    vsi->flags = status & (VDP_RESP_KEEP | VDP_RESP_HARD);
+    vsi->status = status & VDP_STATUS_MASK;
+    if (vsi->response) {
+        if (vsi->status > VDP_STATUS_MAX) {
+            return fail(err, "VSI TLV: status code %u is not defined",
+                        vsi->status);
+        }
+    } else if (vsi->status) {
+        return fail(err, "VSI TLV: reserved status bits 0x%02x set in a "
+                    "request", vsi->status);
+    }
+    vsi->type_id = get_be24(p + 1);
+    vsi->type_version = p[4];
+    vsi->vsiid_format = p[5];
+    if (vsi->vsiid_format < VDP_VSIID_IPV4
+        || vsi->vsiid_format > VDP_VSIID_UUID) {
+        return fail(err, "VSI TLV: VSIID format %u is not defined",
+                    vsi->vsiid_format);
+    }
+    memcpy(vsi->vsiid, p + 6, VDP_VSIID_LEN);
+    vsi->filter_format = p[22];
+    entry_len = filter_entry_len(vsi->filter_format);
+    if (!entry_len) {
+        return fail(err, "VSI TLV: filter format %u is not defined",
+                    vsi->filter_format);
+    }
+    count = get_be16(p + 23);
+    if (count * entry_len != len - VDP_VSI_FIXED_LEN) {
+        return fail(err, "VSI TLV: filter count %zu does not match length "
+                    "%zu", count, len);
+    }
+    if (!count) {
+        return fail(err, "VSI TLV: no filter entries");
+    }
+    if (count > VDP_MAX_FILTERS) {
+        return fail(err, "VSI TLV: %zu filter entries, at most %d "
+                    "supported", count, VDP_MAX_FILTERS);
+    }
+
+    p += VDP_VSI_FIXED_LEN;
+    vsi->n_filters = count;
+    for (size_t i = 0; i < count; i++) {
+        struct vdp_filter *f = &vsi->filters[i];
+        uint16_t tci;
+
+        if (filter_has_group(vsi->filter_format)) {
+            f->group_id = get_be32(p);
+            p += 4;
+        }
+        if (filter_has_mac(vsi->filter_format)) {
+            memcpy(f->mac, p, 6);
+            p += 6;
+        }
+        tci = get_be16(p);
+        p += 2;
+        f->ps = (tci & 0x8000) != 0;
+        f->pcp = (tci >> 12) & 7;
+        f->vid = tci & 0xfff;
+    }
+    return check_vsi(vsi, err);
+}
+
+/* Checks that a RoE TLV of 'name' has 'len' octets of information,
+ * 'data_len' after OUI and subtype. */
+static int
+check_roe_len(const char *name, size_t len, size_t data_len,
+              char err[ERR_LEN])
+{
+    return (len == 4 + data_len ? 0
+            : fail(err, "RoE %s TLV: length %zu, expected %zu", name, len,
+                   4 + data_len));
+}
+
+/* Decodes the RoE TLV whose 'len' octets of information, OUI included, are
+ * at 'p'. */
+static int
+decode_roe(const uint8_t *p, size_t len, struct vdp_roe *roe,
+           char err[ERR_LEN])
+{
+    uint8_t subtype = p[3];
+    int error;
+
+    p += 4;
+    switch (subtype) {
+    case VDP_ROE_QP: {
+        struct vdp_qp *qp = &roe->qp;
+
+        if (roe->has_qp) {
+            return fail(err, "two RoE QP TLVs");
+        }
+        error = check_roe_len("QP", len, VDP_ROE_QP_LEN, err);
+        if (error) {
+            return error;
+        }
+        roe->has_qp = true;
+        qp->qpn = get_be32(p);
+        qp->initial_psn = get_be16(p + 4);
+        qp->segment_size = get_be16(p + 6);
+        qp->window = get_be16(p + 8);
+        qp->rte = p[10];
+        qp->max_tries = p[11] >> 5;
+        qp->rnr_retry = (p[11] >> 2) & 7;
+        if (p[11] & 3) {
+            return fail(err, "RoE QP TLV: reserved bits 0x%02x set in "
+                        "retry octet", p[11] & 3);
+        }
+        qp->max_rd_atomic = get_be16(p + 12);
+        return check_qp(qp, err);
+    }
+
+    case VDP_ROE_MR: {
+        struct vdp_mr *mr;
+
+        error = check_roe_len("MR", len, VDP_ROE_MR_LEN, err);
+        if (error) {
+            return error;
+        }
+        if (roe->n_mrs >= VDP_MAX_MRS) {
+            return fail(err, "RoE MR TLV: more than %d MRs", VDP_MAX_MRS);
+        }
+        mr = &roe->mrs[roe->n_mrs++];
+        mr->rkey = get_be32(p);
+        mr->access = get_be32(p + 4);
+        mr->iova = get_be64(p + 8);
+        mr->length = get_be64(p + 16);
+        return check_mr(roe, roe->n_mrs - 1, err);
+    }
+
+    case VDP_ROE_RING: {
+        struct vdp_ring *r;
+
+        error = check_roe_len("RING", len, VDP_ROE_RING_LEN, err);
+        if (error) {
+            return error;
+        }
+        if (roe->n_rings >= VDP_MAX_RINGS) {
+            return fail(err, "RoE RING TLV: more than %d rings",
+                        VDP_MAX_RINGS);
+        }
+        r = &roe->rings[roe->n_rings++];
+        r->id = get_be16(p);
+        r->kind = p[2];
+        r->log2_entry_size = p[3];
+        r->log2_entries = p[4];
+        r->flags = p[5];
+        r->base_iova = get_be64(p + 6);
+        r->rkey = get_be32(p + 14);
+        r->producer_iova = get_be64(p + 18);
+        r->consumer_iova = get_be64(p + 26);
+        return check_ring(roe, roe->n_rings - 1, err);
+    }
+
+    case VDP_ROE_PORT:
+        if (roe->has_port) {
+            return fail(err, "two RoE PORT TLVs");
+        }
+        error = check_roe_len("PORT", len, VDP_ROE_PORT_LEN, err);
+        if (error) {
+            return error;
+        }
+        roe->has_port = true;
+        memcpy(roe->port.mac, p, 6);
+        roe->port.vlan_tci = get_be16(p + 6);
+        return 0;
+
+    default:
+        return fail(err, "RoE TLV: subtype %u is not defined", subtype);
+    }
+}
+
+static int
+decode(const uint8_t *buf, size_t len, struct vdp_message *msg,
+       char err[ERR_LEN])
+{
+    bool have_manager = false;
+    bool have_vsi = false;
+    size_t ofs = 0;
+    int error = 0;
+
+    memset(msg, 0, sizeof *msg);
+    for (;;) {
+        unsigned int type;
+        const uint8_t *info;
+        size_t tlv_ofs = ofs;
+        size_t tlv_len;
+        uint16_t head;
+
+        if (ofs == len) {
+            return fail(err, "missing END TLV");
+        }
+        if (len - ofs < VDP_TLV_HEADER_LEN) {
+            return fail(err, "truncated TLV header at offset %zu", ofs);
+        }
+        head = get_be16(buf + ofs);
+        type = head >> 9;
+        tlv_len = head & VDP_TLV_MAX_LEN;
+        ofs += VDP_TLV_HEADER_LEN;
+        if (tlv_len > len - ofs) {
+            return fail(err, "TLV type %u at offset %zu: length %zu runs "
+                        "past the end (%zu octets left)", type, tlv_ofs,
+                        tlv_len, len - ofs);
+        }
+        info = buf + ofs;
+        ofs += tlv_len;
+
+        switch (type) {
+        case VDP_TLV_END:
+            if (tlv_len) {
+                return fail(err, "END TLV: length %zu, expected 0",
+                            tlv_len);
+            }
+            if (!have_manager) {
+                return fail(err, "missing Manager ID TLV");
+            }
+            if (!have_vsi) {
+                return fail(err, "missing VSI TLV");
+            }
+            return 0;
+
+        case VDP_TLV_MANAGER_ID:
+            if (have_manager) {
+                return fail(err, "two Manager ID TLVs");
+            }
+            if (tlv_len != VDP_MANAGER_ID_LEN) {
+                return fail(err, "Manager ID TLV: length %zu, expected %d",
+                            tlv_len, VDP_MANAGER_ID_LEN);
+            }
+            memcpy(msg->manager_id, info, VDP_MANAGER_ID_LEN);
+            have_manager = true;
+            break;
+
+        case VDP_TLV_PREASSOC:
+        case VDP_TLV_PREASSOC_RR:
+        case VDP_TLV_ASSOC:
+        case VDP_TLV_DEASSOC:
+            if (have_vsi) {
+                return fail(err, "two VSI TLVs");
+            }
+            if (!have_manager) {
+                return fail(err, "VSI TLV before the Manager ID TLV");
+            }
+            error = decode_vsi(type, info, tlv_len, &msg->vsi, err);
+            if (error) {
+                return error;
+            }
+            have_vsi = true;
+            break;
+
+        case VDP_TLV_ORG:
+            if (tlv_len < 4) {
+                return fail(err, "organizationally specific TLV: length "
+                            "%zu is shorter than 4", tlv_len);
+            }
+            if (get_be24(info) != VDP_ROE_OUI) {
+                /* Someone else's extension: skip it. */
+                break;
+            }
+            if (!have_vsi) {
+                return fail(err, "RoE TLV before the VSI TLV");
+            }
+            error = decode_roe(info, tlv_len, &msg->roe, err);
+            if (error) {
+                return error;
+            }
+            break;
+
+        default:
+            return fail(err, "unknown TLV type %u at offset %zu", type,
+                        tlv_ofs);
+        }
+    }
+}
+
+/* Decodes the VDP ECPDU payload of 'len' octets at 'buf' into '*msg'.
+ * Decoding stops at the END TLV; anything after it (Ethernet padding) is
+ * ignored.  Every length is checked before it is read, and anything that
+ * vdp_encode() would not produce is refused, except organizationally
+ * specific TLVs of other OUIs, which are skipped.
+ *
+ * Returns 0 on success, otherwise EINVAL, with '*msg' unspecified.  If
+ * 'errorp' is nonnull, stores in '*errorp' NULL on success, otherwise a
+ * message naming the problem that the caller must free(). */
+int
+vdp_decode(const void *buf, size_t len, struct vdp_message *msg,
+           char **errorp)
+{
+    char err[ERR_LEN];
+    int error = decode(buf, len, msg, err);
+
+    if (errorp) {
+        *errorp = error ? xalloc_strdup(err) : NULL;
+    }
+    return error;
+}
+
+/* Makes '*response' the response to 'request': the same TLVs, with the ACK
+ * bit, status code 'status' and 'flags' (VDP_RESP_KEEP, VDP_RESP_HARD) in
+ * the VSI TLV.  Returns 0, or EINVAL if 'request' is itself a response or
+ * 'status' or 'flags' are not defined. */
+int
+vdp_make_response(const struct vdp_message *request, uint8_t status,
+                  uint8_t flags, struct vdp_message *response)
+{
+    if (request->vsi.response || status > VDP_STATUS_MAX
+        || flags & ~(VDP_RESP_KEEP | VDP_RESP_HARD)) {
+        return EINVAL;
+    }
+    *response = *request;
+    response->vsi.response = true;
+    response->vsi.status = status;
+    response->vsi.flags = flags;
+    return 0;
+}
+
+/* Formatting into a bounded buffer, counting what does not fit. */
+struct out {
+    char *buf;
+    size_t size;
+    size_t len;                 /* Wanted, may exceed 'size'. */
+};
+
+static void out_printf(struct out *, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *out, const char *format, ...)
+{
+    size_t avail = out->len < out->size ? out->size - out->len : 0;
+    va_list args;
+    int n;
+
+    va_start(args, format);
+    n = vsnprintf(avail ? out->buf + out->len : NULL, avail, format, args);
+    va_end(args);
+    if (n > 0) {
+        out->len += n;
+    }
+}
+
+static void
+out_hex(struct out *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out_printf(out, "%02x", p[i]);
+    }
+}
+
+static void
+out_mac(struct out *out, const uint8_t mac[6])
+{
+    out_printf(out, "%02x:%02x:%02x:%02x:%02x:%02x",
+               mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+static void
+format_vsi(struct out *out, const struct vdp_vsi *vsi)
+{
+    out_printf(out, "%s", vdp_tlv_type_to_string(vsi->mode));
+    if (vsi->response) {
+        out_printf(out, " response %s",
+                   vdp_status_to_string(vsi->status));
+        out_printf(out, "%s", vsi->flags & VDP_RESP_KEEP ? " KEEP" : "");
+        out_printf(out, "%s", vsi->flags & VDP_RESP_HARD ? " HARD" : "");
+    } else {
+        out_printf(out, " request");
+        out_printf(out, "%s", vsi->flags & VDP_REQ_M ? " M" : "");
+        out_printf(out, "%s", vsi->flags & VDP_REQ_S ? " S" : "");
+    }
+}
+
+/* Formats 'msg' as one line of text, without a new-line, into 'buf' of
+ * 'size' octets, truncating (but always null-terminating if 'size' is
+ * nonzero) as snprintf() does.  Returns the length of the whole line, which
+ * may be 'size' or more if it was truncated. */
+size_t
+vdp_format(const struct vdp_message *msg, char *buf, size_t size)
+{
+    const struct vdp_vsi *vsi = &msg->vsi;
+    const struct vdp_roe *roe = &msg->roe;
+    struct out out = { buf, size, 0 };
+    size_t n_filters;
+
+    if (size) {
+        buf[0] = '\0';
+    }
+    format_vsi(&out, vsi);
+    out_printf(&out, " mgr=");
+    out_hex(&out, msg->manager_id, VDP_MANAGER_ID_LEN);
+    out_printf(&out, " type=0x%06"PRIx32"/%u", vsi->type_id,
+               vsi->type_version);
+    out_printf(&out, " vsiid=%s:", vsiid_format_to_string(vsi->vsiid_format));
+    if (vsi->vsiid_format == VDP_VSIID_UUID) {
+        const uint8_t *u = vsi->vsiid;
+
+        out_hex(&out, u, 4);
+        out_printf(&out, "-");
+        out_hex(&out, u + 4, 2);
+        out_printf(&out, "-");
+        out_hex(&out, u + 6, 2);
+        out_printf(&out, "-");
+        out_hex(&out, u + 8, 2);
+        out_printf(&out, "-");
+        out_hex(&out, u + 10, 6);
+    } else {
+        out_hex(&out, vsi->vsiid, VDP_VSIID_LEN);
+    }
+
+    out_printf(&out, " filter=%s",
+               filter_format_to_string(vsi->filter_format));
+    n_filters = vsi->n_filters < VDP_MAX_FILTERS ? vsi->n_filters
+                                                 : VDP_MAX_FILTERS;
+    for (size_t i = 0; i < n_filters; i++) {
+        const struct vdp_filter *f = &vsi->filters[i];
+
+        out_printf(&out, "%s", i ? "," : "{");
+        if (filter_has_group(vsi->filter_format)) {
+            out_printf(&out, "group=%"PRIu32" ", f->group_id);
+        }
+        if (filter_has_mac(vsi->filter_format)) {
+            out_printf(&out, "mac=");
+            out_mac(&out, f->mac);
+            out_printf(&out, " ");
+        }
+        out_printf(&out, "vid=%u pcp=%u%s", f->vid, f->pcp,
+                   f->ps ? " ps" : "");
+    }
+    out_printf(&out, "%s", n_filters ? "}" : "");
+
+    if (roe->has_qp) {
+        const struct vdp_qp *qp = &roe->qp;
+
+        out_printf(&out, " qp={qpn=0x%06"PRIx32" psn=%u seg=%u window=%u "
+                   "rte=%u tries=%u rnr=%u rd=%u}", qp->qpn,
+                   qp->initial_psn, qp->segment_size, qp->window, qp->rte,
+                   qp->max_tries, qp->rnr_retry, qp->max_rd_atomic);
+    }
+    for (size_t i = 0; i < roe->n_mrs && i < VDP_MAX_MRS; i++) {
+        const struct vdp_mr *mr = &roe->mrs[i];
+
+        out_printf(&out, " mr={rkey=0x%08"PRIx32" access=%s%s", mr->rkey,
+                   mr->access & VDP_MR_REMOTE_READ ? "r" : "",
+                   mr->access & VDP_MR_REMOTE_WRITE ? "w" : "");
+        if (mr->access & ~(uint32_t) (VDP_MR_REMOTE_READ
+                                      | VDP_MR_REMOTE_WRITE)) {
+            out_printf(&out, "+0x%"PRIx32, mr->access);
+        }
+        out_printf(&out, " iova=0x%"PRIx64" len=0x%"PRIx64"}", mr->iova,
+                   mr->length);
+    }
+    for (size_t i = 0; i < roe->n_rings && i < VDP_MAX_RINGS; i++) {
+        const struct vdp_ring *r = &roe->rings[i];
+
+        out_printf(&out, " ring={id=%u kind=%s entry=2^%u entries=2^%u "
+                   "flags=0x%02x base=0x%"PRIx64" rkey=0x%08"PRIx32
+                   " pi=0x%"PRIx64" ci=0x%"PRIx64"}", r->id,
+                   ring_kind_to_string(r->kind), r->log2_entry_size,
+                   r->log2_entries, r->flags, r->base_iova, r->rkey,
+                   r->producer_iova, r->consumer_iova);
+    }
+    if (roe->has_port) {
+        out_printf(&out, " port={mac=");
+        out_mac(&out, roe->port.mac);
+        out_printf(&out, " tci=0x%04x}", roe->port.vlan_tci);
+    }
+    return out.len;
+}
+
+/* Returns 'msg' formatted as by vdp_format(), in a string that the caller
+ * must free(). */
+char *
+vdp_to_string(const struct vdp_message *msg)
+{
+    size_t len = vdp_format(msg, NULL, 0);
+    char *s = xalloc(len + 1);
+
+    vdp_format(msg, s, len + 1);
+    return s;
+}

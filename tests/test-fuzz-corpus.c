@@ -1,0 +1,632 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* "ecprdma-test fuzz-corpus TARGET DIR" writes the seed corpus of fuzz
+ * target TARGET (memif, roe, vdp) into DIR, one small file per input, built
+ * with the engine's own encoders.  The committed corpora in
+ * tests/fuzz/corpus/ are its output ("make fuzz-corpus" regenerates them)
+ * and tests/fuzz.at checks that they are up to date.  See tests/fuzz/ for
+ * the input format of each target. */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ecp.h"
+#include "ecprdma-test.h"
+#include "memif-handshake.h"
+#include "memif-proto.h"
+#include "roe-samples.h"
+#include "roe.h"
+#include "vdp.h"
+
+/* Largest input written. */
+enum { MAX_INPUT = 4096 };
+
+struct corpus {
+    const char *dir;
+    int n;                      /* Files written so far. */
+    bool failed;
+};
+
+static void
+write_input(struct corpus *c, const char *name, const void *data,
+            size_t size)
+{
+    char path[512];
+    char buf[128];
+    FILE *stream;
+
+    c->n++;
+    snprintf(path, sizeof path, "%s/%02d-%s", c->dir, c->n, name);
+    stream = fopen(path, "wb");
+    if (stream) {
+        bool ok = fwrite(data, 1, size, stream) == size;
+
+        if (!fclose(stream) && ok) {
+            return;
+        }
+    }
+    fprintf(stderr, "fuzz-corpus: %s: cannot write (%s)\n", path,
+            strerror_r(errno, buf, sizeof buf));
+    c->failed = true;
+}
+
+/* memif: a configuration octet, then records of a control octet (bit 0:
+ * with a file descriptor) and a 128-octet message.  See fuzz-memif.c. */
+
+enum {
+    CONFIG_SECRET = 1,
+    CONFIG_2_REGIONS = 1 << 1,
+    CONFIG_2_QUEUES = 1 << 3,
+};
+
+struct memif_input {
+    uint8_t data[MAX_INPUT];
+    size_t size;
+};
+
+static void
+memif_input_init(struct memif_input *in, uint8_t config)
+{
+    in->data[0] = config;
+    in->size = 1;
+}
+
+static void
+memif_input_add(struct memif_input *in, const struct memif_msg *msg,
+                bool with_fd)
+{
+    if (in->size + 1 + sizeof *msg > sizeof in->data) {
+        fprintf(stderr, "fuzz-corpus: memif input too long\n");
+        exit(1);
+    }
+    in->data[in->size++] = with_fd;
+    memcpy(&in->data[in->size], msg, sizeof *msg);
+    in->size += sizeof *msg;
+}
+
+static void
+add_init(struct memif_input *in, uint16_t version, uint32_t id,
+         const char *secret)
+{
+    struct memif_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.type = MEMIF_MSG_TYPE_INIT;
+    m.init.version = version;
+    m.init.id = id;
+    m.init.mode = MEMIF_INTERFACE_MODE_ETHERNET;
+    memif_put_name(m.init.secret, secret, MEMIF_SECRET_SIZE);
+    memif_put_name(m.init.name, "fuzz client", MEMIF_NAME_SIZE);
+    memif_input_add(in, &m, false);
+}
+
+static void
+add_region(struct memif_input *in, uint16_t index, uint64_t size,
+           bool with_fd)
+{
+    struct memif_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.type = MEMIF_MSG_TYPE_ADD_REGION;
+    m.add_region.index = index;
+    m.add_region.size = size;
+    memif_input_add(in, &m, with_fd);
+}
+
+static void
+add_ring(struct memif_input *in, bool c2s, uint16_t index, uint16_t region,
+         uint32_t offset, uint8_t log2)
+{
+    struct memif_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.type = MEMIF_MSG_TYPE_ADD_RING;
+    m.add_ring.flags = c2s ? MEMIF_MSG_ADD_RING_FLAG_C2S : 0;
+    m.add_ring.index = index;
+    m.add_ring.region = region;
+    m.add_ring.offset = offset;
+    m.add_ring.log2_ring_size = log2;
+    memif_input_add(in, &m, true);
+}
+
+static void
+add_connect(struct memif_input *in)
+{
+    struct memif_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.type = MEMIF_MSG_TYPE_CONNECT;
+    memif_put_name(m.connect.if_name, "fuzz0", MEMIF_NAME_SIZE);
+    memif_input_add(in, &m, false);
+}
+
+static void
+add_simple(struct memif_input *in, uint16_t type, bool with_fd)
+{
+    struct memif_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    if (type == MEMIF_MSG_TYPE_DISCONNECT) {
+        memif_put_name(m.disconnect.string, "bye",
+                       MEMIF_DISCONNECT_STRING_SIZE);
+    }
+    memif_input_add(in, &m, with_fd);
+}
+
+/* Size of a ring of 2^8 slots, a multiple of the cache line. */
+#define RING_BYTES 4224
+
+/* One region, one ring each way: the handshake of a minimal client. */
+static void
+add_minimal(struct memif_input *in, const char *secret)
+{
+    add_init(in, MEMIF_VERSION, 7, secret);
+    add_region(in, 0, 1 << 20, true);
+    add_ring(in, true, 0, 0, 0, 8);
+    add_ring(in, false, 0, 0, RING_BYTES, 8);
+}
+
+static void
+memif_corpus(struct corpus *c)
+{
+    struct memif_input in;
+
+    memif_input_init(&in, 0);
+    add_minimal(&in, "");
+    add_connect(&in);
+    write_input(c, "connect", in.data, in.size);
+
+    memif_input_init(&in, CONFIG_SECRET);
+    add_minimal(&in, "s3cret");
+    add_connect(&in);
+    write_input(c, "connect-secret", in.data, in.size);
+
+    memif_input_init(&in, CONFIG_2_REGIONS | CONFIG_2_QUEUES);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 16, true);
+    add_region(&in, 1, 1 << 20, true);
+    add_ring(&in, true, 0, 0, 0, 8);
+    add_ring(&in, true, 1, 1, 0, 8);
+    add_ring(&in, false, 0, 0, RING_BYTES, 8);
+    add_ring(&in, false, 1, 1, RING_BYTES, 10);
+    add_connect(&in);
+    write_input(c, "connect-2x2", in.data, in.size);
+
+    memif_input_init(&in, CONFIG_SECRET);
+    add_minimal(&in, "wrong");
+    write_input(c, "wrong-secret", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, 0x0100, 7, "");
+    write_input(c, "version", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 8, "");
+    write_input(c, "id", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, false);
+    write_input(c, "region-no-fd", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_region(&in, 1, 1 << 20, true);
+    write_input(c, "region-count", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, UINT64_MAX, true);
+    write_input(c, "region-size", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_ring(&in, true, 0, 0, (1 << 20) - 64, 8);
+    write_input(c, "ring-bounds", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_ring(&in, true, 0, 0, 0xffffffc0, 14);
+    write_input(c, "ring-bounds-overflow", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_ring(&in, true, 0, 3, 0, 8);
+    write_input(c, "ring-region", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_ring(&in, true, 0, 0, 0, 8);
+    add_region(&in, 1, 1 << 20, true);
+    write_input(c, "region-after-ring", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_region(&in, 0, 1 << 20, true);
+    add_connect(&in);
+    write_input(c, "no-rings", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_minimal(&in, "");
+    add_simple(&in, MEMIF_MSG_TYPE_DISCONNECT, true);
+    write_input(c, "disconnect", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_init(&in, MEMIF_VERSION, 7, "");
+    add_simple(&in, 0xffff, true);
+    write_input(c, "unknown-type", in.data, in.size);
+
+    memif_input_init(&in, 0);
+    add_simple(&in, MEMIF_MSG_TYPE_INIT, true);
+    write_input(c, "init-with-fd", in.data, in.size);
+
+    /* After CONNECT, and after a failure, more messages still come. */
+    memif_input_init(&in, 0);
+    add_minimal(&in, "");
+    add_connect(&in);
+    add_region(&in, 1, 1 << 20, true);
+    add_simple(&in, MEMIF_MSG_TYPE_ACK, false);
+    write_input(c, "after-connect", in.data, in.size);
+
+    /* A trailing partial message is dropped. */
+    memif_input_init(&in, 0);
+    add_minimal(&in, "");
+    in.size -= 100;
+    write_input(c, "partial", in.data, in.size);
+}
+
+/* roe: whole Ethernet frames.  The sample frames of every opcode, then
+ * variations of them that each parser must refuse. */
+
+static size_t
+sample(const char *want, uint8_t *frame)
+{
+    for (int i = 0; i < roe_sample_count(); i++) {
+        const char *name;
+        size_t len = roe_sample_frame(i, frame, &name);
+
+        if (!strcmp(name, want)) {
+            return len;
+        }
+    }
+    return 0;
+}
+
+/* Offset of the ECP header in the untagged sample frames. */
+#define ECP_OFS ECP_ETH_HEADER_LEN
+#define ROE_OFS (ECP_ETH_HEADER_LEN + ECP_HEADER_LEN)
+
+static void
+roe_corpus(struct corpus *c)
+{
+    uint8_t frame[ROE_SAMPLE_MAX_LEN];
+    struct ecp_l2 l2 = {
+        .dst = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 },
+        .src = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x03 },
+    };
+    size_t len;
+
+    for (int i = 0; i < roe_sample_count(); i++) {
+        const char *name;
+
+        len = roe_sample_frame(i, frame, &name);
+        write_input(c, name, frame, len);
+    }
+
+    /* What lldpad sends: a VDP request whose only TLV is END (its test
+     * suite's test/qbg22/ecp22/2.ecp), padded to the minimum frame, and
+     * the ECP ack to it, which lldpad sends unpadded. */
+    len = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP,
+                          0x1224);
+    memset(frame + len, 0, ECP_MIN_FRAME_LEN - len);
+    write_input(c, "lldpad-vdp-request", frame, ECP_MIN_FRAME_LEN);
+    len = ecp_put_headers(frame, &l2, ECP_OP_ACK, ECP_SUBTYPE_VDP, 0x1224);
+    write_input(c, "lldpad-ecp-ack", frame, len);
+
+    /* Cut short inside each header. */
+    len = sample("write-only", frame);
+    write_input(c, "short-eth", frame, ECP_ETH_HEADER_LEN - 1);
+    write_input(c, "short-ecp", frame, ROE_OFS - 1);
+    write_input(c, "short-roe", frame, ROE_OFS + ROE_HEADER_LEN - 1);
+    write_input(c, "short-reth", frame, ROE_OFS + ROE_HEADER_LEN + 10);
+    len = sample("write-only-vlan", frame);
+    write_input(c, "short-vlan", frame, ECP_ETH_HEADER_LEN + 2);
+
+    /* Lengths that do not fit. */
+    len = sample("write-only", frame);
+    frame[ROE_OFS + 2] = 0xff;
+    frame[ROE_OFS + 3] = 0xff;
+    write_input(c, "length-past-end", frame, len);
+    len = sample("write-only", frame);
+    frame[ROE_OFS + 2] = 0;
+    frame[ROE_OFS + 3] = ROE_RETH_LEN - 1;
+    write_input(c, "length-ext-headers", frame, len);
+    len = sample("ack", frame);
+    frame[ROE_OFS + 3] += 8;
+    write_input(c, "payload-on-ack", frame, len);
+
+    /* CRC-32C trailers that do not match, or do not fit. */
+    len = sample("write-only-crc", frame);
+    frame[len - 1] ^= 1;
+    write_input(c, "crc-mismatch", frame, len);
+    len = sample("write-only-crc", frame);
+    frame[ROE_OFS + ROE_HEADER_LEN + 2] ^= 0x80;
+    write_input(c, "crc-mismatch-reth", frame, len);
+    len = sample("write-middle", frame);
+    frame[ROE_OFS + 1] |= ROE_FLAG_CRC;
+    frame[ROE_OFS + 2] = 0;
+    frame[ROE_OFS + 3] = ROE_CRC_LEN - 1;
+    write_input(c, "crc-short", frame, len);
+
+    /* Bad fields, one at a time. */
+    len = sample("write-only", frame);
+    frame[ROE_OFS] = 0x00;
+    write_input(c, "opcode-send-first", frame, len);
+    frame[ROE_OFS] = 0xe0;
+    write_input(c, "opcode-control", frame, len);
+    len = sample("write-only", frame);
+    frame[ROE_OFS + 1] |= 0x01;
+    write_input(c, "reserved-flags", frame, len);
+    len = sample("write-only", frame);
+    frame[ROE_OFS + 4] = 0x01;
+    write_input(c, "reserved-qpn", frame, len);
+    len = sample("ack", frame);
+    frame[ECP_OFS] &= ~0x0c;            /* An ACK sent as a request. */
+    write_input(c, "direction", frame, len);
+    len = sample("write-only", frame);
+    frame[ECP_OFS] = (frame[ECP_OFS] & 0x0f) | 0x20;
+    write_input(c, "ecp-version-2", frame, len);
+    len = sample("write-only", frame);
+    frame[ECP_OFS] |= 0x0c;
+    write_input(c, "ecp-op-3", frame, len);
+    len = sample("write-only", frame);
+    frame[12] = 0x08;
+    frame[13] = 0x00;
+    write_input(c, "eth-type-ipv4", frame, len);
+    len = sample("write-only-vlan", frame);
+    frame[16] = 0x81;
+    frame[17] = 0x00;
+    write_input(c, "vlan-stacked", frame, len);
+}
+
+/* vdp: VDP ECPDU payloads (what follows the ECP header).  Messages of
+ * every kind, as vdp_encode() writes them, then payloads that vdp_decode()
+ * must refuse or must get past. */
+
+static void
+vdp_sample(struct vdp_message *m, uint8_t mode, uint8_t format,
+           size_t n_filters)
+{
+    memset(m, 0, sizeof *m);
+    for (int i = 0; i < VDP_MANAGER_ID_LEN; i++) {
+        m->manager_id[i] = i == VDP_MANAGER_ID_LEN - 1;
+    }
+    m->vsi.mode = mode;
+    m->vsi.type_id = 0x123456;
+    m->vsi.type_version = 1;
+    m->vsi.vsiid_format = VDP_VSIID_UUID;
+    for (int i = 0; i < VDP_VSIID_LEN; i++) {
+        m->vsi.vsiid[i] = 0x40 + i;
+    }
+    m->vsi.filter_format = format;
+    m->vsi.n_filters = n_filters;
+    for (size_t i = 0; i < n_filters; i++) {
+        struct vdp_filter *f = &m->vsi.filters[i];
+        static const uint8_t mac[6] = { 0x52, 0x54, 0, 0, 0, 0 };
+
+        if (format == VDP_FILTER_GROUP_VID
+            || format == VDP_FILTER_GROUP_MAC_VID) {
+            f->group_id = 1001 + i;
+        }
+        if (format == VDP_FILTER_MAC_VID
+            || format == VDP_FILTER_GROUP_MAC_VID) {
+            memcpy(f->mac, mac, 6);
+            f->mac[5] = i + 1;
+        }
+        f->vid = 100 * (i + 1);
+        f->pcp = i % 8;
+        f->ps = i % 2;
+    }
+}
+
+static void
+vdp_add_roe(struct vdp_message *m)
+{
+    struct vdp_roe *r = &m->roe;
+
+    r->has_qp = true;
+    r->qp = (struct vdp_qp) {
+        .qpn = 0x000123, .initial_psn = 17, .segment_size = 1464,
+        .window = 128, .rte = 8, .max_tries = 3, .rnr_retry = 7,
+        .max_rd_atomic = 16,
+    };
+    r->n_mrs = 2;
+    r->mrs[0] = (struct vdp_mr) {
+        .rkey = 0x1a2b3c4d, .access = VDP_MR_REMOTE_READ,
+        .iova = 0x7f0000000000, .length = 0x200000,
+    };
+    r->mrs[1] = (struct vdp_mr) {
+        .rkey = 0x5e6f7a8b,
+        .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        .iova = UINT64_C(0xffffffffffff0000), .length = 0x10000,
+    };
+    r->n_rings = 2;
+    r->rings[0] = (struct vdp_ring) {
+        .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
+        .log2_entries = 10, .base_iova = 0x7f0000001000,
+        .rkey = 0x1a2b3c4d, .producer_iova = 0x7f0000000040,
+        .consumer_iova = 0x7f0000000080,
+    };
+    r->rings[1] = (struct vdp_ring) {
+        .id = 1, .kind = VDP_RING_INGRESS, .log2_entry_size = 11,
+        .log2_entries = 8, .base_iova = 0x7f0000100000,
+        .rkey = 0x5e6f7a8b, .producer_iova = 0x7f00000000c0,
+        .consumer_iova = 0x7f0000000100,
+    };
+    r->has_port = true;
+    r->port = (struct vdp_port) {
+        .mac = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef },
+        .vlan_tci = 0x2064,
+    };
+}
+
+/* Encodes 'm' into 'buf' (VDP_MESSAGE_MAX_LEN octets) and writes it as
+ * input 'name'.  Returns the length, 0 on error. */
+static size_t
+vdp_write(struct corpus *c, const char *name, const struct vdp_message *m,
+          uint8_t *buf)
+{
+    char *error = NULL;
+    int len = vdp_encode(m, buf, VDP_MESSAGE_MAX_LEN, &error);
+
+    if (len <= 0) {
+        fprintf(stderr, "fuzz-corpus: %s: %s\n", name, error);
+        free(error);
+        c->failed = true;
+        return 0;
+    }
+    write_input(c, name, buf, len);
+    return len;
+}
+
+static void
+vdp_corpus(struct corpus *c)
+{
+    /* Room for an encoded message, with TLVs and padding added. */
+    static uint8_t buf[VDP_MESSAGE_MAX_LEN + 64];
+    static struct vdp_message m, r;
+    size_t len;
+
+    vdp_sample(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1);
+    len = vdp_write(c, "assoc", &m, buf);
+
+    /* What follows the END TLV, such as Ethernet padding, is ignored. */
+    memset(buf + len, 0, 20);
+    write_input(c, "assoc-padded", buf, len + 20);
+
+    /* Organizationally specific TLVs of other OUIs are skipped: one
+     * (OUI 00-00-5E, subtype 1, 4 octets of data) before END. */
+    if (len) {
+        static const uint8_t other[] = { 0xfe, 8, 0x00, 0x00, 0x5e, 1 };
+
+        len -= VDP_TLV_HEADER_LEN;
+        memcpy(buf + len, other, sizeof other);
+        memset(buf + len + sizeof other, 0xaa, 4);
+        len += sizeof other + 4;
+        memset(buf + len, 0, VDP_TLV_HEADER_LEN);
+        write_input(c, "assoc-other-oui", buf, len + VDP_TLV_HEADER_LEN);
+    }
+
+    vdp_add_roe(&m);
+    len = vdp_write(c, "assoc-roe", &m, buf);
+
+    /* Cut short inside a TLV header, inside a TLV, before END. */
+    write_input(c, "short-header", buf, 1);
+    write_input(c, "short-vsi", buf, 40);
+    if (len) {
+        write_input(c, "no-end", buf, len - VDP_TLV_HEADER_LEN);
+        write_input(c, "short-end", buf, len - 1);
+    }
+
+    /* One TLV length past the end: the Manager ID's. */
+    buf[0] |= 1;
+    buf[1] = 0xff;
+    write_input(c, "length-past-end", buf, len);
+
+    vdp_make_response(&m, VDP_STATUS_SUCCESS, 0, &r);
+    vdp_write(c, "assoc-roe-response", &r, buf);
+    vdp_sample(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1);
+    vdp_make_response(&m, VDP_STATUS_INVALID_FILTER,
+                      VDP_RESP_HARD | VDP_RESP_KEEP, &r);
+    vdp_write(c, "assoc-refused", &r, buf);
+
+    vdp_sample(&m, VDP_TLV_PREASSOC, VDP_FILTER_VID, 2);
+    vdp_write(c, "preassoc-vid", &m, buf);
+    vdp_sample(&m, VDP_TLV_PREASSOC_RR, VDP_FILTER_GROUP_VID, 3);
+    m.vsi.flags = VDP_REQ_M;
+    vdp_write(c, "preassoc-rr-group", &m, buf);
+    vdp_sample(&m, VDP_TLV_DEASSOC, VDP_FILTER_GROUP_MAC_VID, 2);
+    m.vsi.flags = VDP_REQ_S;
+    vdp_write(c, "deassoc-group-mac", &m, buf);
+    vdp_sample(&m, VDP_TLV_ASSOC, VDP_FILTER_VID, VDP_MAX_FILTERS);
+    vdp_write(c, "assoc-max-filters", &m, buf);
+
+    /* Manager ID TLV twice; an unknown TLV type. */
+    vdp_sample(&m, VDP_TLV_ASSOC, VDP_FILTER_VID, 1);
+    len = vdp_write(c, "assoc-vid", &m, buf);
+    if (len) {
+        size_t mgr = VDP_TLV_HEADER_LEN + VDP_MANAGER_ID_LEN;
+
+        memmove(buf + mgr, buf, len);
+        write_input(c, "two-manager-ids", buf, len + mgr);
+        vdp_encode(&m, buf, VDP_MESSAGE_MAX_LEN, NULL);
+        buf[0] = 6 << 1;
+        write_input(c, "unknown-tlv", buf, len);
+    }
+
+    /* What lldpad sent in its test suite (test/qbg22/ecp22/2.ecp): just
+     * the END TLV, padded to the minimum frame. */
+    memset(buf, 0, ECP_MIN_FRAME_LEN - ECP_ETH_HEADER_LEN - ECP_HEADER_LEN);
+    write_input(c, "lldpad-end-only", buf,
+                ECP_MIN_FRAME_LEN - ECP_ETH_HEADER_LEN - ECP_HEADER_LEN);
+}
+
+static int
+test_fuzz_corpus(int argc, char *argv[])
+{
+    struct corpus c = { .n = 0 };
+    char buf[128];
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: ecprdma-test fuzz-corpus TARGET DIR\n");
+        return 2;
+    }
+    c.dir = argv[2];
+    if (mkdir(c.dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "fuzz-corpus: %s: cannot create (%s)\n", c.dir,
+                strerror_r(errno, buf, sizeof buf));
+        return 1;
+    }
+    if (!strcmp(argv[1], "memif")) {
+        memif_corpus(&c);
+    } else if (!strcmp(argv[1], "roe")) {
+        roe_corpus(&c);
+    } else if (!strcmp(argv[1], "vdp")) {
+        vdp_corpus(&c);
+    } else {
+        fprintf(stderr, "fuzz-corpus: unknown target %s\n", argv[1]);
+        return 2;
+    }
+    if (c.failed) {
+        return 1;
+    }
+    printf("%d inputs\n", c.n);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("fuzz-corpus", "TARGET DIR", test_fuzz_corpus);
