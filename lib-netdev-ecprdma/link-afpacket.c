@@ -17,10 +17,12 @@
 /* afpacket:IFNAME links: an AF_PACKET SOCK_RAW socket bound to IFNAME and
  * to EtherType 0x8940 (ECP) only.
  *
- * Receive uses a TPACKET_V3 ring mapped into memory: the kernel fills
- * blocks of frames and hands a block over when it is full or after
- * RETIRE_MS.  link_recv() returns frames that point into the ring and
- * gives the blocks it used up back to the kernel at the next link_recv().
+ * Receive uses a TPACKET_V2 ring mapped into memory: the kernel hands over
+ * each frame as soon as it has written it (TPACKET_V3 would hand over
+ * blocks of frames, and a partly filled block only after a timeout of at
+ * least a millisecond: RoE's acknowledgements cannot wait that long).
+ * link_recv() returns frames that point into the ring and gives their
+ * slots back to the kernel at the next link_recv().
  *
  * A socket bound to one EtherType sees a frame only after the kernel has
  * dealt with its VLAN tag, so received frames carry no tag: a frame with
@@ -59,31 +61,27 @@
 #include "xalloc.h"
 
 enum {
-    RETIRE_MS = 1,              /* Hand over partly filled blocks after. */
-    RING_BYTES = 4 << 20,       /* Size of the receive ring, roughly. */
-    MIN_BLOCK_SIZE = 128 << 10,
-    MIN_BLOCKS = 4,
-    FRAMES_PER_BLOCK = 8,       /* At least this many of the largest. */
+    RING_BYTES = 8 << 20,       /* Size of the receive ring, roughly. */
+    MIN_FRAMES = 64,
+    PAGE = 4096,
 };
 
 struct afpacket_link {
     struct link up;
     int fd;
 
-    /* The receive ring: 'n_blocks' blocks of 'block_size' octets. */
-    uint8_t *ring;
-    size_t block_size;
-    unsigned int n_blocks;
-
-    /* Receive position: block 'block', if 'block_open', has 'pkts_left'
-     * frames left from offset 'pkt_offset'.  The 'n_done' blocks before
-     * 'block' are used up and go back to the kernel at the next
+    /* The receive ring: 'n_frames' slots of 'frame_size' octets, in blocks
+     * of 'block_size' octets.  Slot 'next' is the next to look at; the
+     * 'n_held' slots before it are the caller's until the next
      * link_recv(). */
-    unsigned int block;
-    bool block_open;
-    uint32_t pkts_left;
-    size_t pkt_offset;
-    unsigned int n_done;
+    uint8_t *ring;
+    size_t ring_size;
+    size_t frame_size;
+    size_t block_size;
+    unsigned int frames_per_block;
+    unsigned int n_frames;
+    unsigned int next;
+    unsigned int n_held;
 };
 
 static struct afpacket_link *
@@ -96,7 +94,7 @@ static void
 afpacket_link_free(struct afpacket_link *al)
 {
     if (al->ring) {
-        munmap(al->ring, al->block_size * al->n_blocks);
+        munmap(al->ring, al->ring_size);
     }
     if (al->fd >= 0) {
         close(al->fd);
@@ -105,30 +103,34 @@ afpacket_link_free(struct afpacket_link *al)
     free(al);
 }
 
-/* Sets up the TPACKET_V3 receive ring for frames up to 'max_frame_len'. */
+/* Sets up the TPACKET_V2 receive ring for frames up to 'max_frame_len'. */
 static int
 setup_ring(struct afpacket_link *al, size_t max_frame_len)
 {
-    size_t room = TPACKET_ALIGN(TPACKET3_HDRLEN + 16) + max_frame_len;
-    int version = TPACKET_V3;
-    struct tpacket_req3 req;
+    int version = TPACKET_V2;
+    struct tpacket_req req;
+    unsigned int n_blocks;
     void *ring;
 
-    al->block_size = MIN_BLOCK_SIZE;
-    while (al->block_size < FRAMES_PER_BLOCK * room) {
-        al->block_size *= 2;
+    /* Room for the header, the address, a VLAN tag the kernel may put back
+     * and the frame, in frames that never straddle a block. */
+    al->frame_size = TPACKET_ALIGN(TPACKET2_HDRLEN + 4 + max_frame_len);
+    al->block_size = (al->frame_size + PAGE - 1) / PAGE * PAGE;
+    while (al->block_size < 4 * al->frame_size) {
+        al->block_size += PAGE;
     }
-    al->n_blocks = RING_BYTES / al->block_size;
-    if (al->n_blocks < MIN_BLOCKS) {
-        al->n_blocks = MIN_BLOCKS;
+    al->frames_per_block = al->block_size / al->frame_size;
+    n_blocks = RING_BYTES / al->block_size;
+    while (n_blocks * al->frames_per_block < MIN_FRAMES) {
+        n_blocks++;
     }
+    al->n_frames = n_blocks * al->frames_per_block;
 
     memset(&req, 0, sizeof req);
     req.tp_block_size = al->block_size;
-    req.tp_block_nr = al->n_blocks;
-    req.tp_frame_size = al->block_size;
-    req.tp_frame_nr = al->n_blocks;
-    req.tp_retire_blk_tov = RETIRE_MS;
+    req.tp_block_nr = n_blocks;
+    req.tp_frame_size = al->frame_size;
+    req.tp_frame_nr = al->n_frames;
 
     if (setsockopt(al->fd, SOL_PACKET, PACKET_VERSION, &version,
                    sizeof version)
@@ -136,8 +138,9 @@ setup_ring(struct afpacket_link *al, size_t max_frame_len)
                       sizeof req)) {
         return errno;
     }
-    ring = mmap(NULL, al->block_size * al->n_blocks, PROT_READ | PROT_WRITE,
-                MAP_SHARED, al->fd, 0);
+    al->ring_size = (size_t) al->block_size * n_blocks;
+    ring = mmap(NULL, al->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                al->fd, 0);
     if (ring == MAP_FAILED) {
         return errno;
     }
@@ -286,79 +289,60 @@ afpacket_fd(const struct link *link)
     return afpacket_link_cast(link)->fd;
 }
 
-static struct tpacket_block_desc *
-block_desc(const struct afpacket_link *al, unsigned int block)
+static struct tpacket2_hdr *
+slot(const struct afpacket_link *al, unsigned int i)
 {
-    return (struct tpacket_block_desc *) (al->ring + block * al->block_size);
+    return (struct tpacket2_hdr *) (al->ring
+                                    + (size_t) (i / al->frames_per_block)
+                                      * al->block_size
+                                    + (size_t) (i % al->frames_per_block)
+                                      * al->frame_size);
 }
 
-/* Gives the used-up blocks back to the kernel. */
+/* Gives the slots handed out by the last link_recv() back to the
+ * kernel. */
 static void
-release_blocks(struct afpacket_link *al)
+release_slots(struct afpacket_link *al)
 {
-    for (unsigned int i = 1; i <= al->n_done; i++) {
-        unsigned int block = (al->block + al->n_blocks - i) % al->n_blocks;
+    for (unsigned int i = 1; i <= al->n_held; i++) {
+        unsigned int k = (al->next + al->n_frames - i) % al->n_frames;
 
-        __atomic_store_n(&block_desc(al, block)->hdr.bh1.block_status,
-                         TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        __atomic_store_n(&slot(al, k)->tp_status, TP_STATUS_KERNEL,
+                         __ATOMIC_RELEASE);
     }
-    al->n_done = 0;
+    al->n_held = 0;
 }
 
-/* Moves on from the current block, which is used up. */
-static void
-next_block(struct afpacket_link *al)
-{
-    al->block_open = false;
-    al->n_done++;
-    al->block = (al->block + 1) % al->n_blocks;
-}
-
-/* Takes the next frame out of the current block into 'frame'.  Returns
- * true if it is a frame to hand to the caller. */
+/* Checks the frame in slot 'h' and, if it is one to hand to the caller,
+ * stores it in 'frame' and returns true. */
 static bool
-take_frame(struct afpacket_link *al, struct link_frame *frame)
+take_frame(struct afpacket_link *al, const struct tpacket2_hdr *h,
+           struct link_frame *frame)
 {
-    uint8_t *block = (uint8_t *) block_desc(al, al->block);
-    size_t room = al->block_size - al->pkt_offset;
     const struct sockaddr_ll *sll;
-    struct tpacket3_hdr *h;
-    size_t len;
+    size_t len = h->tp_snaplen;
 
-    if (al->pkt_offset > al->block_size || room < TPACKET3_HDRLEN) {
-        goto bad_block;
+    if (h->tp_mac < TPACKET2_HDRLEN || h->tp_mac > al->frame_size
+        || len > al->frame_size - h->tp_mac) {
+        /* The kernel does not write such slots. */
+        al->up.stats.rx_errors++;
+        return false;
     }
-    h = (struct tpacket3_hdr *) (block + al->pkt_offset);
-    if (h->tp_mac < TPACKET3_HDRLEN || h->tp_mac > room
-        || h->tp_snaplen > room - h->tp_mac
-        || (al->pkts_left > 1 && !h->tp_next_offset)) {
-        goto bad_block;
-    }
-    al->pkt_offset += h->tp_next_offset;
-    al->pkts_left--;
-
-    sll = (const struct sockaddr_ll *) ((uint8_t *) h
+    sll = (const struct sockaddr_ll *) ((const uint8_t *) h
                                         + TPACKET_ALIGN(sizeof *h));
     if (sll->sll_pkttype == PACKET_OUTGOING
         || sll->sll_pkttype == PACKET_OTHERHOST) {
         /* Our own frame on its way out, or a frame for another host. */
         return false;
     }
-    len = h->tp_snaplen;
     if (len < h->tp_len || len < LINK_ETH_HEADER_LEN
         || len > al->up.max_frame_len) {
         al->up.stats.rx_errors++;
         return false;
     }
-    frame->data = (uint8_t *) h + h->tp_mac;
+    frame->data = (const uint8_t *) h + h->tp_mac;
     frame->len = len;
     return true;
-
-bad_block:
-    /* The kernel does not write such blocks; skip the rest of it. */
-    al->up.stats.rx_errors++;
-    al->pkts_left = 0;
-    return false;
 }
 
 static int
@@ -367,26 +351,19 @@ afpacket_recv(struct link *link, struct link_frame frames[], int max)
     struct afpacket_link *al = afpacket_link_cast(link);
     int n = 0;
 
-    release_blocks(al);
-    while (n < max) {
-        if (!al->block_open) {
-            struct tpacket_block_desc *bd = block_desc(al, al->block);
+    release_slots(al);
+    while (n < max && al->n_held < al->n_frames) {
+        struct tpacket2_hdr *h = slot(al, al->next);
 
-            if (al->n_done >= al->n_blocks
-                || !(__atomic_load_n(&bd->hdr.bh1.block_status,
-                                     __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
-                break;
-            }
-            al->block_open = true;
-            al->pkts_left = bd->hdr.bh1.num_pkts;
-            al->pkt_offset = bd->hdr.bh1.offset_to_first_pkt;
+        if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE)
+              & TP_STATUS_USER)) {
+            break;
         }
-        if (al->pkts_left && take_frame(al, &frames[n])) {
+        if (take_frame(al, h, &frames[n])) {
             n++;
         }
-        if (!al->pkts_left) {
-            next_block(al);
-        }
+        al->next = (al->next + 1) % al->n_frames;
+        al->n_held++;
     }
     return n;
 }

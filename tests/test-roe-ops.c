@@ -23,7 +23,7 @@
  *
  * Over the in-memory link pair the test runs on a virtual clock: when
  * neither end has anything to do, time jumps to the next retransmit
- * timeout.  Over unix links it runs on the real clock. */
+ * timeout.  Over unix or AF_PACKET links it runs on the real clock. */
 
 #include "roe.h"
 #include "roe-qp.h"
@@ -56,7 +56,9 @@ struct options {
     uint8_t rte;
     bool crc;
     struct link_faults faults;
-    const char *unix_path;      /* NULL: in-memory pair. */
+    const char *unix_path;      /* Unix links on this path, or */
+    const char *afpacket;       /* "IFA,IFB": AF_PACKET links, or */
+                                /* NULL and NULL: an in-memory pair. */
     int time_limit;             /* Seconds, real clock. */
 };
 
@@ -442,6 +444,8 @@ parse_options(int argc, char *argv[], struct options *o)
             o->crc = v;
         } else if (!strncmp(arg, "unix=", 5)) {
             o->unix_path = eq + 1;
+        } else if (!strncmp(arg, "afpacket=", 9)) {
+            o->afpacket = eq + 1;
         } else if (!strncmp(arg, "time-limit=", 11)) {
             o->time_limit = v;
         } else {
@@ -469,14 +473,25 @@ open_links(const struct options *o, struct link **a, struct link **b)
     char *name_a, *name_b, *error;
     long long deadline;
 
-    if (!o->unix_path) {
+    if (o->afpacket) {
+        const char *comma = strchr(o->afpacket, ',');
+
+        if (!comma) {
+            printf("afpacket=IFA,IFB: missing second interface\n");
+            exit(1);
+        }
+        name_a = xalloc_printf("afpacket:%.*s",
+                               (int) (comma - o->afpacket), o->afpacket);
+        name_b = xalloc_printf("afpacket:%s", comma + 1);
+    } else if (o->unix_path) {
+        name_b = xalloc_printf("punix:%s", o->unix_path);
+        name_a = xalloc_printf("unix:%s", o->unix_path);
+    } else {
         link_pair_create(o->mtu, 4096, a, b);
         return;
     }
-    name_b = xalloc_printf("punix:%s", o->unix_path);
-    name_a = xalloc_printf("unix:%s", o->unix_path);
-    if (link_open(name_b, o->mtu, b, &error)
-        || link_open(name_a, o->mtu, a, &error)) {
+    if (link_open(name_b, o->afpacket ? 0 : o->mtu, b, &error)
+        || link_open(name_a, o->afpacket ? 0 : o->mtu, a, &error)) {
         printf("%s\n", error);
         exit(1);
     }
@@ -485,7 +500,7 @@ open_links(const struct options *o, struct link **a, struct link **b)
     deadline = real_now_us() + 10 * 1000000LL;
     while (!link_is_up(*a) || !link_is_up(*b)) {
         if (real_now_us() > deadline) {
-            printf("unix links did not connect\n");
+            printf("links did not come up\n");
             exit(1);
         }
         link_run(*a);
@@ -502,8 +517,8 @@ test_roe_ops(int argc, char *argv[])
     struct roe_qp_stats sa, sb;
     struct options o;
     long long now, start, limit;
+    bool ok, real_time;
     char *error;
-    bool ok;
 
     error = parse_options(argc, argv, &o);
     if (error) {
@@ -512,6 +527,9 @@ test_roe_ops(int argc, char *argv[])
         return 2;
     }
     open_links(&o, &la, &lb);
+    if (o.afpacket) {
+        o.mtu = link_mtu(la) < link_mtu(lb) ? link_mtu(la) : link_mtu(lb);
+    }
     link_set_faults(la, &o.faults);
     o.faults.seed ^= 0x5555;
     link_set_faults(lb, &o.faults);
@@ -522,7 +540,8 @@ test_roe_ops(int argc, char *argv[])
 
     start = real_now_us();
     limit = start + o.time_limit * 1000000LL;
-    now = o.unix_path ? start : 0;
+    real_time = o.unix_path || o.afpacket;
+    now = real_time ? start : 0;
     while (a.completed < o.ops || b.completed < o.ops
            || a.imm_received < b.imm_sent || b.imm_received < a.imm_sent) {
         bool progress = false;
@@ -543,7 +562,7 @@ test_roe_ops(int argc, char *argv[])
                 return 1;
             }
         }
-        if (o.unix_path) {
+        if (real_time) {
             if (!progress) {
                 struct pollfd pfd[2] = {
                     { .fd = link_fd(la), .events = POLLIN },
@@ -596,7 +615,7 @@ test_roe_ops(int argc, char *argv[])
             sa.naks_sent + sb.naks_sent, sa.duplicates + sb.duplicates,
             sa.stale_responses + sb.stale_responses,
             a.parse_drops + b.parse_drops, sa.tx_packets + sb.tx_packets,
-            o.unix_path ? 0 : now, (real_now_us() - start) / 1000);
+            real_time ? 0 : now, (real_now_us() - start) / 1000);
     endpoint_destroy(&a);
     endpoint_destroy(&b);
     return 0;
@@ -605,5 +624,5 @@ test_roe_ops(int argc, char *argv[])
 ECPRDMA_TEST_REGISTER("roe-ops",
                       "[ops=N] [seed=N] [window=N] [mtu=N] [psn=N] "
                       "[max-size=N] [rte=N] [crc=0|1] [unix=PATH] "
-                      "[time-limit=S] [drop=P] [dup=P] [reorder=P] "
-                      "[corrupt=P]", test_roe_ops);
+                      "[afpacket=IFA,IFB] [time-limit=S] [drop=P] "
+                      "[dup=P] [reorder=P] [corrupt=P]", test_roe_ops);
