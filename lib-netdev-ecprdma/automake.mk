@@ -2,6 +2,7 @@
 # that binds it to OVS is compiled into the plugin.
 noinst_LTLIBRARIES += lib-netdev-ecprdma/libecprdma.la
 ECPRDMA_ENGINE_SOURCES = \
+	lib-netdev-ecprdma/byte-order.h \
 	lib-netdev-ecprdma/crc32c.c \
 	lib-netdev-ecprdma/crc32c.h \
 	lib-netdev-ecprdma/ecp.c \

@@ -18,25 +18,13 @@
 
 #include <string.h>
 
+#include "byte-order.h"
+
 #define ETH_TYPE_VLAN 0x8100
 
 const uint8_t ecp_nearest_customer_bridge[6] = {
     0x01, 0x80, 0xc2, 0x00, 0x00, 0x00
 };
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint8_t *
-put_be16(uint8_t *p, uint16_t x)
-{
-    p[0] = x >> 8;
-    p[1] = x;
-    return p + 2;
-}
 
 enum ecp_parse_error
 ecp_parse(const void *frame_, size_t len, struct ecp_frame *f)

@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "byte-order.h"
 #include "crc32c.h"
 
 /* What each opcode carries.  Indexed by opcode; zero means unknown. */
@@ -98,49 +99,6 @@ roe_headers_len(uint8_t opcode)
             + (f & F_RETH ? ROE_RETH_LEN : 0)
             + (f & F_IMMDT ? ROE_IMMDT_LEN : 0)
             + (f & F_AETH ? ROE_AETH_LEN : 0));
-}
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-            | (uint32_t) p[2] << 8 | p[3]);
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-    return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static uint8_t *
-put_be16(uint8_t *p, uint16_t x)
-{
-    p[0] = x >> 8;
-    p[1] = x;
-    return p + 2;
-}
-
-static uint8_t *
-put_be32(uint8_t *p, uint32_t x)
-{
-    p[0] = x >> 24;
-    p[1] = x >> 16;
-    p[2] = x >> 8;
-    p[3] = x;
-    return p + 4;
-}
-
-static uint8_t *
-put_be64(uint8_t *p, uint64_t x)
-{
-    return put_be32(put_be32(p, x >> 32), x);
 }
 
 enum roe_parse_error

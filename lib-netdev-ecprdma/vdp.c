@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "byte-order.h"
 #include "xalloc.h"
 
 /* Room for any error message produced here. */
@@ -42,64 +43,11 @@ fail(char err[ERR_LEN], const char *format, ...)
     return EINVAL;
 }
 
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get_be24(const uint8_t *p)
-{
-    return (uint32_t) p[0] << 16 | (uint32_t) p[1] << 8 | p[2];
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-    return (uint32_t) get_be16(p) << 16 | get_be16(p + 2);
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-    return (uint64_t) get_be32(p) << 32 | get_be32(p + 4);
-}
-
 static uint8_t *
 put_u8(uint8_t *p, uint8_t x)
 {
     *p = x;
     return p + 1;
-}
-
-static uint8_t *
-put_be16(uint8_t *p, uint16_t x)
-{
-    p[0] = x >> 8;
-    p[1] = x;
-    return p + 2;
-}
-
-static uint8_t *
-put_be24(uint8_t *p, uint32_t x)
-{
-    p[0] = x >> 16;
-    p[1] = x >> 8;
-    p[2] = x;
-    return p + 3;
-}
-
-static uint8_t *
-put_be32(uint8_t *p, uint32_t x)
-{
-    return put_be16(put_be16(p, x >> 16), x);
-}
-
-static uint8_t *
-put_be64(uint8_t *p, uint64_t x)
-{
-    return put_be32(put_be32(p, x >> 32), x);
 }
 
 static uint8_t *

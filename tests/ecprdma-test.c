@@ -44,6 +44,47 @@ ecprdma_test_register(const char *name, const char *usage,
     commands[n_commands++] = (struct command) { name, usage, func };
 }
 
+size_t
+ecprdma_test_parse_hex(int n, char *args[], uint8_t *buf, size_t size)
+{
+    size_t len = 0;
+    int nibble = -1;
+
+    for (int i = 0; i < n; i++) {
+        for (const char *p = args[i]; *p; p++) {
+            int v;
+
+            if (strchr(":|. ", *p)) {
+                continue;
+            } else if (*p >= '0' && *p <= '9') {
+                v = *p - '0';
+            } else if (*p >= 'a' && *p <= 'f') {
+                v = *p - 'a' + 10;
+            } else if (*p >= 'A' && *p <= 'F') {
+                v = *p - 'A' + 10;
+            } else {
+                fprintf(stderr, "bad hex digit '%c'\n", *p);
+                exit(2);
+            }
+            if (nibble < 0) {
+                nibble = v;
+            } else {
+                if (len >= size) {
+                    fprintf(stderr, "too many octets\n");
+                    exit(2);
+                }
+                buf[len++] = nibble << 4 | v;
+                nibble = -1;
+            }
+        }
+    }
+    if (nibble >= 0) {
+        fprintf(stderr, "odd number of hex digits\n");
+        exit(2);
+    }
+    return len;
+}
+
 static int
 compare_commands(const void *a_, const void *b_)
 {

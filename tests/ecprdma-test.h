@@ -22,10 +22,19 @@
  * as "ecprdma-test COMMAND [ARG]...".  A test module registers its command
  * with ECPRDMA_TEST_REGISTER at file scope. */
 
+#include <stddef.h>
+#include <stdint.h>
+
 typedef int ecprdma_test_func(int argc, char *argv[]);
 
 void ecprdma_test_register(const char *name, const char *usage,
                            ecprdma_test_func *);
+
+/* Parses hexadecimal octets from 'args[0..n-1]', ignoring ':', '|', '.',
+ * spaces and argument boundaries, into 'buf' of 'size' octets.  Returns
+ * the number of octets, or exits with status 2 on bad input. */
+size_t ecprdma_test_parse_hex(int n, char *args[], uint8_t *buf,
+                              size_t size);
 
 #define ECPRDMA_TEST_REGISTER(NAME, USAGE, FUNC)                        \
     static void register_##FUNC(void) __attribute__((constructor));    \

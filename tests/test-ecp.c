@@ -31,50 +31,6 @@
 
 static const uint8_t test_src[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-/* Parses hexadecimal octets from 'args', ignoring ':', '|', '.', spaces and
- * argument boundaries, into 'buf' of 'size' octets.  Returns the number of
- * octets, or exits on bad input. */
-static size_t
-parse_hex(int n, char *args[], uint8_t *buf, size_t size)
-{
-    size_t len = 0;
-    int nibble = -1;
-
-    for (int i = 0; i < n; i++) {
-        for (const char *p = args[i]; *p; p++) {
-            int v;
-
-            if (strchr(":|. ", *p)) {
-                continue;
-            } else if (*p >= '0' && *p <= '9') {
-                v = *p - '0';
-            } else if (*p >= 'a' && *p <= 'f') {
-                v = *p - 'a' + 10;
-            } else if (*p >= 'A' && *p <= 'F') {
-                v = *p - 'A' + 10;
-            } else {
-                fprintf(stderr, "bad hex digit '%c'\n", *p);
-                exit(2);
-            }
-            if (nibble < 0) {
-                nibble = v;
-            } else {
-                if (len >= size) {
-                    fprintf(stderr, "too many octets\n");
-                    exit(2);
-                }
-                buf[len++] = nibble << 4 | v;
-                nibble = -1;
-            }
-        }
-    }
-    if (nibble >= 0) {
-        fprintf(stderr, "odd number of hex digits\n");
-        exit(2);
-    }
-    return len;
-}
-
 static unsigned long long
 parse_number(const char *s, unsigned long long max)
 {
@@ -139,7 +95,7 @@ test_ecp_parse(int argc, char *argv[])
     enum ecp_parse_error error;
     size_t len;
 
-    len = parse_hex(argc - 1, argv + 1, frame, sizeof frame);
+    len = ecprdma_test_parse_hex(argc - 1, argv + 1, frame, sizeof frame);
     error = ecp_parse(frame, len, &f);
     if (error) {
         printf("error: %s\n", ecp_parse_error_to_string(error));

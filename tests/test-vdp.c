@@ -344,50 +344,6 @@ test_vdp_sample(int argc, char *argv[])
     return 0;
 }
 
-/* Parses hexadecimal octets from 'args', ignoring ':', '|', '.' and spaces,
- * into 'buf' of 'size' octets.  Returns the number of octets, or exits on
- * bad input. */
-static size_t
-parse_hex(int n, char *args[], uint8_t *buf, size_t size)
-{
-    size_t len = 0;
-    int nibble = -1;
-
-    for (int i = 0; i < n; i++) {
-        for (const char *p = args[i]; *p; p++) {
-            int v;
-
-            if (strchr(":|. ", *p)) {
-                continue;
-            } else if (*p >= '0' && *p <= '9') {
-                v = *p - '0';
-            } else if (*p >= 'a' && *p <= 'f') {
-                v = *p - 'a' + 10;
-            } else if (*p >= 'A' && *p <= 'F') {
-                v = *p - 'A' + 10;
-            } else {
-                fprintf(stderr, "bad hex digit '%c'\n", *p);
-                exit(2);
-            }
-            if (nibble < 0) {
-                nibble = v;
-            } else {
-                if (len >= size) {
-                    fprintf(stderr, "too many octets\n");
-                    exit(2);
-                }
-                buf[len++] = nibble << 4 | v;
-                nibble = -1;
-            }
-        }
-    }
-    if (nibble >= 0) {
-        fprintf(stderr, "odd number of hex digits\n");
-        exit(2);
-    }
-    return len;
-}
-
 /* vdp-decode HEX...: decodes one payload and prints it or the error. */
 static int
 test_vdp_decode(int argc, char *argv[])
@@ -397,7 +353,7 @@ test_vdp_decode(int argc, char *argv[])
     char *error;
     size_t len;
 
-    len = parse_hex(argc - 1, argv + 1, buf, sizeof buf);
+    len = ecprdma_test_parse_hex(argc - 1, argv + 1, buf, sizeof buf);
     if (vdp_decode(buf, len, &m, &error)) {
         printf("error: %s\n", error);
         free(error);
