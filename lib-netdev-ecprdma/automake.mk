@@ -30,6 +30,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/roe.h \
 	lib-netdev-ecprdma/roe-qp.c \
 	lib-netdev-ecprdma/roe-qp.h \
+	lib-netdev-ecprdma/roe-session.c \
+	lib-netdev-ecprdma/roe-session.h \
 	lib-netdev-ecprdma/vdp.c \
 	lib-netdev-ecprdma/vdp.h \
 	lib-netdev-ecprdma/xalloc.c \

@@ -64,6 +64,7 @@ tests_ecprdma_test_SOURCES = \
 	tests/test-link.h \
 	tests/test-roe.c \
 	tests/test-roe-ops.c \
+	tests/test-roe-session.c \
 	tests/roe-samples.c \
 	tests/roe-samples.h \
 	tests/test-fuzz-corpus.c \

@@ -1,0 +1,721 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include "roe-session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ecp-stopwait.h"
+#include "link.h"
+#include "mr-table.h"
+#include "roe.h"
+#include "roe-qp.h"
+#include "xalloc.h"
+
+#define BATCH 32
+#define N_EVENTS (4 * ROE_SESSION_MAX_VSIS)
+#define LAPSE_PERIODS 3
+
+enum vsi_state {
+    VSI_FREE,
+    VSI_DISCOVERING,            /* Station: ASSOC sent, no answer yet. */
+    VSI_UP,
+};
+
+struct vsi {
+    enum vsi_state state;
+    uint32_t qpn;               /* Ours: index in low 8 bits. */
+    uint16_t sq_psn;            /* Our first PSN. */
+    struct roe_qp *qp;          /* Once up. */
+    struct vdp_message assoc;   /* Station: what we send.  Bridge: what
+                                 * the station sent. */
+    struct vdp_qp peer;         /* The peer's QP parameters. */
+    long long last_heard;       /* Last answer (station) or ASSOC
+                                 * (bridge). */
+    long long next_assoc;       /* Station: when to send the ASSOC. */
+};
+
+struct roe_session {
+    struct roe_session_config cfg;
+    struct ecp_sw *vdp;
+    struct mr_table *mrs;
+    struct ecp_l2 l2;
+    uint16_t segment_size;
+
+    struct vsi vsis[ROE_SESSION_MAX_VSIS];
+
+    struct roe_session_event events[N_EVENTS];
+    unsigned int ev_head, ev_tail;
+
+    /* Frames built and not yet taken by the link. */
+    uint8_t *frame_mem;
+    size_t frame_size;
+    struct link_frame out[BATCH];
+    int n_out, out_first;
+
+    struct roe_session_stats stats;
+};
+
+static uint32_t
+random_u32(void)
+{
+    uint32_t x = 0;
+
+    if (getrandom(&x, sizeof x, 0) != sizeof x) {
+        static uint32_t fallback = 0x2545f491;
+
+        fallback = fallback * 1103515245 + 12345;
+        x = fallback;
+    }
+    return x;
+}
+
+struct roe_session *
+roe_session_create(const struct roe_session_config *cfg, char **errorp)
+{
+    struct ecp_sw_config sw;
+    struct roe_session *s;
+    struct roe_qp_config qp;
+    const char *sw_error;
+
+    *errorp = NULL;
+    if (cfg->keepalive_us <= 0) {
+        *errorp = xalloc_printf("keep-alive period must be positive");
+        return NULL;
+    }
+    s = xalloc_zeroed(1, sizeof *s);
+    s->cfg = *cfg;
+    memcpy(s->l2.dst, ecp_nearest_customer_bridge, 6);
+    link_get_mac(cfg->link, s->l2.src);
+    s->segment_size = roe_segment_size_for_mtu(link_mtu(cfg->link));
+
+    ecp_sw_config_init(&sw);
+    sw.l2 = s->l2;
+    sw.queue_len = 4 * ROE_SESSION_MAX_VSIS;
+    s->vdp = ecp_sw_create(&sw, &sw_error);
+    if (!s->vdp) {
+        *errorp = xalloc_printf("%s", sw_error);
+        free(s);
+        return NULL;
+    }
+    s->mrs = mr_table_create();
+
+    memset(&qp, 0, sizeof qp);
+    qp.l2 = s->l2;
+    qp.segment_size = s->segment_size;
+    s->frame_size = roe_qp_max_frame_len(&qp);
+    if (s->frame_size < ecp_sw_max_frame_len(s->vdp)) {
+        s->frame_size = ecp_sw_max_frame_len(s->vdp);
+    }
+    s->frame_mem = xalloc(BATCH * s->frame_size);
+    return s;
+}
+
+static void
+vsi_clear(struct roe_session *s, int handle)
+{
+    struct vsi *v = &s->vsis[handle];
+
+    mr_invalidate_pd(s->mrs, handle);
+    roe_qp_destroy(v->qp);
+    memset(v, 0, sizeof *v);
+}
+
+void
+roe_session_destroy(struct roe_session *s)
+{
+    if (s) {
+        for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+            vsi_clear(s, i);
+        }
+        ecp_sw_destroy(s->vdp);
+        mr_table_destroy(s->mrs);
+        free(s->frame_mem);
+        free(s);
+    }
+}
+
+static void
+push_event(struct roe_session *s, enum roe_session_event_type type,
+           int handle)
+{
+    struct roe_session_event *e;
+
+    if (s->ev_tail - s->ev_head >= N_EVENTS) {
+        s->ev_head++;           /* Lose the oldest rather than the news. */
+    }
+    e = &s->events[s->ev_tail++ % N_EVENTS];
+    e->type = type;
+    e->handle = handle;
+    memcpy(e->vsiid, s->vsis[handle].assoc.vsi.vsiid, VDP_VSIID_LEN);
+}
+
+bool
+roe_session_poll_event(struct roe_session *s, struct roe_session_event *e)
+{
+    if (s->ev_head == s->ev_tail) {
+        return false;
+    }
+    *e = s->events[s->ev_head++ % N_EVENTS];
+    return true;
+}
+
+static void
+send_vdp(struct roe_session *s, const struct vdp_message *m)
+{
+    uint8_t buf[VDP_MESSAGE_MAX_LEN];
+    int len = vdp_encode(m, buf, sizeof buf, NULL);
+
+    if (len > 0 && !ecp_sw_send(s->vdp, buf, len)) {
+        s->stats.vdp_tx++;
+    } else {
+        s->stats.vdp_lost++;
+    }
+}
+
+static int
+free_slot(const struct roe_session *s)
+{
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        if (s->vsis[i].state == VSI_FREE) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Picks a new QP number and first PSN for 'v'. */
+static void
+vsi_init_qp_params(struct vsi *v, int handle)
+{
+    v->qpn = (random_u32() << 8 | handle) & ROE_QPN_MASK;
+    v->sq_psn = random_u32();
+}
+
+static struct vdp_qp
+own_qp_params(const struct roe_session *s, const struct vsi *v)
+{
+    return (struct vdp_qp) {
+        .qpn = v->qpn,
+        .initial_psn = v->sq_psn,
+        .segment_size = s->segment_size,
+        .window = s->cfg.window,
+        .rte = s->cfg.rte,
+        .max_tries = s->cfg.max_tries > VDP_RETRY_MAX ? VDP_RETRY_MAX
+                                                      : s->cfg.max_tries,
+        .max_rd_atomic = ROE_QP_DEFAULT_MAX_READS,
+    };
+}
+
+int
+roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
+                    int *handlep, char **errorp)
+{
+    struct vdp_message *m;
+    struct vsi *v;
+    int handle;
+    char *error;
+
+    *errorp = NULL;
+    if (s->cfg.role != ROE_SESSION_STATION) {
+        *errorp = xalloc_printf("only a station exports VSIs");
+        return EINVAL;
+    }
+    handle = free_slot(s);
+    if (handle < 0) {
+        *errorp = xalloc_printf("too many VSIs (at most %d)",
+                                ROE_SESSION_MAX_VSIS);
+        return ENOSPC;
+    }
+    if (spec->n_regions > VDP_MAX_MRS || spec->n_rings > VDP_MAX_RINGS) {
+        *errorp = xalloc_printf("too many regions or rings");
+        return EINVAL;
+    }
+    v = &s->vsis[handle];
+    m = &v->assoc;
+    memset(m, 0, sizeof *m);
+    memcpy(m->manager_id, s->cfg.manager_id, VDP_MANAGER_ID_LEN);
+    m->vsi.mode = VDP_TLV_ASSOC;
+    m->vsi.vsiid_format = VDP_VSIID_UUID;
+    memcpy(m->vsi.vsiid, spec->vsiid, VDP_VSIID_LEN);
+    m->vsi.filter_format = VDP_FILTER_MAC_VID;
+    m->vsi.n_filters = 1;
+    memcpy(m->vsi.filters[0].mac, spec->mac, 6);
+    m->vsi.filters[0].vid = spec->vlan_tci & 0xfff;
+    m->vsi.filters[0].pcp = spec->vlan_tci >> 13;
+
+    for (size_t i = 0; i < spec->n_regions; i++) {
+        const struct roe_region *r = &spec->regions[i];
+        uint32_t rkey = mr_register(s->mrs, handle, r->addr, r->iova,
+                                    r->length, r->access);
+
+        if (!rkey) {
+            mr_invalidate_pd(s->mrs, handle);
+            memset(v, 0, sizeof *v);
+            *errorp = xalloc_printf("region %zu cannot be registered", i);
+            return EINVAL;
+        }
+        m->roe.mrs[i] = (struct vdp_mr) {
+            .rkey = rkey, .access = r->access,
+            .iova = r->iova, .length = r->length,
+        };
+    }
+    m->roe.n_mrs = spec->n_regions;
+    for (size_t i = 0; i < spec->n_rings; i++) {
+        m->roe.rings[i] = spec->rings[i];
+        m->roe.rings[i].rkey = (spec->ring_region[i] < spec->n_regions
+                                ? m->roe.mrs[spec->ring_region[i]].rkey : 0);
+    }
+    m->roe.n_rings = spec->n_rings;
+    m->roe.has_port = true;
+    memcpy(m->roe.port.mac, spec->mac, 6);
+    m->roe.port.vlan_tci = spec->vlan_tci;
+
+    vsi_init_qp_params(v, handle);
+    m->roe.has_qp = true;
+    m->roe.qp = own_qp_params(s, v);
+    error = vdp_validate(m);
+    if (error) {
+        mr_invalidate_pd(s->mrs, handle);
+        memset(v, 0, sizeof *v);
+        *errorp = error;
+        return EINVAL;
+    }
+    v->state = VSI_DISCOVERING;
+    v->next_assoc = 0;
+    *handlep = handle;
+    return 0;
+}
+
+void
+roe_session_vsi_remove(struct roe_session *s, int handle)
+{
+    struct vsi *v;
+    struct vdp_message m;
+
+    if (handle < 0 || handle >= ROE_SESSION_MAX_VSIS
+        || s->vsis[handle].state == VSI_FREE) {
+        return;
+    }
+    v = &s->vsis[handle];
+    mr_invalidate_pd(s->mrs, handle);
+    m = v->assoc;
+    m.vsi.mode = VDP_TLV_DEASSOC;
+    memset(&m.roe, 0, sizeof m.roe);
+    send_vdp(s, &m);
+    if (v->state == VSI_UP) {
+        push_event(s, ROE_SESSION_VSI_DOWN, handle);
+    }
+    vsi_clear(s, handle);
+}
+
+static const struct vsi *
+vsi_get(const struct roe_session *s, int handle)
+{
+    return (handle >= 0 && handle < ROE_SESSION_MAX_VSIS
+            ? &s->vsis[handle] : NULL);
+}
+
+bool
+roe_session_vsi_is_up(const struct roe_session *s, int handle)
+{
+    const struct vsi *v = vsi_get(s, handle);
+
+    return v && v->state == VSI_UP;
+}
+
+struct roe_qp *
+roe_session_vsi_qp(const struct roe_session *s, int handle)
+{
+    const struct vsi *v = vsi_get(s, handle);
+
+    return v && v->state == VSI_UP ? v->qp : NULL;
+}
+
+const struct vdp_message *
+roe_session_vsi_assoc(const struct roe_session *s, int handle)
+{
+    const struct vsi *v = vsi_get(s, handle);
+
+    return v && v->state != VSI_FREE ? &v->assoc : NULL;
+}
+
+/* Brings 'v' up with a new QP towards 'peer'. */
+static void
+vsi_up(struct roe_session *s, int handle, const struct vdp_qp *peer,
+       long long now)
+{
+    struct vsi *v = &s->vsis[handle];
+    struct roe_qp_config cfg = {
+        .l2 = s->l2,
+        .subtype = s->cfg.subtype,
+        .dest_qpn = peer->qpn,
+        .sq_psn = v->sq_psn,
+        .rq_psn = peer->initial_psn,
+        .segment_size = s->segment_size,
+        .window = s->cfg.window,
+        .rte = s->cfg.rte,
+        .max_tries = s->cfg.max_tries,
+        .max_reads = ROE_QP_DEFAULT_MAX_READS,
+        .crc = s->cfg.crc,
+        .mrs = s->mrs,
+        .pd = handle,
+    };
+    char *error;
+
+    roe_qp_destroy(v->qp);
+    v->qp = roe_qp_create(&cfg, &error);
+    if (!v->qp) {
+        /* The configuration was checked when the session was made. */
+        free(error);
+        v->state = VSI_DISCOVERING;
+        return;
+    }
+    v->peer = *peer;
+    v->state = VSI_UP;
+    v->last_heard = now;
+    s->stats.associations++;
+    push_event(s, ROE_SESSION_VSI_UP, handle);
+}
+
+/* Ends the association of VSI 'handle'.  A bridge forgets the VSI.  A
+ * station keeps it and associates it again; with 'renew' it picks new QP
+ * parameters, so that a bridge that may still hold the old QP sees a new
+ * association (not when the bridge itself already made a new one). */
+static void
+vsi_down(struct roe_session *s, int handle, bool renew)
+{
+    struct vsi *v = &s->vsis[handle];
+
+    if (v->state == VSI_UP) {
+        push_event(s, ROE_SESSION_VSI_DOWN, handle);
+    }
+    roe_qp_destroy(v->qp);
+    v->qp = NULL;
+    if (s->cfg.role == ROE_SESSION_STATION) {
+        v->state = VSI_DISCOVERING;
+        if (renew) {
+            vsi_init_qp_params(v, handle);
+            v->assoc.roe.qp = own_qp_params(s, v);
+            v->next_assoc = 0;
+        }
+    } else {
+        memset(v, 0, sizeof *v);
+    }
+}
+
+static int
+find_vsi(const struct roe_session *s, const uint8_t vsiid[VDP_VSIID_LEN])
+{
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        if (s->vsis[i].state != VSI_FREE
+            && !memcmp(s->vsis[i].assoc.vsi.vsiid, vsiid, VDP_VSIID_LEN)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool
+same_qp(const struct vdp_qp *a, const struct vdp_qp *b)
+{
+    return (a->qpn == b->qpn && a->initial_psn == b->initial_psn
+            && a->segment_size == b->segment_size);
+}
+
+/* True if 'a' and 'b' encode to the same octets. */
+static bool
+same_message(const struct vdp_message *a, const struct vdp_message *b)
+{
+    uint8_t ea[VDP_MESSAGE_MAX_LEN], eb[VDP_MESSAGE_MAX_LEN];
+    int na = vdp_encode(a, ea, sizeof ea, NULL);
+    int nb = vdp_encode(b, eb, sizeof eb, NULL);
+
+    return na > 0 && na == nb && !memcmp(ea, eb, na);
+}
+
+static void
+respond(struct roe_session *s, const struct vdp_message *request,
+        uint8_t status, const struct vsi *v)
+{
+    struct vdp_message response;
+
+    if (vdp_make_response(request, status,
+                          status ? VDP_RESP_HARD : 0, &response)) {
+        return;
+    }
+    memset(&response.roe, 0, sizeof response.roe);
+    if (v) {
+        response.roe.has_qp = true;
+        response.roe.qp = own_qp_params(s, v);
+    }
+    send_vdp(s, &response);
+}
+
+/* Bridge: an ASSOC or DEASSOC request from the station. */
+static void
+bridge_request(struct roe_session *s, const struct vdp_message *m,
+               long long now)
+{
+    int handle = find_vsi(s, m->vsi.vsiid);
+    struct vsi *v;
+
+    if (m->vsi.mode == VDP_TLV_DEASSOC) {
+        if (handle >= 0) {
+            vsi_down(s, handle, false);
+        }
+        respond(s, m, VDP_STATUS_SUCCESS, NULL);
+        return;
+    }
+    if (m->vsi.mode != VDP_TLV_ASSOC || !m->roe.has_qp
+        || m->roe.qp.segment_size != s->segment_size) {
+        respond(s, m, VDP_STATUS_INVALID_FORMAT, NULL);
+        return;
+    }
+    if (handle >= 0) {
+        v = &s->vsis[handle];
+        if (same_message(&v->assoc, m)) {
+            v->last_heard = now;            /* A keep-alive. */
+            respond(s, m, VDP_STATUS_SUCCESS, v);
+            return;
+        }
+        vsi_down(s, handle, false);         /* The station restarted. */
+    }
+    handle = free_slot(s);
+    if (handle < 0) {
+        respond(s, m, VDP_STATUS_INSUFFICIENT_RESOURCES, NULL);
+        return;
+    }
+    v = &s->vsis[handle];
+    v->assoc = *m;
+    vsi_init_qp_params(v, handle);
+    vsi_up(s, handle, &m->roe.qp, now);
+    respond(s, m, v->state == VSI_UP ? VDP_STATUS_SUCCESS
+                                     : VDP_STATUS_INSUFFICIENT_RESOURCES,
+            v->state == VSI_UP ? v : NULL);
+    if (v->state != VSI_UP) {
+        memset(v, 0, sizeof *v);
+    }
+}
+
+/* Station: the bridge's answer to an ASSOC. */
+static void
+station_response(struct roe_session *s, const struct vdp_message *m,
+                 long long now)
+{
+    int handle = find_vsi(s, m->vsi.vsiid);
+    struct vsi *v;
+
+    if (handle < 0 || m->vsi.mode != VDP_TLV_ASSOC) {
+        return;                 /* A DEASSOC's answer, or a stale one. */
+    }
+    v = &s->vsis[handle];
+    if (m->vsi.status != VDP_STATUS_SUCCESS || !m->roe.has_qp) {
+        vsi_down(s, handle, true);
+        return;
+    }
+    if (v->state == VSI_UP && same_qp(&v->peer, &m->roe.qp)) {
+        v->last_heard = now;
+        return;
+    }
+    if (v->state == VSI_UP) {
+        vsi_down(s, handle, false);     /* The switch restarted. */
+    }
+    vsi_up(s, handle, &m->roe.qp, now);
+}
+
+static void
+receive_vdp(struct roe_session *s, const struct ecp_frame *f, long long now)
+{
+    struct ecp_sw_ulpdu ulpdu;
+    struct vdp_message m;
+
+    if (ecp_sw_receive(s->vdp, f, &ulpdu) != ECP_SW_RX_DELIVER) {
+        return;
+    }
+    s->stats.vdp_rx++;
+    if (vdp_decode(ulpdu.data, ulpdu.len, &m, NULL)) {
+        s->stats.vdp_bad++;
+        return;
+    }
+    if (s->cfg.role == ROE_SESSION_BRIDGE && !m.vsi.response) {
+        bridge_request(s, &m, now);
+    } else if (s->cfg.role == ROE_SESSION_STATION && m.vsi.response) {
+        station_response(s, &m, now);
+    }
+}
+
+static void
+receive(struct roe_session *s, long long now)
+{
+    struct link_frame in[BATCH];
+    int n = link_recv(s->cfg.link, in, BATCH);
+
+    for (int i = 0; i < n; i++) {
+        unsigned int index;
+        struct roe_packet p;
+        struct ecp_frame f;
+
+        if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK) {
+            s->stats.rx_dropped++;
+            continue;
+        } else if (f.subtype == ECP_SUBTYPE_VDP) {
+            receive_vdp(s, &f, now);
+            continue;
+        } else if (f.subtype != s->cfg.subtype
+                   || roe_parse(&f, &p) != ROE_PARSE_OK) {
+            s->stats.rx_dropped++;
+            continue;
+        }
+        index = p.dqpn & 0xff;
+        if (index >= ROE_SESSION_MAX_VSIS
+            || s->vsis[index].state != VSI_UP
+            || s->vsis[index].qpn != p.dqpn) {
+            s->stats.roe_unknown_qp++;
+        } else {
+            s->stats.roe_rx++;
+            roe_qp_receive(s->vsis[index].qp, &p, now);
+        }
+    }
+}
+
+static void
+run_timers(struct roe_session *s, long long now)
+{
+    long long period = s->cfg.keepalive_us;
+    struct ecp_sw_failure failure;
+
+    if (ecp_sw_run(s->vdp, now, &failure)) {
+        s->stats.vdp_lost++;
+    }
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        struct vsi *v = &s->vsis[i];
+
+        if (v->state == VSI_UP
+            && (now - v->last_heard > LAPSE_PERIODS * period
+                || roe_qp_get_state(v->qp) == ROE_QP_ERROR)) {
+            s->stats.lapses++;
+            vsi_down(s, i, true);
+        }
+    }
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        struct vsi *v = &s->vsis[i];
+
+        if (s->cfg.role == ROE_SESSION_STATION && v->state != VSI_FREE
+            && now >= v->next_assoc) {
+            v->next_assoc = now + period;
+            send_vdp(s, &v->assoc);
+        }
+    }
+}
+
+/* Fills the transmit batch: VDP first, then every QP's frames. */
+static void
+build_frames(struct roe_session *s, long long now)
+{
+    int n = 0;
+
+    while (n < BATCH) {
+        uint8_t *buf = s->frame_mem + n * s->frame_size;
+        int len = ecp_sw_pull(s->vdp, now, buf, s->frame_size);
+
+        if (len <= 0) {
+            break;
+        }
+        s->out[n].data = buf;
+        s->out[n++].len = len;
+    }
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS && n < BATCH; i++) {
+        struct roe_frame frames[BATCH];
+        int k;
+
+        if (s->vsis[i].state != VSI_UP) {
+            continue;
+        }
+        for (int j = 0; j < BATCH - n; j++) {
+            frames[j].data = s->frame_mem + (n + j) * s->frame_size;
+        }
+        k = roe_qp_transmit(s->vsis[i].qp, now, frames, BATCH - n);
+        for (int j = 0; j < k; j++) {
+            s->out[n].data = frames[j].data;
+            s->out[n++].len = frames[j].len;
+        }
+    }
+    s->n_out = n;
+    s->out_first = 0;
+}
+
+void
+roe_session_run(struct roe_session *s, long long now)
+{
+    link_run(s->cfg.link);
+    receive(s, now);
+    run_timers(s, now);
+    for (int round = 0; round < 4; round++) {
+        int sent;
+
+        if (!s->n_out) {
+            build_frames(s, now);
+            if (!s->n_out) {
+                break;
+            }
+        }
+        sent = link_send(s->cfg.link, s->out + s->out_first, s->n_out);
+        s->out_first += sent;
+        s->n_out -= sent;
+        if (s->n_out) {
+            break;              /* The link is full: try again later. */
+        }
+    }
+}
+
+long long
+roe_session_next_timeout(const struct roe_session *s)
+{
+    long long t = ecp_sw_next_deadline(s->vdp);
+
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        const struct vsi *v = &s->vsis[i];
+
+        if (s->cfg.role == ROE_SESSION_STATION && v->state != VSI_FREE
+            && v->next_assoc < t) {
+            t = v->next_assoc;
+        }
+        if (v->state == VSI_UP) {
+            long long lapse = v->last_heard
+                              + LAPSE_PERIODS * s->cfg.keepalive_us + 1;
+            long long qp = roe_qp_next_timeout(v->qp);
+
+            t = lapse < t ? lapse : t;
+            t = qp < t ? qp : t;
+        }
+    }
+    if (s->n_out || ecp_sw_want_pull(s->vdp)) {
+        t = 0;
+    }
+    return t;
+}
+
+void
+roe_session_get_stats(const struct roe_session *s,
+                      struct roe_session_stats *stats)
+{
+    *stats = s->stats;
+}

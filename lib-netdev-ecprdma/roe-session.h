@@ -1,0 +1,154 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROE_SESSION_H
+#define ROE_SESSION_H 1
+
+/* A RoE session: one host's RDMA over ECP endpoint on one link.
+ *
+ * The server end (the "station", in 802.1Qbg's words) exports, for each of
+ * its VSIs (VM ports), memory regions and the geometry of rings in them.
+ * It associates each VSI with the switch over VDP: an ASSOC request
+ * carries the VSI's MAC and VLAN and, in organizationally specific TLVs,
+ * the parameters of the VSI's queue pair, its regions (with their rkeys)
+ * and its rings.  The station sends the ASSOC again every keep-alive
+ * period, and a DEASSOC when the VSI goes; it serves the switch's RDMA
+ * requests on the VSI's queue pair.
+ *
+ * The switch end (the "bridge") answers each ASSOC with its own queue pair
+ * parameters, and reports associated VSIs to its owner, who reads and
+ * writes the exported regions through the VSI's queue pair.  An
+ * association lapses after three keep-alive periods without an ASSOC; an
+ * ASSOC whose parameters changed (the station restarted) replaces the
+ * association.  On the station, a VSI whose ASSOCs go unanswered for three
+ * periods goes back to discovering; an answer with other parameters (the
+ * switch restarted) gets a new queue pair.
+ *
+ * Either end reports a VSI coming up or going down as an event.  A VSI's
+ * regions are invalidated before roe_session_vsi_remove() returns, so the
+ * caller may unmap the memory afterwards.
+ *
+ * VDP runs over standard stop-and-wait ECP (subtype 1); RoE over its own
+ * subtype, demultiplexed by destination QP.  Frames go to the ECP group
+ * address 01:80:c2:00:00:00.  The session does its own I/O on the link it
+ * is given, without blocking; its owner calls roe_session_run() whenever
+ * the link's file descriptor is readable or roe_session_next_timeout()
+ * has passed, from one thread at a time. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vdp.h"
+
+struct link;
+struct roe_qp;
+
+enum roe_session_role {
+    ROE_SESSION_STATION,        /* Server: exports VSIs. */
+    ROE_SESSION_BRIDGE,         /* Switch: accesses them. */
+};
+
+struct roe_session_config {
+    enum roe_session_role role;
+    struct link *link;          /* Not owned; must outlive the session. */
+    uint16_t subtype;           /* RoE subtype. */
+    uint16_t window;            /* Queue pairs' window. */
+    uint8_t rte;                /* Retransmit timeout 10 us x 2^rte. */
+    uint8_t max_tries;          /* Queue pairs' transmissions, 0: no limit. */
+    bool crc;                   /* CRC-32C trailers on RoE frames. */
+    long long keepalive_us;     /* ASSOC period. */
+    uint8_t manager_id[VDP_MANAGER_ID_LEN];
+};
+
+#define ROE_SESSION_MAX_VSIS 64
+
+struct roe_session *roe_session_create(const struct roe_session_config *,
+                                       char **errorp);
+void roe_session_destroy(struct roe_session *);
+
+/* Station: a VSI to export.  Each ring's 'rkey' is ignored: it names the
+ * region by index in 'ring_region' instead, and the session fills in the
+ * region's rkey. */
+struct roe_vsi_spec {
+    uint8_t vsiid[VDP_VSIID_LEN];       /* A UUID. */
+    uint8_t mac[6];
+    uint16_t vlan_tci;                  /* VID 0: untagged. */
+    size_t n_regions;
+    struct roe_region {
+        void *addr;
+        uint64_t iova;
+        uint64_t length;
+        uint32_t access;                /* MR_ACCESS_* bits. */
+    } regions[VDP_MAX_MRS];
+    size_t n_rings;
+    struct vdp_ring rings[VDP_MAX_RINGS];
+    size_t ring_region[VDP_MAX_RINGS];
+};
+
+/* Registers the regions of 'spec' and starts associating it.  Returns 0
+ * and stores a handle in '*handlep', or a positive errno value with a
+ * message in '*errorp' (free() it). */
+int roe_session_vsi_add(struct roe_session *, const struct roe_vsi_spec *,
+                        int *handlep, char **errorp);
+
+/* Invalidates the VSI's regions, sends a DEASSOC and forgets the VSI. */
+void roe_session_vsi_remove(struct roe_session *, int handle);
+
+/* Either end. */
+bool roe_session_vsi_is_up(const struct roe_session *, int handle);
+struct roe_qp *roe_session_vsi_qp(const struct roe_session *, int handle);
+
+/* The ASSOC that brought the VSI up: on the bridge, the station's regions
+ * and rings, with rkeys, and the VSI's MAC and VLAN. */
+const struct vdp_message *roe_session_vsi_assoc(const struct roe_session *,
+                                                int handle);
+
+enum roe_session_event_type {
+    ROE_SESSION_VSI_UP,
+    ROE_SESSION_VSI_DOWN,
+};
+
+struct roe_session_event {
+    enum roe_session_event_type type;
+    int handle;
+    uint8_t vsiid[VDP_VSIID_LEN];
+};
+
+/* Takes the oldest event.  Returns false if there is none. */
+bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
+
+/* Receives and sends what there is, runs the timers. */
+void roe_session_run(struct roe_session *, long long now_us);
+long long roe_session_next_timeout(const struct roe_session *);
+
+struct roe_session_stats {
+    uint64_t vdp_rx;            /* VDP messages received. */
+    uint64_t vdp_tx;            /* VDP messages queued. */
+    uint64_t vdp_bad;           /* VDP messages that did not decode. */
+    uint64_t vdp_lost;          /* VDP messages ECP gave up on. */
+    uint64_t associations;      /* VSIs that came up. */
+    uint64_t lapses;            /* Associations ended by the timer. */
+    uint64_t roe_rx;            /* RoE frames to a QP. */
+    uint64_t roe_unknown_qp;    /* RoE frames to no QP. */
+    uint64_t rx_dropped;        /* Frames that are neither. */
+    uint64_t tx_dropped;        /* Frames the link did not take. */
+};
+
+void roe_session_get_stats(const struct roe_session *,
+                           struct roe_session_stats *);
+
+#endif /* roe-session.h */
