@@ -72,6 +72,14 @@ read_desc(struct memif_queue *q, uint16_t slot, struct memif_desc *d)
     return r->addr + d->offset;
 }
 
+/* Returns the number of filled C2S slots that the last
+ * memif_queue_rx_burst() left for later, without reading the ring. */
+uint16_t
+memif_queue_rx_backlog(const struct memif_queue *q)
+{
+    return (uint16_t) (q->head_seen - q->last_head);
+}
+
 /* Returns the number of filled C2S slots waiting to be received. */
 uint16_t
 memif_queue_rx_pending(const struct memif_queue *q)
@@ -91,6 +99,7 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
     uint16_t slot = q->last_head;
     int filled = 0;
 
+    q->head_seen = head;
     if ((uint16_t) (head - slot) > q->size) {
         q->fault = "Ring head index ran past the ring size";
         return 0;
@@ -101,6 +110,7 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
         uint16_t start = slot;
         uint32_t len = 0;
         bool fits = true;
+        bool flags = false;
         int n_desc = 0;
 
         for (;;) {
@@ -133,15 +143,19 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
                 fits = false;
             }
             slot++;
+            flags |= d.flags != 0;
             if (!(d.flags & MEMIF_DESC_FLAG_NEXT)) {
                 break;
             }
         }
 
         /* The frame is complete.  Clear its flags: stale NEXT flags left
-         * by some clients (DPDK 22.11) would merge later frames. */
-        for (uint16_t s = start; s != slot; s++) {
-            q->ring->desc[s & (q->size - 1)].flags = 0;
+         * by some clients (DPDK 22.11) would merge later frames.  Write
+         * only if needed: the client writes the same cache lines. */
+        if (flags) {
+            for (uint16_t s = start; s != slot; s++) {
+                q->ring->desc[s & (q->size - 1)].flags = 0;
+            }
         }
 
         if (fits) {

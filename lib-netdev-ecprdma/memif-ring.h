@@ -51,6 +51,7 @@ struct memif_queue {
     uint16_t n_regions;
     uint16_t size;              /* Number of slots, a power of two. */
     uint16_t last_head;         /* C2S: next slot to consume. */
+    uint16_t head_seen;         /* C2S: head at the last receive. */
     int eventfd;                /* Interrupt eventfd (owned elsewhere). */
 
     /* Set by the data path, read by the control plane. */
@@ -91,5 +92,6 @@ int memif_queue_tx_burst(struct memif_queue *, const struct memif_tx_pkt *,
 bool memif_queue_peer_wants_kick(const struct memif_queue *);
 void memif_queue_kick(struct memif_queue *);
 uint16_t memif_queue_rx_pending(const struct memif_queue *);
+uint16_t memif_queue_rx_backlog(const struct memif_queue *);
 
 #endif /* memif-ring.h */

@@ -894,7 +894,7 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
         atomic_add_relaxed(&dev->rx_errors, q->oversize - oversize, &orig);
     }
     if (qfill) {
-        *qfill = memif_queue_rx_pending(q);
+        *qfill = memif_queue_rx_backlog(q);
     }
     if (!filled) {
         return EAGAIN;

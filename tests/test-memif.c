@@ -144,9 +144,13 @@ test_rx(uint16_t start)
     CHECK(bufs[0].len == 60 && all_bytes(space[0], 60, 1));
     CHECK(bufs[1].len == 3000 && all_bytes(space[1], 3000, 2));
     CHECK(fc.ring->tail == (uint16_t) (start + 3));
+    CHECK(memif_queue_rx_backlog(&q) == 1);
+    /* The chain's NEXT flag is cleared once the frame is received. */
+    CHECK(fc.ring->desc[(uint16_t) (start + 1) & (fc.size - 1)].flags == 0);
     n = memif_queue_rx_burst(&q, bufs, 32);
     CHECK(n == 1 && bufs[0].len == 1500 && all_bytes(space[0], 1500, 3));
     CHECK(fc.ring->tail == (uint16_t) (start + 4));
+    CHECK(memif_queue_rx_backlog(&q) == 0);
     CHECK(q.packets == 3 && q.bytes == 4560);
 
     /* A frame larger than the receive buffer is dropped and counted. */
