@@ -24,4 +24,4 @@ dist_pkgdata_DATA = utilities/ecp-rdma.lua
 # for "ecp-rdma-bench roe".  Engine only.
 bin_PROGRAMS += utilities/ecp-rdma-perf
 utilities_ecp_rdma_perf_SOURCES = utilities/ecp-rdma-perf.c
-utilities_ecp_rdma_perf_LDADD = lib-netdev-ecprdma/libecprdma.la
+utilities_ecp_rdma_perf_LDADD = lib-netdev-ecprdma/libecprdma.la -lpthread

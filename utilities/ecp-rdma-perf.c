@@ -14,11 +14,15 @@
  * limitations under the License.
  */
 
-/* ecp-rdma-perf: measures RoE between two endpoints on a link, and the raw
- * frame rate of the same link, for ecp-rdma-bench. */
+/* ecp-rdma-perf: measures RoE between two endpoints on a link, the raw
+ * frame rate of the same link, and how far apart two CPUs are, for
+ * ecp-rdma-bench. */
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -48,6 +52,7 @@ struct options {
     uint16_t window;
     bool crc;
     bool json;
+    int cpus[2];
 };
 
 static volatile sig_atomic_t stop;
@@ -88,6 +93,8 @@ usage(void)
            "  raw-source  send ECP frames of --size octets (Ethernet\n"
            "              payload) as fast as the link takes them\n"
            "  raw-sink    count ECP frames received for --seconds\n"
+           "  cpu-latency measure the round trip of a cache line between\n"
+           "              two CPUs (LINK is the pair, e.g. 0,1)\n"
            "LINK is afpacket:IFNAME, unix:PATH or punix:PATH.\n"
            "Options:\n"
            "  --mtu=N       link MTU (default: the interface's)\n"
@@ -128,6 +135,7 @@ parse_options(int argc, char *argv[], struct options *o)
         .region = 16 << 20,
         .seconds = 5,
         .window = ROE_QP_DEFAULT_WINDOW,
+        .cpus = { -1, -1 },
     };
     for (;;) {
         int c = getopt_long(argc, argv, "", long_options, NULL);
@@ -178,6 +186,12 @@ parse_options(int argc, char *argv[], struct options *o)
     }
     o->command = argv[optind];
     o->link = argv[optind + 1];
+    if (!strcmp(o->command, "cpu-latency")) {
+        if (sscanf(o->link, "%d,%d", &o->cpus[0], &o->cpus[1]) != 2
+            || o->cpus[0] < 0 || o->cpus[1] < 0) {
+            fatal("cpu-latency needs two CPUs, e.g. 0,1");
+        }
+    }
     if (!o->size || o->size > ROE_MAX_MESSAGE || o->region < o->size) {
         fatal("--size must be in 1..2^31 and no more than --region");
     }
@@ -470,6 +484,73 @@ do_raw_sink(const struct options *o)
     return EXIT_SUCCESS;
 }
 
+/* cpu-latency: a cache line bounced between two threads pinned to two
+ * CPUs.  On a virtual machine whose virtual CPUs the host sometimes places
+ * far apart, this tells which placement a measurement ran under. */
+enum { PINGPONG_ROUNDS = 200000 };
+
+struct pingpong {
+    int cpu;
+    int flag __attribute__((aligned(64)));
+};
+
+static bool
+pin_to_cpu(int cpu)
+{
+    cpu_set_t set;
+
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return !pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+static void *
+pingpong_echo(void *pp_)
+{
+    struct pingpong *pp = pp_;
+
+    pin_to_cpu(pp->cpu);
+    for (int i = 0; i < PINGPONG_ROUNDS; i++) {
+        while (__atomic_load_n(&pp->flag, __ATOMIC_ACQUIRE) != 1) {
+            continue;
+        }
+        __atomic_store_n(&pp->flag, 0, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static int
+do_cpu_latency(const struct options *o)
+{
+    struct pingpong pp = { .cpu = o->cpus[1] };
+    pthread_t thread;
+    double start, ns;
+
+    if (!pin_to_cpu(o->cpus[0])) {
+        fatal("cannot run on the first CPU");
+    }
+    if (pthread_create(&thread, NULL, pingpong_echo, &pp)) {
+        fatal("cannot start a thread");
+    }
+    start = now_s();
+    for (int i = 0; i < PINGPONG_ROUNDS; i++) {
+        __atomic_store_n(&pp.flag, 1, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&pp.flag, __ATOMIC_ACQUIRE) != 0) {
+            continue;
+        }
+    }
+    ns = (now_s() - start) * 1e9 / PINGPONG_ROUNDS;
+    pthread_join(thread, NULL);
+    if (o->json) {
+        printf("{\"test\": \"cpu-latency\", \"cpus\": [%d, %d], "
+               "\"round_trip_ns\": %.1f}\n", o->cpus[0], o->cpus[1], ns);
+    } else {
+        printf("CPU %d <-> CPU %d: %.1f ns per round trip\n", o->cpus[0],
+               o->cpus[1], ns);
+    }
+    return EXIT_SUCCESS;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -488,6 +569,8 @@ main(int argc, char *argv[])
         return do_raw_source(&o);
     } else if (!strcmp(o.command, "raw-sink")) {
         return do_raw_sink(&o);
+    } else if (!strcmp(o.command, "cpu-latency")) {
+        return do_cpu_latency(&o);
     }
     fprintf(stderr, "ecp-rdma-perf: unknown command \"%s\"\n", o.command);
     return EXIT_FAILURE;
