@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "dirs.h"
+#include "ecp.h"
 #include "memif-server.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
@@ -107,6 +108,7 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
     atomic_uint64_t rx_errors;
+    atomic_uint64_t rx_dropped; /* ECP frames from a VM. */
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
 };
 
@@ -208,6 +210,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->tx_bytes, 0);
     atomic_init(&dev->tx_dropped, 0);
     atomic_init(&dev->rx_errors, 0);
+    atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
 
     /* No I/O until the first reconfigure() applies the configuration. */
@@ -718,8 +721,8 @@ netdev_ecprdma_get_stats(const struct netdev *netdev,
     atomic_read_relaxed(&dev->tx_bytes, &stats->tx_bytes);
     atomic_read_relaxed(&dev->tx_dropped, &stats->tx_dropped);
     atomic_read_relaxed(&dev->rx_errors, &stats->rx_errors);
+    atomic_read_relaxed(&dev->rx_dropped, &stats->rx_dropped);
     stats->tx_errors = 0;
-    stats->rx_dropped = 0;
     return 0;
 }
 
@@ -833,6 +836,28 @@ netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
     free(netdev_rxq_ecprdma_cast(rxq));
 }
 
+/* Returns true if the frame of 'len' bytes at 'data' is an ECP frame
+ * (EtherType 0x8940, behind at most one VLAN tag).  Only the server's
+ * uplink speaks ECP: a VM must never be able to speak for it, so such
+ * frames from a VM are dropped. */
+static bool
+is_ecp_frame(const uint8_t *data, uint32_t len)
+{
+    const size_t type_ofs = 2 * ETH_ADDR_LEN;
+    uint16_t type;
+
+    if (len < type_ofs + 2) {
+        return false;
+    }
+    type = data[type_ofs] << 8 | data[type_ofs + 1];
+    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
+        && len >= type_ofs + VLAN_HEADER_LEN + 2) {
+        type = (data[type_ofs + VLAN_HEADER_LEN] << 8
+                | data[type_ofs + VLAN_HEADER_LEN + 1]);
+    }
+    return type == ECP_ETH_TYPE;
+}
+
 static int
 netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
                         struct dp_packet_batch *batch, int *qfill)
@@ -847,6 +872,7 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     uint64_t reused = 0;
     uint64_t bytes = 0;
     uint64_t oversize;
+    int ecp = 0;
     uint16_t pending;
     uint64_t orig;
     int n, filled;
@@ -873,9 +899,19 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     }
     oversize = q->oversize;
     filled = memif_queue_rx_burst(q, bufs, n);
+    batch->count = 0;
     for (int i = 0; i < filled; i++) {
+        if (OVS_UNLIKELY(is_ecp_frame(bufs[i].data, bufs[i].len))) {
+            if (cache->n < PACKET_CACHE_SIZE) {
+                cache->packets[cache->n++] = packets[i];
+            } else {
+                dp_packet_delete(packets[i]);
+            }
+            ecp++;
+            continue;
+        }
         dp_packet_set_size(packets[i], bufs[i].len);
-        batch->packets[i] = packets[i];
+        batch->packets[batch->count++] = packets[i];
         bytes += bufs[i].len;
     }
     for (int i = filled; i < n && cache->n < PACKET_CACHE_SIZE; i++) {
@@ -885,7 +921,9 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     for (int i = filled; i < n; i++) {
         dp_packet_delete(packets[i]);
     }
-    batch->count = filled;
+    if (ecp) {
+        atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
+    }
     if (reused) {
         atomic_add_relaxed(&dev->rx_reused, reused, &orig);
     }
@@ -896,10 +934,10 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     if (qfill) {
         *qfill = memif_queue_rx_backlog(q);
     }
-    if (!filled) {
+    if (!batch->count) {
         return EAGAIN;
     }
-    atomic_add_relaxed(&dev->rx_packets, filled, &orig);
+    atomic_add_relaxed(&dev->rx_packets, batch->count, &orig);
     atomic_add_relaxed(&dev->rx_bytes, bytes, &orig);
     return 0;
 }
@@ -968,10 +1006,10 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     free(nodes);
     atomic_read_relaxed(&dev->rx_reused, &reused);
     ds_put_format(s, "\n  rx: packets=%"PRIu64" bytes=%"PRIu64
-                  " recycled-buffers=%"PRIu64"\n"
+                  " ecp-dropped=%"PRIu64" recycled-buffers=%"PRIu64"\n"
                   "  tx: packets=%"PRIu64" bytes=%"PRIu64
                   " dropped=%"PRIu64"\n",
-                  stats.rx_packets, stats.rx_bytes, reused,
+                  stats.rx_packets, stats.rx_bytes, stats.rx_dropped, reused,
                   stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
     if (dev->conn) {
         show_memif_queues(s, dev->conn);

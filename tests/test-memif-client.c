@@ -255,6 +255,34 @@ test_memif_client(int argc, char *argv[])
             c.c2s->desc[i].length = 60;
         }
         __atomic_store_n(&c.c2s->head, 1 << LOG2, __ATOMIC_RELEASE);
+    } else if (!strcmp(flaw, "ecp-frames")) {
+        /* Not a flaw of the protocol, but frames a VM must not send: two
+         * ECP frames (one VLAN-tagged) around an ordinary one.  The port
+         * consumes all three and forwards only the ordinary one. */
+        static const uint8_t frames[3][18] = {
+            { 1, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0x89, 0x40,
+              0x10, 0x01, 0x12, 0x34 },
+            { 1, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0x81, 0x00,
+              0x00, 0x64, 0x89, 0x40 },
+            { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1,
+              0x88, 0xb5, 'E', 'C', 'P', 'V' },
+        };
+        uint16_t tail = 0;
+
+        for (int i = 0; i < 3; i++) {
+            struct memif_desc *d = &c.c2s->desc[i];
+
+            memset(c.base + d->offset, 0, 60);
+            memcpy(c.base + d->offset, frames[i], sizeof frames[i]);
+            d->length = 60;
+        }
+        __atomic_store_n(&c.c2s->head, 3, __ATOMIC_RELEASE);
+        for (int ms = 0; ms < 5000 && tail != 3; ms += 10) {
+            usleep(10000);
+            tail = __atomic_load_n(&c.c2s->tail, __ATOMIC_ACQUIRE);
+        }
+        printf("consumed %d\n", tail);
+        return tail == 3 ? 0 : 1;
     } else if (!strcmp(flaw, "message-after-connect")) {
         memset(&m, 0, sizeof m);
         m.type = MEMIF_MSG_TYPE_INIT;

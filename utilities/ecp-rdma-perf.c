@@ -484,10 +484,14 @@ do_raw_sink(const struct options *o)
     return EXIT_SUCCESS;
 }
 
-/* cpu-latency: a cache line bounced between two threads pinned to two
- * CPUs.  On a virtual machine whose virtual CPUs the host sometimes places
- * far apart, this tells which placement a measurement ran under. */
-enum { PINGPONG_ROUNDS = 200000 };
+/* cpu-latency: how two CPUs sit relative to each other.  On a virtual
+ * machine the host may place two virtual CPUs on the two hardware threads
+ * of one core, on two cores that share a cache, or far apart, and change
+ * that from time to time; each changes every two-thread figure.  A cache
+ * line bounced between two threads pinned to the CPUs measures the
+ * distance; a loop of arithmetic run on both CPUs at once, against the
+ * same loop on one alone, tells whether they share a core. */
+enum { PINGPONG_ROUNDS = 200000, SPIN_ITERATIONS = 5000000 };
 
 struct pingpong {
     int cpu;
@@ -519,12 +523,63 @@ pingpong_echo(void *pp_)
     return NULL;
 }
 
+struct spinner {
+    int cpu;
+    double seconds;
+};
+
+/* Eight independent chains of multiplications: enough to keep a core's
+ * multipliers busy, so that two hardware threads of one core slow each
+ * other down; no memory traffic. */
+static void *
+spin(void *sp_)
+{
+    struct spinner *sp = sp_;
+    volatile uint64_t sink;
+    uint64_t x[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    double start;
+
+    pin_to_cpu(sp->cpu);
+    start = now_s();
+    for (int i = 0; i < SPIN_ITERATIONS; i++) {
+        for (int j = 0; j < 8; j++) {
+            x[j] = x[j] * 6364136223846793005ULL + 1442695040888963407ULL;
+        }
+    }
+    sink = x[0] ^ x[1] ^ x[2] ^ x[3] ^ x[4] ^ x[5] ^ x[6] ^ x[7];
+    (void) sink;
+    sp->seconds = now_s() - start;
+    return NULL;
+}
+
+/* Returns how much slower the spin loop runs on both CPUs at once than on
+ * the first one alone: about 1 for separate cores, about 2 for the two
+ * threads of one core. */
+static double
+shared_core_slowdown(const struct options *o)
+{
+    struct spinner alone = { .cpu = o->cpus[0] };
+    struct spinner both[2] = { { .cpu = o->cpus[0] }, { .cpu = o->cpus[1] } };
+    pthread_t threads[2];
+
+    spin(&alone);
+    for (int i = 0; i < 2; i++) {
+        if (pthread_create(&threads[i], NULL, spin, &both[i])) {
+            fatal("cannot start a thread");
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    return (both[0].seconds + both[1].seconds) / 2 / alone.seconds;
+}
+
 static int
 do_cpu_latency(const struct options *o)
 {
     struct pingpong pp = { .cpu = o->cpus[1] };
     pthread_t thread;
-    double start, ns;
+    double start, ns, slowdown;
 
     if (!pin_to_cpu(o->cpus[0])) {
         fatal("cannot run on the first CPU");
@@ -541,12 +596,15 @@ do_cpu_latency(const struct options *o)
     }
     ns = (now_s() - start) * 1e9 / PINGPONG_ROUNDS;
     pthread_join(thread, NULL);
+    slowdown = shared_core_slowdown(o);
     if (o->json) {
         printf("{\"test\": \"cpu-latency\", \"cpus\": [%d, %d], "
-               "\"round_trip_ns\": %.1f}\n", o->cpus[0], o->cpus[1], ns);
+               "\"round_trip_ns\": %.1f, \"shared_core_slowdown\": %.2f}\n",
+               o->cpus[0], o->cpus[1], ns, slowdown);
     } else {
-        printf("CPU %d <-> CPU %d: %.1f ns per round trip\n", o->cpus[0],
-               o->cpus[1], ns);
+        printf("CPU %d <-> CPU %d: %.1f ns per round trip; together %.2f "
+               "times slower than alone\n", o->cpus[0], o->cpus[1], ns,
+               slowdown);
     }
     return EXIT_SUCCESS;
 }
