@@ -25,3 +25,5 @@ dist_pkgdata_DATA = utilities/ecp-rdma.lua
 bin_PROGRAMS += utilities/ecp-rdma-perf
 utilities_ecp_rdma_perf_SOURCES = utilities/ecp-rdma-perf.c
 utilities_ecp_rdma_perf_LDADD = lib-netdev-ecprdma/libecprdma.la -lpthread
+man1_MANS += utilities/ecp-rdma-perf.1
+EXTRA_DIST += utilities/ecp-rdma-perf.1

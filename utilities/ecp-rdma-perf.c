@@ -50,6 +50,7 @@ struct options {
     uint32_t rkey;
     double seconds;
     uint16_t window;
+    uint8_t rte;
     bool crc;
     bool json;
     int cpus[2];
@@ -103,6 +104,7 @@ usage(void)
            "  --rkey=K      the responder's rkey (read, write)\n"
            "  --seconds=S   duration (5)\n"
            "  --window=N    outstanding PSNs (128)\n"
+           "  --rte=N       retransmit timeout 10 us x 2^N (8)\n"
            "  --crc         CRC-32C trailers on RoE frames\n"
            "  --json        print results as JSON\n");
 }
@@ -124,6 +126,7 @@ parse_options(int argc, char *argv[], struct options *o)
         {"rkey", required_argument, NULL, 'k'},
         {"seconds", required_argument, NULL, 't'},
         {"window", required_argument, NULL, 'w'},
+        {"rte", required_argument, NULL, 'e'},
         {"crc", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
@@ -135,6 +138,7 @@ parse_options(int argc, char *argv[], struct options *o)
         .region = 16 << 20,
         .seconds = 5,
         .window = ROE_QP_DEFAULT_WINDOW,
+        .rte = ROE_QP_DEFAULT_RTE,
         .cpus = { -1, -1 },
     };
     for (;;) {
@@ -163,6 +167,9 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case 'w':
             o->window = strtoul(optarg, &end, 0);
+            break;
+        case 'e':
+            o->rte = strtoul(optarg, &end, 0);
             break;
         case 'c':
             o->crc = true;
@@ -197,8 +204,10 @@ parse_options(int argc, char *argv[], struct options *o)
     }
 }
 
+/* Opens the link of 'o'.  With 'wait_up', waits up to 10 s for it to come
+ * up (a unix client to connect); a server end must not wait for its peer. */
 static struct link *
-open_link(const struct options *o)
+open_link(const struct options *o, bool wait_up)
 {
     struct link *link;
     char *error;
@@ -207,7 +216,7 @@ open_link(const struct options *o)
     if (link_open(o->link, o->mtu, &link, &error)) {
         fatal(error);
     }
-    while (!link_is_up(link)) {
+    while (wait_up && !link_is_up(link)) {
         if (now_s() > deadline || stop) {
             fatal("link did not come up");
         }
@@ -247,7 +256,7 @@ make_qp(const struct options *o, struct link *link, struct mr_table *mrs,
         .rq_psn = 1,
         .segment_size = roe_segment_size_for_mtu(link_mtu(link)),
         .window = o->window,
-        .rte = ROE_QP_DEFAULT_RTE,
+        .rte = o->rte,
         .max_tries = ROE_QP_DEFAULT_MAX_TRIES,
         .max_reads = ROE_QP_DEFAULT_MAX_READS,
         .crc = o->crc,
@@ -329,7 +338,7 @@ print_result(const struct options *o, const char *what, uint64_t ops,
 static int
 do_responder(const struct options *o)
 {
-    struct link *link = open_link(o);
+    struct link *link = open_link(o, false);
     struct mr_table *mrs = mr_table_create();
     uint8_t *region = xalloc_zeroed(1, o->region);
     struct tx_queue q;
@@ -356,7 +365,7 @@ do_responder(const struct options *o)
 static int
 do_requester(const struct options *o, bool read)
 {
-    struct link *link = open_link(o);
+    struct link *link = open_link(o, true);
     struct mr_table *mrs = mr_table_create();
     struct tx_queue q;
     struct roe_qp *qp = make_qp(o, link, mrs, &q);
@@ -424,7 +433,7 @@ do_requester(const struct options *o, bool read)
 static int
 do_raw_source(const struct options *o)
 {
-    struct link *link = open_link(o);
+    struct link *link = open_link(o, true);
     struct ecp_l2 l2 = { .has_vlan = false };
     struct link_frame frames[BATCH];
     size_t len = ECP_ETH_HEADER_LEN + o->size;
@@ -447,6 +456,7 @@ do_raw_source(const struct options *o)
     start = now_s();
     end = start + o->seconds;
     while (!stop && now_s() < end) {
+        link_run(link);
         sent += link_send(link, frames, BATCH);
     }
     print_result(o, "raw-source", sent, sent * o->size, now_s() - start);
@@ -456,7 +466,7 @@ do_raw_source(const struct options *o)
 static int
 do_raw_sink(const struct options *o)
 {
-    struct link *link = open_link(o);
+    struct link *link = open_link(o, false);
     uint64_t frames = 0, bytes = 0;
     double first = 0, last = 0, end = now_s() + o->seconds;
 
@@ -464,7 +474,10 @@ do_raw_sink(const struct options *o)
     fflush(stdout);
     while (!stop && now_s() < end) {
         struct link_frame in[BATCH];
-        int n = link_recv(link, in, BATCH);
+        int n;
+
+        link_run(link);
+        n = link_recv(link, in, BATCH);
 
         for (int i = 0; i < n; i++) {
             struct ecp_frame f;
