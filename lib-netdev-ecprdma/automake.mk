@@ -9,6 +9,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/ecp.h \
 	lib-netdev-ecprdma/ecp-stopwait.c \
 	lib-netdev-ecprdma/ecp-stopwait.h \
+	lib-netdev-ecprdma/frame-ring.c \
+	lib-netdev-ecprdma/frame-ring.h \
 	lib-netdev-ecprdma/link-afpacket.c \
 	lib-netdev-ecprdma/link-pair.c \
 	lib-netdev-ecprdma/link-provider.h \
@@ -26,6 +28,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/mr-table.h \
 	lib-netdev-ecprdma/port-options.c \
 	lib-netdev-ecprdma/port-options.h \
+	lib-netdev-ecprdma/remote-vsi.c \
+	lib-netdev-ecprdma/remote-vsi.h \
 	lib-netdev-ecprdma/roe.c \
 	lib-netdev-ecprdma/roe.h \
 	lib-netdev-ecprdma/roe-qp.c \

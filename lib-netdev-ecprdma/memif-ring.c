@@ -80,6 +80,15 @@ memif_queue_rx_backlog(const struct memif_queue *q)
     return (uint16_t) (q->head_seen - q->last_head);
 }
 
+/* Takes the ring's tail, which someone else advanced while this queue
+ * did not receive, as the next slot to receive. */
+void
+memif_queue_rx_resync(struct memif_queue *q)
+{
+    q->last_head = __atomic_load_n(&q->ring->tail, __ATOMIC_ACQUIRE);
+    q->head_seen = q->last_head;
+}
+
 /* Returns the number of filled C2S slots waiting to be received. */
 uint16_t
 memif_queue_rx_pending(const struct memif_queue *q)

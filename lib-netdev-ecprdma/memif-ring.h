@@ -91,6 +91,7 @@ int memif_queue_tx_burst(struct memif_queue *, const struct memif_tx_pkt *,
                          int n);
 bool memif_queue_peer_wants_kick(const struct memif_queue *);
 void memif_queue_kick(struct memif_queue *);
+void memif_queue_rx_resync(struct memif_queue *);
 uint16_t memif_queue_rx_pending(const struct memif_queue *);
 uint16_t memif_queue_rx_backlog(const struct memif_queue *);
 

@@ -34,8 +34,27 @@
  * unmapped.  rxq N receives from the client's C2S ring N; send() transmits
  * into the S2C rings.
  *
- * The other roles have no data path yet: they receive nothing and drop,
- * and count, everything sent to them.  get_status() says so. */
+ * Roles "uplink" and "switch" each run a RoE session (roe-session.h) on
+ * their link.  The session is driven by the thread that polls the port's
+ * only rxq; reconfigure() changes it only with that rxq quiesced.
+ *
+ * An uplink exports each "vm" port that names it and whose client is
+ * connected (unless switching=local) as a VSI: the client's regions
+ * READ-only, each C2S ring's tail writable.  It also exports a VSI of its
+ * own with an ingress ring, which the switch fills and whose frames go
+ * into a VM's S2C ring (a record tagged with the VM's QP number) or into
+ * the bridge (untagged), and an egress ring, which takes what the bridge
+ * sends to the uplink and which the switch reads.  While a VM's VSI is
+ * associated (switching=auto) or always (switching=remote), the vm port
+ * does not receive from its C2S rings: the switch does.  A vm port whose
+ * VSI set changes asks for the uplink's reconfiguration too, so that both
+ * are quiesced when regions come and go.
+ *
+ * A switch learns the server's VSIs.  It reads each VM's ring into the
+ * frame ring of the "vsi" port bound to that VSI (by VSI ID, bound in the
+ * main thread; the pointer is RCU-protected), reads the egress ring into
+ * its own receive ring, and writes what it and its vsi ports send into
+ * the ingress ring. */
 
 #include <config.h>
 #include "netdev-ecprdma.h"
@@ -46,7 +65,14 @@
 
 #include "dirs.h"
 #include "ecp.h"
+#include "frame-ring.h"
+#include "hash.h"
+#include "link.h"
 #include "memif-server.h"
+#include "remote-vsi.h"
+#include "roe-qp.h"
+#include "roe-session.h"
+#include "vdp.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
 #include "netdev-provider.h"
@@ -55,10 +81,14 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "packets.h"
 #include "port-options.h"
+#include "seq.h"
 #include "smap.h"
+#include "sset.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -72,6 +102,40 @@ static struct ovs_mutex ecprdma_mutex = OVS_MUTEX_INITIALIZER;
 /* Every ecp-rdma netdev, in order of creation. */
 static struct ovs_list ecprdma_list OVS_GUARDED_BY(ecprdma_mutex)
     = OVS_LIST_INITIALIZER(&ecprdma_list);
+
+/* References that destruct() dropped.  It runs with the netdev library's
+ * mutex held and so cannot netdev_close(): run() does. */
+static struct netdev **deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
+static size_t n_deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
+
+/* Where a switch puts the frames that it reads from one VM: the frame ring
+ * of the "vsi" port bound to the VM's VSI. */
+struct vsi_sink {
+    struct frame_ring ring;
+    atomic_uint32_t tag;        /* Server's QP number of the VSI, 0 if
+                                 * unbound. */
+};
+
+enum { VSI_SINK_SIZE = 1 << 20, UPLINK_RING_SIZE = 1 << 21 };
+
+/* What a switch knows of one VSI, published by the thread that drives the
+ * session for the main thread. */
+struct switch_vsi_info {
+    bool up;
+    bool vm;                    /* A VM's, not the uplink's own. */
+    uint8_t vsiid[VDP_VSIID_LEN];
+    uint8_t mac[6];
+    uint16_t vlan_tci;
+    uint32_t qpn;               /* The server's. */
+};
+
+/* A "vm" port that an uplink exports. */
+struct uplink_vm {
+    struct netdev_ecprdma *vm;
+    struct memif_connection *conn;
+    int handle;
+    uint32_t qpn;
+};
 
 struct netdev_ecprdma {
     struct netdev up;
@@ -101,6 +165,42 @@ struct netdev_ecprdma {
     int mtu OVS_GUARDED;
     enum netdev_flags flags OVS_GUARDED;
 
+    /* Role "vm": the switch receives from the C2S rings. */
+    atomic_bool remote;
+    char *uplink_error;         /* Why the uplink does not export it. */
+
+    /* Roles "uplink" and "switch": the session, driven by the thread that
+     * polls rxq 0. */
+    struct link *link;
+    struct roe_session *session;
+    char *session_error;
+    bool session_up;            /* Some VSI is associated. */
+
+    /* Role "uplink". */
+    struct frame_ring ingress;
+    struct frame_ring egress;
+    struct ovs_spin egress_lock;
+    int own_vsi;                /* Handle of the uplink's own VSI. */
+    struct uplink_vm vms[ROE_SESSION_MAX_VSIS];
+    size_t n_vms;
+
+    /* Role "switch". */
+    struct remote_vsi *rvs[ROE_SESSION_MAX_VSIS];   /* Session thread. */
+    struct frame_ring rx_ring;  /* The server's egress, for rxq 0. */
+    struct ovs_spin ingress_lock;
+    struct frame_ring *ingress_mirror;      /* Under 'ingress_lock'. */
+    struct ovs_mutex info_mutex;
+    struct switch_vsi_info info[ROE_SESSION_MAX_VSIS];  /* 'info_mutex'. */
+    bool info_dirty;            /* Session thread: 'info' needs updating. */
+    struct switch_vsi_info info_local[ROE_SESSION_MAX_VSIS];
+    struct seq *info_seq;       /* Changes with 'info'. */
+    uint64_t info_seq_seen;     /* Main thread. */
+    OVSRCU_TYPE(struct vsi_sink *) sinks[ROE_SESSION_MAX_VSIS];
+
+    /* Role "vsi". */
+    struct vsi_sink *sink;
+    struct netdev_ecprdma *session_dev;     /* With a reference. */
+
     /* Counters updated on the fast path. */
     atomic_uint64_t rx_packets;
     atomic_uint64_t rx_bytes;
@@ -114,6 +214,7 @@ struct netdev_ecprdma {
 
 struct netdev_rxq_ecprdma {
     struct netdev_rxq up;
+    bool remote;                /* Role "vm": the switch had the ring. */
 };
 
 static const struct netdev_class netdev_ecprdma_class;
@@ -212,6 +313,15 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->rx_errors, 0);
     atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
+    atomic_init(&dev->remote, false);
+    ovs_spin_init(&dev->egress_lock);
+    ovs_spin_init(&dev->ingress_lock);
+    ovs_mutex_init(&dev->info_mutex);
+    dev->info_seq = seq_create();
+    dev->own_vsi = -1;
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        ovsrcu_init(&dev->sinks[i], NULL);
+    }
 
     /* No I/O until the first reconfigure() applies the configuration. */
     netdev->n_rxq = 0;
@@ -285,22 +395,512 @@ create_memif(struct netdev_ecprdma *dev)
     }
 }
 
+/* Asks for the reconfiguration of 'dev' and, if it is a "vm" port with an
+ * uplink, of the uplink too, so that both are quiesced together when the
+ * VM's exported memory changes. */
+static void
+request_reconfigure(struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    netdev_request_reconfigure(&dev->up);
+    if (dev->requested.role == PORT_ROLE_VM && dev->requested.uplink) {
+        struct netdev_ecprdma *uplink
+            = netdev_ecprdma_find(dev->requested.uplink);
+
+        if (uplink) {
+            netdev_request_reconfigure(&uplink->up);
+        }
+    }
+    if (dev->options.role == PORT_ROLE_VM && dev->options.uplink
+        && !nullable_string_is_equal(dev->options.uplink,
+                                     dev->requested.uplink)) {
+        struct netdev_ecprdma *uplink
+            = netdev_ecprdma_find(dev->options.uplink);
+
+        if (uplink) {
+            netdev_request_reconfigure(&uplink->up);
+        }
+    }
+}
+
+/* A VSI ID for 'what' of the port named 'name', the same every time. */
+static void
+make_vsiid(const char *name, const char *what, uint8_t id[VDP_VSIID_LEN])
+{
+    uint32_t basis = hash_string(what, 0);
+
+    for (int i = 0; i < VDP_VSIID_LEN / 4; i++) {
+        uint32_t h = hash_string(name, basis + i);
+
+        memcpy(id + 4 * i, &h, 4);
+    }
+    id[6] = (id[6] & 0x0f) | 0x40;
+    id[8] = (id[8] & 0x3f) | 0x80;
+}
+
+#define REGION_IOVA(I) ((uint64_t) ((I) + 1) << 40)
+
+/* Describes the client memory and C2S rings of 'conn' as a VSI. */
+static char *
+vm_vsi_spec(const struct netdev_ecprdma *vm,
+            const struct memif_connection *conn, struct roe_vsi_spec *spec)
+{
+    size_t n_rings = MIN(conn->n_c2s, VDP_MAX_RINGS);
+    struct eth_addr mac;
+
+    if (conn->n_regions + n_rings > VDP_MAX_MRS) {
+        return xasprintf("the client has %d regions, at most %d can be "
+                         "exported", conn->n_regions,
+                         (int) (VDP_MAX_MRS - n_rings));
+    }
+    memset(spec, 0, sizeof *spec);
+    make_vsiid(netdev_get_name(&vm->up), vm->socket_path, spec->vsiid);
+    ovs_mutex_lock(&vm->mutex);
+    mac = vm->hwaddr;
+    ovs_mutex_unlock(&vm->mutex);
+    memcpy(spec->mac, mac.ea, ETH_ADDR_LEN);
+    for (int i = 0; i < conn->n_regions; i++) {
+        spec->regions[i] = (struct roe_region) {
+            .addr = conn->regions[i].addr,
+            .iova = REGION_IOVA(i),
+            .length = conn->regions[i].size,
+            .access = VDP_MR_REMOTE_READ,
+        };
+    }
+    spec->n_regions = conn->n_regions;
+    for (size_t q = 0; q < n_rings; q++) {
+        struct memif_ring *ring = conn->c2s[q].ring;
+        size_t tail_mr = spec->n_regions++;
+        uint64_t ring_bytes = memif_ring_bytes(__builtin_ctz(
+                                                   conn->c2s[q].size));
+        int k;
+
+        for (k = 0; k < conn->n_regions; k++) {
+            const struct memif_region *r = &conn->regions[k];
+            uintptr_t ofs = (uintptr_t) ring - (uintptr_t) r->addr;
+
+            if ((uintptr_t) ring >= (uintptr_t) r->addr
+                && ofs <= r->size && ring_bytes <= r->size - ofs) {
+                spec->rings[q] = (struct vdp_ring) {
+                    .id = q,
+                    .kind = VDP_RING_VM_TX,
+                    .log2_entry_size = 4,
+                    .log2_entries = __builtin_ctz(conn->c2s[q].size),
+                    .base_iova = REGION_IOVA(k) + ofs
+                                 + offsetof(struct memif_ring, desc),
+                    .producer_iova = REGION_IOVA(k) + ofs
+                                     + offsetof(struct memif_ring, head),
+                    .consumer_iova = REGION_IOVA(tail_mr),
+                };
+                spec->ring_region[q] = k;
+                break;
+            }
+        }
+        if (k == conn->n_regions) {
+            return xasprintf("C2S ring %"PRIuSIZE" is outside the regions",
+                             q);
+        }
+        spec->regions[tail_mr] = (struct roe_region) {
+            .addr = &ring->tail,
+            .iova = REGION_IOVA(tail_mr),
+            .length = sizeof ring->tail,
+            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        };
+    }
+    spec->n_rings = n_rings;
+    return NULL;
+}
+
+/* Describes the uplink's own ingress and egress rings as a VSI. */
+static void
+uplink_vsi_spec(struct netdev_ecprdma *dev, struct roe_vsi_spec *spec)
+{
+    struct frame_ring *rings[2] = { &dev->ingress, &dev->egress };
+    struct eth_addr mac;
+
+    memset(spec, 0, sizeof *spec);
+    make_vsiid(netdev_get_name(&dev->up), "uplink", spec->vsiid);
+    ovs_mutex_lock(&dev->mutex);
+    mac = dev->hwaddr;
+    ovs_mutex_unlock(&dev->mutex);
+    memcpy(spec->mac, mac.ea, ETH_ADDR_LEN);
+    for (int i = 0; i < 2; i++) {
+        struct frame_ring *r = rings[i];
+        int header = 2 * i, data = 2 * i + 1;
+
+        spec->regions[header] = (struct roe_region) {
+            .addr = r->header, .iova = REGION_IOVA(header),
+            .length = FRAME_RING_HEADER_SIZE,
+            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        };
+        spec->regions[data] = (struct roe_region) {
+            .addr = r->data, .iova = REGION_IOVA(data), .length = r->size,
+            .access = i ? VDP_MR_REMOTE_READ : VDP_MR_REMOTE_WRITE,
+        };
+        spec->rings[i] = (struct vdp_ring) {
+            .id = i,
+            .kind = i ? VDP_RING_EGRESS : VDP_RING_INGRESS,
+            .log2_entry_size = 6,
+            .log2_entries = __builtin_ctzll(r->size) - 6,
+            .base_iova = REGION_IOVA(data),
+            .producer_iova = REGION_IOVA(header) + FRAME_RING_PRODUCER_OFS,
+            .consumer_iova = REGION_IOVA(header) + FRAME_RING_CONSUMER_OFS,
+        };
+        spec->ring_region[i] = data;
+    }
+    spec->n_regions = 4;
+    spec->n_rings = 2;
+}
+
+/* Whether the switch, not the vm port, receives from 'vm''s C2S rings:
+ * always with switching=remote (without a session, nobody does and the
+ * frames wait in the rings), while associated with switching=auto. */
+static void
+vm_set_remote(struct netdev_ecprdma *vm, bool associated)
+{
+    const struct port_options *po = &vm->options;
+
+    atomic_store(&vm->remote,
+                 po->role == PORT_ROLE_VM && po->uplink
+                 && (po->switching == PORT_SWITCHING_REMOTE
+                     || (po->switching == PORT_SWITCHING_AUTO
+                         && associated)));
+}
+
+/* Stops exporting the VM of 'dev->vms[i]' and appends it to 'closing'
+ * (netdev_close() it without 'ecprdma_mutex'). */
+static void
+uplink_drop_vm(struct netdev_ecprdma *dev, size_t i,
+               struct netdev **closing, size_t *n_closing)
+{
+    struct uplink_vm *uv = &dev->vms[i];
+
+    roe_session_vsi_remove(dev->session, uv->handle);
+    vm_set_remote(uv->vm, false);
+    closing[(*n_closing)++] = &uv->vm->up;
+    dev->vms[i] = dev->vms[--dev->n_vms];
+}
+
+/* Stops the session of 'dev' (quiesced) and frees what goes with it. */
+static void
+session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
+                size_t *n_closing)
+{
+    while (dev->n_vms) {
+        uplink_drop_vm(dev, 0, closing, n_closing);
+    }
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        remote_vsi_destroy(dev->rvs[i]);
+        dev->rvs[i] = NULL;
+    }
+    ovs_spin_lock(&dev->ingress_lock);
+    dev->ingress_mirror = NULL;
+    ovs_spin_unlock(&dev->ingress_lock);
+    roe_session_destroy(dev->session);
+    dev->session = NULL;
+    link_close(dev->link);
+    dev->link = NULL;
+    dev->own_vsi = -1;
+    dev->session_up = false;
+    frame_ring_free(&dev->ingress);
+    frame_ring_free(&dev->egress);
+    frame_ring_free(&dev->rx_ring);
+    ovs_mutex_lock(&dev->info_mutex);
+    memset(dev->info, 0, sizeof dev->info);
+    ovs_mutex_unlock(&dev->info_mutex);
+    memset(dev->info_local, 0, sizeof dev->info_local);
+    dev->info_dirty = false;
+    seq_change(dev->info_seq);
+}
+
+/* Returns true if 'a' and 'b' need different sessions. */
+static bool
+session_options_differ(const struct port_options *a,
+                       const struct port_options *b)
+{
+    return a->role != b->role
+           || a->link_type != b->link_type
+           || !nullable_string_is_equal(a->link_target, b->link_target)
+           || a->mtu != b->mtu || a->window != b->window
+           || a->rte != b->rte || a->max_tries != b->max_tries;
+}
+
+/* Opens the link and starts the session of an uplink or switch port. */
+static void
+session_create(struct netdev_ecprdma *dev)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct port_options *po = &dev->options;
+    struct roe_session_config cfg;
+    char *name, *error = NULL;
+
+    free(dev->session_error);
+    dev->session_error = NULL;
+    name = xasprintf("%s:%s", port_link_type_to_string(po->link_type),
+                     po->link_target);
+    if (link_open(name, po->mtu ? po->mtu : PORT_MTU_UNIX_DEFAULT,
+                  &dev->link, &error)) {
+        goto error;
+    }
+    memset(&cfg, 0, sizeof cfg);
+    cfg.role = (po->role == PORT_ROLE_UPLINK ? ROE_SESSION_STATION
+                                               : ROE_SESSION_BRIDGE);
+    cfg.link = dev->link;
+    cfg.subtype = ECP_SUBTYPE_ROE_DEFAULT;
+    cfg.window = po->window;
+    cfg.rte = po->rte;
+    cfg.max_tries = po->max_tries + 1;
+    cfg.keepalive_us = 1000 * 1000;
+    make_vsiid(netdev_get_name(&dev->up), "manager", cfg.manager_id);
+    dev->session = roe_session_create(&cfg, &error);
+    if (!dev->session) {
+        link_close(dev->link);
+        dev->link = NULL;
+        goto error;
+    }
+    if (po->role == PORT_ROLE_UPLINK) {
+        struct roe_vsi_spec spec;
+
+        frame_ring_alloc(&dev->ingress, UPLINK_RING_SIZE);
+        frame_ring_alloc(&dev->egress, UPLINK_RING_SIZE);
+        uplink_vsi_spec(dev, &spec);
+        if (roe_session_vsi_add(dev->session, &spec, &dev->own_vsi,
+                                &error)) {
+            goto error;
+        }
+    } else {
+        frame_ring_alloc(&dev->rx_ring, VSI_SINK_SIZE);
+    }
+    free(name);
+    return;
+
+error:
+    VLOG_WARN_RL(&rl, "%s: %s", netdev_get_name(&dev->up), error);
+    dev->session_error = xasprintf("%s: %s", name, error);
+    free(error);
+    free(name);
+}
+
+/* Exports the vm ports that name uplink 'dev' and have a client, and stops
+ * exporting the others. */
+static void
+uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
+                 size_t *n_closing)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const char *name = netdev_get_name(&dev->up);
+    struct netdev_ecprdma *vm;
+
+    for (size_t i = 0; i < dev->n_vms;) {
+        struct uplink_vm *uv = &dev->vms[i];
+
+        vm = uv->vm;
+        if (vm->options.role != PORT_ROLE_VM || uv->conn != vm->conn
+            || !nullable_string_is_equal(vm->options.uplink, name)
+            || vm->options.switching == PORT_SWITCHING_LOCAL
+            || vm->up.ref_cnt == 1) {
+            uplink_drop_vm(dev, i, closing, n_closing);
+        } else {
+            i++;
+        }
+    }
+    if (!dev->session) {
+        return;
+    }
+    LIST_FOR_EACH (vm, list_node, &ecprdma_list) {
+        struct roe_vsi_spec spec;
+        struct uplink_vm *uv;
+        char *error;
+        size_t i;
+
+        if (vm->options.role != PORT_ROLE_VM
+            || !nullable_string_is_equal(vm->options.uplink, name)
+            || vm->options.switching == PORT_SWITCHING_LOCAL) {
+            continue;
+        }
+        for (i = 0; i < dev->n_vms; i++) {
+            if (dev->vms[i].vm == vm) {
+                break;
+            }
+        }
+        if (i < dev->n_vms || !vm->conn) {
+            continue;
+        }
+        free(vm->uplink_error);
+        vm->uplink_error = vm_vsi_spec(vm, vm->conn, &spec);
+        uv = &dev->vms[dev->n_vms];
+        if (!vm->uplink_error
+            && roe_session_vsi_add(dev->session, &spec, &uv->handle,
+                                   &error)) {
+            vm->uplink_error = error;
+        }
+        if (vm->uplink_error) {
+            VLOG_WARN_RL(&rl, "%s: cannot export %s: %s", name,
+                         netdev_get_name(&vm->up), vm->uplink_error);
+            continue;
+        }
+        uv->vm = vm;
+        uv->conn = vm->conn;
+        uv->qpn = roe_session_vsi_assoc(dev->session,
+                                        uv->handle)->roe.qp.qpn;
+        netdev_ref(&vm->up);
+        dev->n_vms++;
+    }
+}
+
+/* A "vm" port's client memory changed: an uplink that exports the old
+ * memory stops now, while both are quiesced, and the uplink that should
+ * export the new memory is asked to, in its next reconfigure().  Returns
+ * true if an uplink goes on exporting the same memory. */
+static bool
+vm_update_uplink(struct netdev_ecprdma *vm, struct netdev **closing,
+                 size_t *n_closing)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev;
+    bool kept = false;
+
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        bool exported = false;
+
+        for (size_t i = 0; i < dev->n_vms; i++) {
+            if (dev->vms[i].vm == vm) {
+                if (dev->vms[i].conn != vm->conn) {
+                    uplink_drop_vm(dev, i, closing, n_closing);
+                    netdev_request_reconfigure(&dev->up);
+                } else {
+                    exported = kept = true;
+                }
+                break;
+            }
+        }
+        if (!exported && vm->conn && dev->options.role == PORT_ROLE_UPLINK
+            && nullable_string_is_equal(vm->options.uplink,
+                                        netdev_get_name(&dev->up))
+            && vm->options.switching != PORT_SWITCHING_LOCAL) {
+            netdev_request_reconfigure(&dev->up);
+        }
+    }
+    return kept;
+}
+
+/* Binds the vsi ports of switch 'sw' to the VSIs that its session knows. */
+static void
+switch_bind(struct netdev_ecprdma *sw, bool force)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev;
+    uint64_t seq;
+
+    seq = seq_read(sw->info_seq);
+    if (seq == sw->info_seq_seen && !force) {
+        return;
+    }
+    sw->info_seq_seen = seq;
+    ovs_mutex_lock(&sw->info_mutex);
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        struct vsi_sink *sink = NULL;
+
+        if (sw->info[h].up && sw->info[h].vm) {
+            LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+                if (dev->session_dev == sw && dev->sink
+                    && !memcmp(dev->options.vsi_id, sw->info[h].vsiid,
+                               VDP_VSIID_LEN)) {
+                    sink = dev->sink;
+                    break;
+                }
+            }
+        }
+        if (sink) {
+            atomic_store(&sink->tag, sw->info[h].qpn);
+        }
+        ovsrcu_set(&sw->sinks[h], sink);
+    }
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        if (dev->session_dev == sw && dev->sink) {
+            bool bound = false;
+
+            for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+                bound |= ovsrcu_get_protected(struct vsi_sink *,
+                                              &sw->sinks[h]) == dev->sink;
+            }
+            if (!bound) {
+                atomic_store(&dev->sink->tag, 0);
+            }
+            netdev_change_seq_changed(&dev->up);
+        }
+    }
+    ovs_mutex_unlock(&sw->info_mutex);
+    netdev_change_seq_changed(&sw->up);
+}
+
+/* Unbinds vsi port 'dev' from its switch. */
+static void
+vsi_unbind(struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *sw = dev->session_dev;
+
+    if (!sw) {
+        return;
+    }
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        if (ovsrcu_get_protected(struct vsi_sink *, &sw->sinks[h])
+            == dev->sink) {
+            ovsrcu_set(&sw->sinks[h], NULL);
+        }
+    }
+    atomic_store(&dev->sink->tag, 0);
+}
+
+static void
+vsi_sink_free(struct vsi_sink *sink)
+{
+    frame_ring_free(&sink->ring);
+    free(sink);
+}
+
 static void
 netdev_ecprdma_destruct(struct netdev *netdev)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    struct netdev *closing[ROE_SESSION_MAX_VSIS + 1];
+    size_t n_closing = 0;
 
     ovs_mutex_lock(&ecprdma_mutex);
     ovs_list_remove(&dev->list_node);
+    session_destroy(dev, closing, &n_closing);
+    if (dev->sink) {
+        vsi_unbind(dev);
+        ovsrcu_postpone(vsi_sink_free, dev->sink);
+        dev->sink = NULL;
+    }
+    if (dev->session_dev) {
+        closing[n_closing++] = &dev->session_dev->up;
+        dev->session_dev = NULL;
+    }
     detach_memif(dev);
     memif_server_destroy(dev->memif);
     free(dev->memif_path);
     free(dev->memif_error);
+    free(dev->uplink_error);
+    free(dev->session_error);
+    deferred_closes = xrealloc(deferred_closes,
+                               (n_deferred_closes + n_closing)
+                               * sizeof *deferred_closes);
+    for (size_t i = 0; i < n_closing; i++) {
+        deferred_closes[n_deferred_closes++] = closing[i];
+    }
     ovs_mutex_unlock(&ecprdma_mutex);
 
     port_options_destroy(&dev->requested);
     port_options_destroy(&dev->options);
     free(dev->socket_path);
+    ovs_spin_destroy(&dev->egress_lock);
+    ovs_spin_destroy(&dev->ingress_lock);
+    ovs_mutex_destroy(&dev->info_mutex);
+    seq_destroy(dev->info_seq);
     ovs_mutex_destroy(&dev->mutex);
 }
 
@@ -398,7 +998,7 @@ netdev_ecprdma_set_config(struct netdev *netdev, const struct smap *args,
         dev->requested = po;
         free(dev->socket_path);
         dev->socket_path = socket_path;
-        netdev_request_reconfigure(netdev);
+        request_reconfigure(dev);
     } else {
         port_options_destroy(&po);
         free(socket_path);
@@ -461,6 +1061,8 @@ static int
 netdev_ecprdma_reconfigure(struct netdev *netdev)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    struct netdev *closing[2 * ROE_SESSION_MAX_VSIS + 1];
+    size_t n_closing = 0;
 
     ovs_mutex_lock(&ecprdma_mutex);
     detach_memif(dev);
@@ -471,11 +1073,24 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
         free(dev->memif_path);
         dev->memif_path = NULL;
     }
+    if (session_options_differ(&dev->options, &dev->requested)
+        || (dev->session_error && !dev->session)) {
+        session_destroy(dev, closing, &n_closing);
+    }
+    if (dev->session_dev && (dev->requested.role != PORT_ROLE_VSI
+                             || strcmp(dev->requested.session,
+                                       netdev_get_name(
+                                           &dev->session_dev->up)))) {
+        vsi_unbind(dev);
+        closing[n_closing++] = &dev->session_dev->up;
+        dev->session_dev = NULL;
+    }
     port_options_destroy(&dev->options);
     port_options_clone(&dev->options, &dev->requested);
     dev->configured = true;
 
-    if (dev->options.role == PORT_ROLE_VM) {
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
         if (!dev->memif && !dev->memif_path) {
             create_memif(dev);
             dev->memif_path = xstrdup(dev->socket_path);
@@ -488,12 +1103,53 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
                 ovs_spin_init(&dev->s2c_locks[i]);
             }
         }
+        if (vm_update_uplink(dev, closing, &n_closing)) {
+            bool associated;
+
+            /* Same client, still exported: keep the state of the VSI. */
+            atomic_read(&dev->remote, &associated);
+            vm_set_remote(dev, associated);
+        } else {
+            vm_set_remote(dev, false);
+        }
+        break;
+
+    case PORT_ROLE_UPLINK:
+    case PORT_ROLE_SWITCH:
+        if (!dev->session) {
+            session_create(dev);
+        }
+        if (dev->options.role == PORT_ROLE_UPLINK) {
+            uplink_reconcile(dev, closing, &n_closing);
+        }
+        break;
+
+    case PORT_ROLE_VSI:
+        if (!dev->sink) {
+            dev->sink = xzalloc(sizeof *dev->sink);
+            frame_ring_alloc(&dev->sink->ring, VSI_SINK_SIZE);
+            atomic_init(&dev->sink->tag, 0);
+        }
+        if (!dev->session_dev) {
+            struct netdev_ecprdma *sw
+                = netdev_ecprdma_find(dev->options.session);
+
+            if (sw && sw->options.role == PORT_ROLE_SWITCH) {
+                dev->session_dev = sw;
+                netdev_ref(&sw->up);
+                switch_bind(sw, true);
+            }
+        }
+        break;
     }
 
     netdev->n_rxq = dev->options.role == PORT_ROLE_VM ? dev->options.n_rxq
                                                       : 1;
     netdev->n_txq = dev->requested_n_txq;
     ovs_mutex_unlock(&ecprdma_mutex);
+    for (size_t i = 0; i < n_closing; i++) {
+        netdev_close(closing[i]);
+    }
 
     netdev_change_seq_changed(netdev);
     return 0;
@@ -507,7 +1163,7 @@ netdev_ecprdma_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
     ovs_mutex_lock(&ecprdma_mutex);
     if (dev->requested_n_txq != n_txq) {
         dev->requested_n_txq = n_txq;
-        netdev_request_reconfigure(netdev);
+        request_reconfigure(dev);
     }
     ovs_mutex_unlock(&ecprdma_mutex);
     return 0;
@@ -612,9 +1268,8 @@ recycle_batch(struct dp_packet_batch *batch)
 }
 
 static int
-netdev_ecprdma_send(struct netdev *netdev, int qid,
-                    struct dp_packet_batch *batch,
-                    bool concurrent_txq OVS_UNUSED)
+vm_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch,
+        bool concurrent_txq OVS_UNUSED)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
     struct memif_connection *conn = dev->conn;
@@ -647,6 +1302,102 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
         atomic_add_relaxed(&dev->tx_packets, sent, &orig);
         atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
     }
+    if (sent < n) {
+        atomic_add_relaxed(&dev->tx_dropped, n - sent, &orig);
+    }
+    recycle_batch(batch);
+    return 0;
+}
+
+/* Appends the packets of 'batch' to the ingress ring of switch 'sw', as
+ * records tagged 'tag'.  Returns the number appended. */
+static int
+ingress_push(struct netdev_ecprdma *sw, uint32_t tag,
+             struct dp_packet_batch *batch, uint64_t *bytes)
+{
+    struct dp_packet *packet;
+    struct frame_ring *ring;
+    int sent = 0;
+
+    ovs_spin_lock(&sw->ingress_lock);
+    ring = sw->ingress_mirror;
+    if (ring) {
+        uint64_t prod = frame_ring_producer(ring);
+        uint64_t cons = frame_ring_consumer(ring);
+
+        DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+            if (frame_ring_put(ring, &prod, cons, tag, dp_packet_data(packet),
+                               dp_packet_size(packet))) {
+                sent++;
+                *bytes += dp_packet_size(packet);
+            }
+        }
+        frame_ring_set_producer(ring, prod);
+    }
+    ovs_spin_unlock(&sw->ingress_lock);
+    return sent;
+}
+
+/* Appends the packets of 'batch' to uplink 'dev''s egress ring. */
+static int
+egress_push(struct netdev_ecprdma *dev, struct dp_packet_batch *batch,
+            uint64_t *bytes)
+{
+    struct frame_ring *ring = &dev->egress;
+    struct dp_packet *packet;
+    uint64_t prod, cons;
+    int sent = 0;
+
+    if (!ring->data) {
+        return 0;
+    }
+    ovs_spin_lock(&dev->egress_lock);
+    prod = frame_ring_producer(ring);
+    cons = frame_ring_consumer(ring);
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        if (frame_ring_put(ring, &prod, cons, 0, dp_packet_data(packet),
+                           dp_packet_size(packet))) {
+            sent++;
+            *bytes += dp_packet_size(packet);
+        }
+    }
+    frame_ring_set_producer(ring, prod);
+    ovs_spin_unlock(&dev->egress_lock);
+    return sent;
+}
+
+static int
+netdev_ecprdma_send(struct netdev *netdev, int qid,
+                    struct dp_packet_batch *batch, bool concurrent_txq)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    size_t n = dp_packet_batch_size(batch);
+    uint64_t bytes = 0;
+    uint32_t tag;
+    uint64_t orig;
+    int sent = 0;
+
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
+        return vm_send(netdev, qid, batch, concurrent_txq);
+
+    case PORT_ROLE_UPLINK:
+        sent = egress_push(dev, batch, &bytes);
+        break;
+
+    case PORT_ROLE_SWITCH:
+        sent = ingress_push(dev, 0, batch, &bytes);
+        break;
+
+    case PORT_ROLE_VSI:
+        atomic_read(&dev->sink->tag, &tag);
+        if (dev->session_dev && tag) {
+            sent = ingress_push(dev->session_dev, tag, batch, &bytes);
+        }
+        break;
+    }
+    atomic_add_relaxed(&dev->tx_packets, sent, &orig);
+    atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
     if (sent < n) {
         atomic_add_relaxed(&dev->tx_dropped, n - sent, &orig);
     }
@@ -760,22 +1511,96 @@ get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
 }
 
 static void
-get_status__(const struct netdev_ecprdma *dev, struct smap *status)
+get_switch_status(struct netdev_ecprdma *dev, struct smap *status)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct ds vsis = DS_EMPTY_INITIALIZER;
+    struct sset ids = SSET_INITIALIZER(&ids);
+    const char *id;
+
+    ovs_mutex_lock(&dev->info_mutex);
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        const struct switch_vsi_info *info = &dev->info[h];
+        char key[5 + 37];
+        char uuid[37];
+
+        if (!info->up) {
+            continue;
+        }
+        port_vsi_id_format(info->vsiid, uuid);
+        if (!info->vm) {
+            smap_add_format(status, "uplink", "mac="ETH_ADDR_FMT,
+                            ETH_ADDR_BYTES_ARGS(info->mac));
+            continue;
+        }
+        sset_add(&ids, uuid);
+        snprintf(key, sizeof key, "vsi-%s", uuid);
+        smap_add_format(status, key,
+                        "mac="ETH_ADDR_FMT" vlan=%d",
+                        ETH_ADDR_BYTES_ARGS(info->mac),
+                        info->vlan_tci & 0xfff);
+    }
+    ovs_mutex_unlock(&dev->info_mutex);
+    SSET_FOR_EACH (id, &ids) {
+        ds_put_format(&vsis, "%s%s", vsis.length ? " " : "", id);
+    }
+    if (vsis.length) {
+        smap_add(status, "vsis", ds_cstr(&vsis));
+    }
+    ds_destroy(&vsis);
+    sset_destroy(&ids);
+}
+
+static void
+get_status__(struct netdev_ecprdma *dev, struct smap *status)
     OVS_REQUIRES(ecprdma_mutex)
 {
     const struct port_options *po = &dev->options;
+    bool remote;
 
     smap_add(status, "role", port_role_to_string(po->role));
     smap_add(status, "state", dev->configured ? "configured" : "new");
-    if (po->role == PORT_ROLE_VM) {
+    switch (po->role) {
+    case PORT_ROLE_VM:
         get_memif_status(dev, status);
-        smap_add(status, "switching", "local");
-    } else {
-        smap_add(status, "datapath",
-                 "not implemented: receives nothing, drops every send");
-        if (po->role == PORT_ROLE_UPLINK || po->role == PORT_ROLE_SWITCH) {
-            smap_add(status, "session", "DOWN");
+        atomic_read(&dev->remote, &remote);
+        smap_add(status, "switching", remote ? "remote" : "local");
+        if (dev->uplink_error) {
+            smap_add(status, "uplink_error", dev->uplink_error);
         }
+        break;
+    case PORT_ROLE_UPLINK:
+    case PORT_ROLE_SWITCH:
+        if (dev->session_error) {
+            smap_add(status, "session", "DOWN");
+            smap_add(status, "session_error", dev->session_error);
+            break;
+        }
+        smap_add(status, "session",
+                 !dev->session ? "DOWN"
+                 : po->role == PORT_ROLE_UPLINK
+                 ? (roe_session_vsi_is_up(dev->session, dev->own_vsi)
+                    ? "ASSOCIATED" : "DISCOVERING")
+                 : "LISTENING");
+        if (dev->link) {
+            smap_add(status, "link", link_is_up(dev->link) ? "up" : "down");
+        }
+        if (po->role == PORT_ROLE_UPLINK) {
+            smap_add_format(status, "exported_vms", "%"PRIuSIZE,
+                            dev->n_vms);
+        } else {
+            get_switch_status(dev, status);
+        }
+        break;
+    case PORT_ROLE_VSI: {
+        uint32_t tag = 0;
+
+        if (dev->sink) {
+            atomic_read(&dev->sink->tag, &tag);
+        }
+        smap_add(status, "vsi", tag ? "bound" : "unbound");
+        break;
+    }
     }
 }
 
@@ -859,9 +1684,10 @@ is_ecp_frame(const uint8_t *data, uint32_t len)
 }
 
 static int
-netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
-                        struct dp_packet_batch *batch, int *qfill)
+vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
+            int *qfill)
 {
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
     struct memif_connection *conn = dev->conn;
     struct memif_rx_buf bufs[NETDEV_MAX_BURST];
@@ -875,12 +1701,26 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     int ecp = 0;
     uint16_t pending;
     uint64_t orig;
+    bool remote;
     int n, filled;
 
     if (!conn || rxq->queue_id >= conn->n_c2s) {
         return EAGAIN;
     }
     q = &conn->c2s[rxq->queue_id];
+    atomic_read(&dev->remote, &remote);
+    if (remote) {
+        /* The switch receives from this ring. */
+        rx->remote = true;
+        if (qfill) {
+            *qfill = 0;
+        }
+        return EAGAIN;
+    } else if (rx->remote) {
+        /* Back from the switch: go on where it stopped. */
+        rx->remote = false;
+        memif_queue_rx_resync(q);
+    }
     /* The client may publish more at any time: read the index once. */
     pending = memif_queue_rx_pending(q);
     n = MIN(pending, NETDEV_MAX_BURST);
@@ -936,6 +1776,272 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
     }
     if (!batch->count) {
         return EAGAIN;
+    }
+    atomic_add_relaxed(&dev->rx_packets, batch->count, &orig);
+    atomic_add_relaxed(&dev->rx_bytes, bytes, &orig);
+    return 0;
+}
+
+/* Receives up to a batch of frames from frame ring 'ring' into 'batch'. */
+static void
+frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
+                struct dp_packet_batch *batch)
+{
+    struct packet_cache *cache = packet_cache_get();
+    uint64_t prod = frame_ring_producer(ring);
+    uint64_t cons = frame_ring_consumer(ring);
+    struct frame_ring_frame f;
+    uint64_t reused = 0;
+    uint64_t orig;
+
+    while (batch->count < NETDEV_MAX_BURST
+           && frame_ring_get(ring, &cons, prod, &f) == FRAME_RING_OK) {
+        struct dp_packet *packet = new_rx_packet(cache, f.len, &reused);
+
+        memcpy(dp_packet_data(packet), f.data, f.len);
+        dp_packet_set_size(packet, f.len);
+        batch->packets[batch->count++] = packet;
+    }
+    frame_ring_set_consumer(ring, cons);
+    if (reused) {
+        atomic_add_relaxed(&dev->rx_reused, reused, &orig);
+    }
+}
+
+/* Delivers an ingress frame tagged for one of uplink 'dev''s VMs into the
+ * VM's S2C ring.  Marks the VM in 'kick' if it wants a notification. */
+static void
+uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
+               bool kick[])
+{
+    struct memif_tx_pkt pkt = { .data = f->data, .len = f->len };
+    uint64_t orig;
+
+    for (size_t i = 0; i < dev->n_vms; i++) {
+        struct uplink_vm *uv = &dev->vms[i];
+
+        if (uv->qpn == f->tag) {
+            struct netdev_ecprdma *vm = uv->vm;
+            struct memif_queue *q = &uv->conn->s2c[0];
+            int sent;
+
+            ovs_spin_lock(&vm->s2c_locks[0]);
+            sent = memif_queue_tx_burst(q, &pkt, 1);
+            ovs_spin_unlock(&vm->s2c_locks[0]);
+            if (sent) {
+                atomic_add_relaxed(&vm->tx_packets, 1, &orig);
+                atomic_add_relaxed(&vm->tx_bytes, f->len, &orig);
+                kick[i] = true;
+            } else {
+                atomic_add_relaxed(&vm->tx_dropped, 1, &orig);
+            }
+            return;
+        }
+    }
+    atomic_add_relaxed(&dev->rx_errors, 1, &orig);
+}
+
+/* Runs the uplink's session, then receives from the ingress ring: frames
+ * for a VM go straight into its S2C ring, the others into 'batch'. */
+static void
+uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
+{
+    bool kick[ROE_SESSION_MAX_VSIS] = { false };
+    struct packet_cache *cache = packet_cache_get();
+    struct frame_ring *ring = &dev->ingress;
+    struct roe_session_event ev;
+    struct frame_ring_frame f;
+    enum frame_ring_status st;
+    uint64_t prod, cons;
+    uint64_t reused = 0;
+    uint64_t orig;
+
+    roe_session_run(dev->session, time_usec());
+    while (roe_session_poll_event(dev->session, &ev)) {
+        bool up = ev.type == ROE_SESSION_VSI_UP;
+
+        if (ev.handle == dev->own_vsi) {
+            dev->session_up = up;
+        }
+        for (size_t i = 0; i < dev->n_vms; i++) {
+            struct netdev_ecprdma *vm = dev->vms[i].vm;
+
+            if (dev->vms[i].handle == ev.handle) {
+                vm_set_remote(vm, up);
+            }
+        }
+    }
+
+    prod = frame_ring_producer(ring);
+    cons = frame_ring_consumer(ring);
+    while (batch->count < NETDEV_MAX_BURST) {
+        st = frame_ring_get(ring, &cons, prod, &f);
+        if (st == FRAME_RING_EMPTY) {
+            break;
+        } else if (st == FRAME_RING_BAD) {
+            /* The switch wrote nonsense: drop what it wrote. */
+            atomic_add_relaxed(&dev->rx_errors, 1, &orig);
+            cons = prod & ~UINT64_C(7);
+            break;
+        }
+        if (f.tag) {
+            uplink_deliver(dev, &f, kick);
+        } else {
+            struct dp_packet *packet = new_rx_packet(cache, f.len, &reused);
+
+            memcpy(dp_packet_data(packet), f.data, f.len);
+            dp_packet_set_size(packet, f.len);
+            batch->packets[batch->count++] = packet;
+        }
+    }
+    frame_ring_set_consumer(ring, cons);
+    for (size_t i = 0; i < dev->n_vms; i++) {
+        if (kick[i]) {
+            struct memif_queue *q = &dev->vms[i].conn->s2c[0];
+
+            ovs_spin_lock(&dev->vms[i].vm->s2c_locks[0]);
+            if (memif_queue_peer_wants_kick(q)) {
+                memif_queue_kick(q);
+            }
+            ovs_spin_unlock(&dev->vms[i].vm->s2c_locks[0]);
+        }
+    }
+    if (reused) {
+        atomic_add_relaxed(&dev->rx_reused, reused, &orig);
+    }
+}
+
+/* Publishes what the switch's session thread knows of its VSIs. */
+static void
+switch_publish(struct netdev_ecprdma *dev)
+{
+    if (dev->info_dirty && !ovs_mutex_trylock(&dev->info_mutex)) {
+        memcpy(dev->info, dev->info_local, sizeof dev->info);
+        ovs_mutex_unlock(&dev->info_mutex);
+        dev->info_dirty = false;
+        /* Wakes the main thread, which binds vsi ports (a rare event). */
+        seq_change(dev->info_seq);
+    }
+}
+
+/* Runs the switch's session and its VSIs' data paths, then receives what
+ * the server's uplink sent. */
+static void
+switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    long long now = time_usec();
+    struct roe_session_event ev;
+    uint32_t max_xfer;
+
+    max_xfer = roe_segment_size_for_mtu(link_mtu(dev->link))
+               * MAX(1, dev->options.window / 2);
+    max_xfer = MIN(max_xfer, 32768);
+    roe_session_run(dev->session, now);
+    while (roe_session_poll_event(dev->session, &ev)) {
+        int h = ev.handle;
+        struct switch_vsi_info *info = &dev->info_local[h];
+        struct remote_vsi *rv = dev->rvs[h];
+
+        if (rv) {
+            if (remote_vsi_has_ingress(rv)) {
+                ovs_spin_lock(&dev->ingress_lock);
+                dev->ingress_mirror = NULL;
+                ovs_spin_unlock(&dev->ingress_lock);
+                dev->session_up = false;
+            }
+            remote_vsi_destroy(rv);
+            dev->rvs[h] = NULL;
+        }
+        memset(info, 0, sizeof *info);
+        if (ev.type == ROE_SESSION_VSI_UP) {
+            const struct vdp_message *m = roe_session_vsi_assoc(dev->session,
+                                                                h);
+            char *error;
+
+            rv = remote_vsi_create(roe_session_vsi_qp(dev->session, h), m,
+                                   max_xfer, &error);
+            if (!rv) {
+                VLOG_WARN_RL(&rl, "%s: VSI refused: %s",
+                             netdev_get_name(&dev->up), error);
+                free(error);
+            } else {
+                dev->rvs[h] = rv;
+                info->up = true;
+                info->vm = remote_vsi_has_vm_rings(rv);
+                memcpy(info->vsiid, m->vsi.vsiid, VDP_VSIID_LEN);
+                memcpy(info->mac, m->roe.port.mac, 6);
+                info->vlan_tci = m->roe.port.vlan_tci;
+                info->qpn = m->roe.qp.qpn;
+            }
+        }
+        dev->info_dirty = true;
+    }
+    switch_publish(dev);
+
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        struct remote_vsi *rv = dev->rvs[h];
+
+        if (!rv) {
+            continue;
+        }
+        if (remote_vsi_has_vm_rings(rv)) {
+            struct vsi_sink *sink = ovsrcu_get(struct vsi_sink *,
+                                               &dev->sinks[h]);
+
+            remote_vsi_run(rv, now, sink ? &sink->ring : NULL);
+        } else {
+            remote_vsi_run(rv, now, &dev->rx_ring);
+            if (!dev->session_up && remote_vsi_ingress(rv)) {
+                ovs_spin_lock(&dev->ingress_lock);
+                dev->ingress_mirror = remote_vsi_ingress(rv);
+                ovs_spin_unlock(&dev->ingress_lock);
+                dev->session_up = true;
+            }
+        }
+    }
+    frame_ring_recv(dev, &dev->rx_ring, batch);
+}
+
+static int
+netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
+                        struct dp_packet_batch *batch, int *qfill)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+    uint64_t bytes = 0;
+    uint64_t orig;
+
+    batch->count = 0;
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
+        return vm_rxq_recv(rxq, batch, qfill);
+
+    case PORT_ROLE_UPLINK:
+        if (dev->session) {
+            uplink_recv(dev, batch);
+        }
+        break;
+
+    case PORT_ROLE_SWITCH:
+        if (dev->session) {
+            switch_recv(dev, batch);
+        }
+        break;
+
+    case PORT_ROLE_VSI:
+        if (dev->sink) {
+            frame_ring_recv(dev, &dev->sink->ring, batch);
+        }
+        break;
+    }
+    if (qfill) {
+        *qfill = 0;
+    }
+    if (!batch->count) {
+        return EAGAIN;
+    }
+    for (int i = 0; i < batch->count; i++) {
+        bytes += dp_packet_size(batch->packets[i]);
     }
     atomic_add_relaxed(&dev->rx_packets, batch->count, &orig);
     atomic_add_relaxed(&dev->rx_bytes, bytes, &orig);
@@ -1014,6 +2120,28 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     if (dev->conn) {
         show_memif_queues(s, dev->conn);
     }
+    if (dev->session) {
+        struct roe_session_stats st;
+        uint64_t rejected = 0;
+
+        /* Counters of the session's thread, read as they are. */
+        roe_session_get_stats(dev->session, &st);
+        for (int i = 0; i < N_ROE_REJECTS; i++) {
+            rejected += st.qp.rejects[i];
+        }
+        ds_put_format(s, "  session: vdp rx=%"PRIu64" tx=%"PRIu64
+                      " bad=%"PRIu64" lost=%"PRIu64" associations=%"PRIu64
+                      " lapses=%"PRIu64"\n"
+                      "    roe: rx=%"PRIu64" unknown-qp=%"PRIu64
+                      " tx-bytes=%"PRIu64" rx-bytes=%"PRIu64
+                      " reads=%"PRIu64" writes=%"PRIu64
+                      " retransmits=%"PRIu64" rejected=%"PRIu64"\n",
+                      st.vdp_rx, st.vdp_tx, st.vdp_bad, st.vdp_lost,
+                      st.associations, st.lapses, st.roe_rx,
+                      st.roe_unknown_qp, st.qp.tx_payload_bytes,
+                      st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
+                      st.qp.retransmits, rejected);
+    }
     smap_destroy(&config);
     smap_destroy(&status);
 }
@@ -1051,11 +2179,49 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
     struct netdev_ecprdma *dev;
+    struct netdev **closes;
+    size_t n_closes;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    closes = deferred_closes;
+    n_closes = n_deferred_closes;
+    deferred_closes = NULL;
+    n_deferred_closes = 0;
+    ovs_mutex_unlock(&ecprdma_mutex);
+    for (size_t i = 0; i < n_closes; i++) {
+        netdev_close(closes[i]);
+    }
+    free(closes);
 
     ovs_mutex_lock(&ecprdma_mutex);
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         uint64_t rejected;
 
+        switch (dev->options.role) {
+        case PORT_ROLE_UPLINK:
+            for (size_t i = 0; i < dev->n_vms; i++) {
+                if (dev->vms[i].vm->up.ref_cnt == 1) {
+                    /* Only the uplink still has it: the port is gone. */
+                    netdev_request_reconfigure(&dev->up);
+                }
+            }
+            break;
+        case PORT_ROLE_SWITCH:
+            switch_bind(dev, false);
+            break;
+        case PORT_ROLE_VSI:
+            if (!dev->session_dev && dev->configured) {
+                struct netdev_ecprdma *sw
+                    = netdev_ecprdma_find(dev->options.session);
+
+                if (sw && sw->options.role == PORT_ROLE_SWITCH) {
+                    netdev_request_reconfigure(&dev->up);
+                }
+            }
+            break;
+        case PORT_ROLE_VM:
+            break;
+        }
         if (!dev->memif) {
             continue;
         }
@@ -1070,7 +2236,7 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
                 VLOG_INFO("%s: memif %s", netdev_get_name(&dev->up),
                           memif_server_last_error(dev->memif));
             }
-            netdev_request_reconfigure(&dev->up);
+            request_reconfigure(dev);
         }
         if (memif_server_n_rejected(dev->memif) != rejected) {
             VLOG_WARN_RL(&rl, "%s: memif %s", netdev_get_name(&dev->up),
@@ -1086,10 +2252,16 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
     struct netdev_ecprdma *dev;
 
     ovs_mutex_lock(&ecprdma_mutex);
+    if (n_deferred_closes) {
+        poll_immediate_wake();
+    }
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         int fds[2];
         int n;
 
+        if (dev->options.role == PORT_ROLE_SWITCH) {
+            seq_wait(dev->info_seq, dev->info_seq_seen);
+        }
         if (!dev->memif) {
             continue;
         }

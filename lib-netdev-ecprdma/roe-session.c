@@ -71,7 +71,35 @@ struct roe_session {
     int n_out, out_first;
 
     struct roe_session_stats stats;
+    struct roe_qp_stats retired;    /* Of the QPs destroyed so far. */
+    long long next_stats;           /* When to sum up QP statistics. */
 };
+
+/* Adds the counters of 'b' to 'a'. */
+static void
+add_qp_stats(struct roe_qp_stats *a, const struct roe_qp_stats *b)
+{
+    uint64_t *x = (uint64_t *) a;
+    const uint64_t *y = (const uint64_t *) b;
+
+    _Static_assert(sizeof *a % sizeof *x == 0, "counters only");
+    for (size_t i = 0; i < sizeof *a / sizeof *x; i++) {
+        x[i] += y[i];
+    }
+}
+
+/* Destroys 'qp', keeping its counters. */
+static void
+retire_qp(struct roe_session *s, struct roe_qp *qp)
+{
+    if (qp) {
+        struct roe_qp_stats st;
+
+        roe_qp_get_stats(qp, &st);
+        add_qp_stats(&s->retired, &st);
+        roe_qp_destroy(qp);
+    }
+}
 
 static uint32_t
 random_u32(void)
@@ -134,7 +162,7 @@ vsi_clear(struct roe_session *s, int handle)
     struct vsi *v = &s->vsis[handle];
 
     mr_invalidate_pd(s->mrs, handle);
-    roe_qp_destroy(v->qp);
+    retire_qp(s, v->qp);
     memset(v, 0, sizeof *v);
 }
 
@@ -205,7 +233,10 @@ free_slot(const struct roe_session *s)
 static void
 vsi_init_qp_params(struct vsi *v, int handle)
 {
-    v->qpn = (random_u32() << 8 | handle) & ROE_QPN_MASK;
+    do {
+        /* Never 0: the uplink's ingress ring uses 0 for "no VSI". */
+        v->qpn = (random_u32() << 8 | handle) & ROE_QPN_MASK;
+    } while (!v->qpn);
     v->sq_psn = random_u32();
 }
 
@@ -380,7 +411,7 @@ vsi_up(struct roe_session *s, int handle, const struct vdp_qp *peer,
     };
     char *error;
 
-    roe_qp_destroy(v->qp);
+    retire_qp(s, v->qp);
     v->qp = roe_qp_create(&cfg, &error);
     if (!v->qp) {
         /* The configuration was checked when the session was made. */
@@ -407,7 +438,7 @@ vsi_down(struct roe_session *s, int handle, bool renew)
     if (v->state == VSI_UP) {
         push_event(s, ROE_SESSION_VSI_DOWN, handle);
     }
-    roe_qp_destroy(v->qp);
+    retire_qp(s, v->qp);
     v->qp = NULL;
     if (s->cfg.role == ROE_SESSION_STATION) {
         v->state = VSI_DISCOVERING;
@@ -668,6 +699,18 @@ roe_session_run(struct roe_session *s, long long now)
     link_run(s->cfg.link);
     receive(s, now);
     run_timers(s, now);
+    if (now >= s->next_stats) {
+        s->stats.qp = s->retired;
+        for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+            if (s->vsis[i].qp) {
+                struct roe_qp_stats st;
+
+                roe_qp_get_stats(s->vsis[i].qp, &st);
+                add_qp_stats(&s->stats.qp, &st);
+            }
+        }
+        s->next_stats = now + 100 * 1000;
+    }
     for (int round = 0; round < 4; round++) {
         int sent;
 

@@ -52,6 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "roe-qp.h"
 #include "vdp.h"
 
 struct link;
@@ -146,6 +147,8 @@ struct roe_session_stats {
     uint64_t roe_unknown_qp;    /* RoE frames to no QP. */
     uint64_t rx_dropped;        /* Frames that are neither. */
     uint64_t tx_dropped;        /* Frames the link did not take. */
+    struct roe_qp_stats qp;     /* All QPs' together, as of at most 100 ms
+                                 * ago. */
 };
 
 void roe_session_get_stats(const struct roe_session *,

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-out_of_memory(void)
+void
+xalloc_out_of_memory(void)
 {
     fputs("virtual memory exhausted\n", stderr);
     raise(SIGABRT);
@@ -36,8 +36,22 @@ xalloc(size_t size)
     void *p = (malloc)(size ? size : 1);
 
     if (!p) {
-        out_of_memory();
+        xalloc_out_of_memory();
     }
+    return p;
+}
+
+/* Returns 'size' zeroed octets aligned on 'align', a power of 2 multiple
+ * of sizeof(void *).  free() frees them. */
+void *
+xalloc_aligned_zeroed(size_t align, size_t size)
+{
+    void *p;
+
+    if (posix_memalign(&p, align, size ? size : 1)) {
+        xalloc_out_of_memory();
+    }
+    memset(p, 0, size);
     return p;
 }
 
@@ -47,7 +61,7 @@ xalloc_zeroed(size_t n, size_t size)
     void *p = (calloc)(n ? n : 1, size ? size : 1);
 
     if (!p) {
-        out_of_memory();
+        xalloc_out_of_memory();
     }
     return p;
 }
@@ -78,7 +92,7 @@ xalloc_printf(const char *format, ...)
     n = vsnprintf(NULL, 0, format, args);
     va_end(args);
     if (n < 0) {
-        out_of_memory();
+        xalloc_out_of_memory();
     }
     s = xalloc(n + 1);
     vsnprintf(s, n + 1, format, args2);

@@ -25,7 +25,9 @@
 #include <stddef.h>
 
 void *xalloc(size_t size);
+void xalloc_out_of_memory(void) __attribute__((noreturn));
 void *xalloc_zeroed(size_t n, size_t size);
+void *xalloc_aligned_zeroed(size_t align, size_t size);
 char *xalloc_strdup(const char *);
 char *xalloc_nullable_strdup(const char *);
 char *xalloc_printf(const char *format, ...)

@@ -12,7 +12,8 @@ TESTSUITE_AT = \
 	tests/link.at \
 	tests/fuzz.at \
 	tests/wireshark.at \
-	tests/netdev-ecprdma.at
+	tests/netdev-ecprdma.at \
+	tests/remote.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c
 TESTSUITE = tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
@@ -65,6 +66,7 @@ tests_ecprdma_test_SOURCES = \
 	tests/test-roe.c \
 	tests/test-roe-ops.c \
 	tests/test-roe-session.c \
+	tests/test-remote-vsi.c \
 	tests/roe-samples.c \
 	tests/roe-samples.h \
 	tests/test-fuzz-corpus.c \

@@ -1,0 +1,1021 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+#include "remote-vsi.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memif-proto.h"
+#include "roe-qp.h"
+#include "vdp.h"
+#include "xalloc.h"
+
+#define MIN(A, B) ((A) < (B) ? (A) : (B))
+#define ARRAY_SIZE(A) (sizeof (A) / sizeof (A)[0])
+
+enum {
+    BATCH = 64,                 /* Descriptors per batch. */
+    STAGING_SIZE = 1 << 20,     /* Octets read per batch, at most. */
+    IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
+    IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
+};
+
+/* What a work request was for: the low 8 bits of its wr_id; the ring's
+ * index is above them. */
+enum wr_kind {
+    WR_VM_HEAD,
+    WR_VM_TAIL_INIT,
+    WR_VM_DESCS,
+    WR_VM_DATA,
+    WR_VM_TAIL,
+    WR_EG_INIT,
+    WR_EG_PRODUCER,
+    WR_EG_DATA,
+    WR_EG_CONSUMER,
+    WR_IN_INIT,
+    WR_IN_DATA,
+    WR_IN_PRODUCER,
+    WR_IN_CONSUMER,
+};
+
+enum ring_state {
+    RS_IDLE,                    /* Waiting to poll the index. */
+    RS_INDEX,                   /* Index (and descriptors) requested. */
+    RS_DESCS,                   /* Descriptors requested. */
+    RS_DATA,                    /* Buffers or records requested. */
+    RS_DELIVER,                 /* Read; going into 'rx'. */
+    RS_DEAD,                    /* Stopped for good. */
+};
+
+struct read_op {
+    uint64_t iova;
+    uint32_t rkey;
+    uint32_t len;
+    uint8_t *dst;
+};
+
+/* One frame of a VM ring batch, in 'staging'. */
+struct batch_frame {
+    uint32_t ofs;
+    uint32_t len;
+    bool ok;
+};
+
+/* A VM's transmit ring (memif C2S). */
+struct vm_ring {
+    enum ring_state state;
+    uint64_t desc_iova;         /* desc[0]. */
+    uint32_t rkey;              /* Region of the ring. */
+    uint64_t head_iova;
+    uint64_t tail_iova;
+    uint32_t tail_rkey;
+    uint16_t mask;              /* Slots - 1. */
+    bool have_tail;
+    uint16_t tail;              /* Next slot to read. */
+    uint16_t head_buf;          /* READ target. */
+    uint16_t tail_buf[2];       /* WRITE sources, used in turn. */
+    int tail_turn;
+    struct memif_desc descs[BATCH];
+    uint16_t n_descs;           /* Valid descriptors from 'tail'. */
+    bool busy;                  /* Last batch found frames. */
+    long long next_poll;
+    int idle_us;
+    int pending;                /* Work requests not completed. */
+
+    uint16_t n;                 /* Descriptors in the batch. */
+    size_t n_frames, next_frame;
+    struct batch_frame frames[BATCH];
+    size_t n_reads, next_read;
+    struct read_op reads[BATCH];
+    uint8_t *staging;
+};
+
+/* The server's egress ring, read into a mirror at the same offsets. */
+struct egress_ring {
+    enum ring_state state;
+    uint64_t data_iova;
+    uint32_t data_rkey;
+    uint64_t producer_iova;
+    uint64_t consumer_iova;
+    uint32_t header_rkey;
+    struct frame_ring mirror;
+    bool have_cons;
+    uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
+    uint64_t cons;              /* Next record to read. */
+    uint64_t prod;              /* As read, or what fits in 'reads'. */
+    uint64_t round_start;       /* 'cons' when the round started. */
+    uint64_t prod_buf;          /* READ target, little-endian. */
+    uint64_t cons_buf[2];       /* WRITE sources, little-endian. */
+    int cons_turn;
+    long long next_poll;
+    int idle_us;
+    int pending;
+    size_t n_reads, next_read;
+    struct read_op reads[16];
+};
+
+/* The server's ingress ring, written from a mirror at the same offsets. */
+struct ingress_ring {
+    bool dead;
+    bool ready;                 /* Indexes known. */
+    bool init_pending;
+    uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
+    uint64_t data_iova;
+    uint32_t data_rkey;
+    uint64_t producer_iova;
+    uint64_t consumer_iova;
+    uint32_t header_rkey;
+    struct frame_ring mirror;
+    uint64_t posted;            /* Records up to here are posted. */
+    uint64_t published;         /* Producer index last posted. */
+    uint64_t known_cons;        /* Consumer index as last read. */
+    uint64_t prod_buf[2];       /* WRITE sources, little-endian. */
+    int prod_turn;
+    uint64_t cons_buf;          /* READ target, little-endian. */
+    bool cons_pending;
+};
+
+struct remote_vsi {
+    struct roe_qp *qp;
+    uint32_t max_xfer;
+    const struct vdp_message *assoc;    /* Owned copy. */
+    size_t n_vm_rings;
+    struct vm_ring vm_rings[VDP_MAX_RINGS];
+    struct egress_ring *egress;
+    struct ingress_ring *ingress;
+    struct remote_vsi_stats stats;
+};
+
+/* Finds the MR of 'assoc' that holds [iova, iova + len) with 'access'.
+ * Returns its index or -1. */
+static int
+find_mr(const struct vdp_message *assoc, uint64_t iova, uint64_t len,
+        uint32_t access)
+{
+    for (size_t i = 0; i < assoc->roe.n_mrs; i++) {
+        const struct vdp_mr *mr = &assoc->roe.mrs[i];
+
+        if ((mr->access & access) == access
+            && iova >= mr->iova && iova - mr->iova <= mr->length
+            && len <= mr->length - (iova - mr->iova)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static char *
+init_vm_ring(struct vm_ring *r, const struct vdp_message *assoc,
+             const struct vdp_ring *ring)
+{
+    uint64_t slots = UINT64_C(1) << ring->log2_entries;
+    int mr;
+
+    if (ring->log2_entry_size != 4 || ring->log2_entries > 14) {
+        return xalloc_printf("VM ring %"PRIu16" is not a memif ring",
+                             ring->id);
+    }
+    mr = find_mr(assoc, ring->base_iova, slots * sizeof(struct memif_desc),
+                 VDP_MR_REMOTE_READ);
+    if (mr < 0 || assoc->roe.mrs[mr].rkey != ring->rkey
+        || find_mr(assoc, ring->producer_iova, 2, VDP_MR_REMOTE_READ) < 0) {
+        return xalloc_printf("VM ring %"PRIu16" is outside its region",
+                             ring->id);
+    }
+    mr = find_mr(assoc, ring->consumer_iova, 2,
+                 VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE);
+    if (mr < 0) {
+        return xalloc_printf("VM ring %"PRIu16"'s tail is not writable",
+                             ring->id);
+    }
+    memset(r, 0, sizeof *r);
+    r->state = RS_IDLE;
+    r->desc_iova = ring->base_iova;
+    r->rkey = ring->rkey;
+    r->head_iova = ring->producer_iova;
+    r->tail_iova = ring->consumer_iova;
+    r->tail_rkey = assoc->roe.mrs[mr].rkey;
+    r->mask = slots - 1;
+    r->idle_us = IDLE_POLL_US;
+    r->staging = xalloc(STAGING_SIZE);
+    return NULL;
+}
+
+/* Fills in the iovas and rkeys of a frame ring's data and header. */
+static char *
+locate_frame_ring(const struct vdp_message *assoc,
+                  const struct vdp_ring *ring, uint32_t data_access,
+                  uint64_t *sizep, uint64_t *data_iova, uint32_t *data_rkey,
+                  uint64_t *producer_iova, uint64_t *consumer_iova,
+                  uint32_t *header_rkey)
+{
+    uint64_t size = UINT64_C(1) << (ring->log2_entries
+                                    + ring->log2_entry_size);
+    int data_mr, prod_mr, cons_mr;
+
+    data_mr = find_mr(assoc, ring->base_iova, size, data_access);
+    prod_mr = find_mr(assoc, ring->producer_iova, 8,
+                      VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE);
+    cons_mr = find_mr(assoc, ring->consumer_iova, 8,
+                      VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE);
+    if (ring->log2_entry_size < 3 || size < FRAME_RING_MIN_SIZE
+        || size > (UINT64_C(1) << 30)) {
+        return xalloc_printf("ring %"PRIu16" is not a frame ring",
+                             ring->id);
+    }
+    if (data_mr < 0 || assoc->roe.mrs[data_mr].rkey != ring->rkey
+        || prod_mr < 0 || prod_mr != cons_mr) {
+        return xalloc_printf("ring %"PRIu16" is outside its regions",
+                             ring->id);
+    }
+    *sizep = size;
+    *data_iova = ring->base_iova;
+    *data_rkey = ring->rkey;
+    *producer_iova = ring->producer_iova;
+    *consumer_iova = ring->consumer_iova;
+    *header_rkey = assoc->roe.mrs[prod_mr].rkey;
+    return NULL;
+}
+
+struct remote_vsi *
+remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
+                  uint32_t max_xfer, char **errorp)
+{
+    struct remote_vsi *v = xalloc_zeroed(1, sizeof *v);
+    struct vdp_message *copy = xalloc(sizeof *copy);
+    char *error = NULL;
+    uint64_t size;
+
+    *copy = *assoc;
+    v->assoc = copy;
+    v->qp = qp;
+    v->max_xfer = max_xfer;
+    for (size_t i = 0; i < assoc->roe.n_rings && !error; i++) {
+        const struct vdp_ring *ring = &assoc->roe.rings[i];
+
+        switch (ring->kind) {
+        case VDP_RING_VM_TX:
+            error = init_vm_ring(&v->vm_rings[v->n_vm_rings], assoc, ring);
+            if (!error) {
+                v->n_vm_rings++;
+            }
+            break;
+
+        case VDP_RING_EGRESS:
+            if (v->egress) {
+                error = xalloc_strdup("two egress rings");
+                break;
+            }
+            v->egress = xalloc_zeroed(1, sizeof *v->egress);
+            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_READ, &size,
+                                      &v->egress->data_iova,
+                                      &v->egress->data_rkey,
+                                      &v->egress->producer_iova,
+                                      &v->egress->consumer_iova,
+                                      &v->egress->header_rkey);
+            if (!error) {
+                frame_ring_alloc(&v->egress->mirror, size);
+                v->egress->idle_us = IDLE_POLL_US;
+            }
+            break;
+
+        case VDP_RING_INGRESS:
+            if (v->ingress) {
+                error = xalloc_strdup("two ingress rings");
+                break;
+            }
+            v->ingress = xalloc_zeroed(1, sizeof *v->ingress);
+            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_WRITE,
+                                      &size, &v->ingress->data_iova,
+                                      &v->ingress->data_rkey,
+                                      &v->ingress->producer_iova,
+                                      &v->ingress->consumer_iova,
+                                      &v->ingress->header_rkey);
+            if (!error) {
+                frame_ring_alloc(&v->ingress->mirror, size);
+            }
+            break;
+
+        default:
+            break;
+        }
+    }
+    if (error) {
+        remote_vsi_destroy(v);
+        *errorp = error;
+        return NULL;
+    }
+    return v;
+}
+
+void
+remote_vsi_destroy(struct remote_vsi *v)
+{
+    if (v) {
+        for (size_t i = 0; i < VDP_MAX_RINGS; i++) {
+            free(v->vm_rings[i].staging);
+        }
+        if (v->egress) {
+            frame_ring_free(&v->egress->mirror);
+            free(v->egress);
+        }
+        if (v->ingress) {
+            frame_ring_free(&v->ingress->mirror);
+            free(v->ingress);
+        }
+        free((void *) v->assoc);
+        free(v);
+    }
+}
+
+bool
+remote_vsi_has_vm_rings(const struct remote_vsi *v)
+{
+    return v->n_vm_rings > 0;
+}
+
+bool
+remote_vsi_has_ingress(const struct remote_vsi *v)
+{
+    return v->ingress != NULL;
+}
+
+bool
+remote_vsi_has_egress(const struct remote_vsi *v)
+{
+    return v->egress != NULL;
+}
+
+struct frame_ring *
+remote_vsi_ingress(struct remote_vsi *v)
+{
+    return v->ingress && v->ingress->ready ? &v->ingress->mirror : NULL;
+}
+
+void
+remote_vsi_get_stats(const struct remote_vsi *v,
+                     struct remote_vsi_stats *stats)
+{
+    *stats = v->stats;
+}
+
+/* Posts a work request.  Returns 0, EAGAIN to try again later, or another
+ * error, after which the QP is of no more use. */
+static int
+post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
+     enum roe_wr_opcode opcode, void *local, uint32_t len, uint64_t iova,
+     uint32_t rkey)
+{
+    struct roe_send_wr wr = {
+        .wr_id = ring << 8 | kind,
+        .opcode = opcode,
+        .local = local,
+        .length = len,
+        .remote_va = iova,
+        .rkey = rkey,
+    };
+    int error = roe_qp_post_send(v->qp, &wr);
+
+    if (!error) {
+        if (opcode == ROE_WR_READ) {
+            v->stats.reads++;
+        } else {
+            v->stats.writes++;
+        }
+    } else if (error != EAGAIN) {
+        v->stats.errors++;
+    }
+    return error;
+}
+
+static void
+stop_all(struct remote_vsi *v)
+{
+    for (size_t i = 0; i < v->n_vm_rings; i++) {
+        v->vm_rings[i].state = RS_DEAD;
+    }
+    if (v->egress) {
+        v->egress->state = RS_DEAD;
+    }
+    if (v->ingress) {
+        v->ingress->dead = true;
+    }
+}
+
+static void
+handle_completion(struct remote_vsi *v, const struct roe_completion *c)
+{
+    size_t ring = c->wr_id >> 8;
+    enum wr_kind kind = c->wr_id & 0xff;
+
+    if (c->status != ROE_WC_SUCCESS) {
+        v->stats.errors++;
+        stop_all(v);
+        return;
+    }
+    switch (kind) {
+    case WR_VM_HEAD:
+    case WR_VM_TAIL_INIT:
+    case WR_VM_DESCS:
+    case WR_VM_DATA:
+    case WR_VM_TAIL:
+        if (ring < v->n_vm_rings) {
+            struct vm_ring *r = &v->vm_rings[ring];
+
+            r->pending--;
+            if (kind == WR_VM_TAIL_INIT) {
+                r->tail = le16toh(r->head_buf);
+                r->have_tail = true;
+            }
+        }
+        break;
+
+    case WR_EG_INIT:
+        if (v->egress) {
+            struct egress_ring *e = v->egress;
+            uint64_t cons;
+
+            memcpy(&cons, e->header + FRAME_RING_CONSUMER_OFS, 8);
+            e->cons = le64toh(cons) & ~UINT64_C(7);
+            e->have_cons = true;
+            e->pending--;
+        }
+        break;
+
+    case WR_EG_PRODUCER:
+    case WR_EG_DATA:
+    case WR_EG_CONSUMER:
+        if (v->egress) {
+            v->egress->pending--;
+        }
+        break;
+
+    case WR_IN_CONSUMER:
+        if (v->ingress) {
+            struct ingress_ring *in = v->ingress;
+            uint64_t cons = le64toh(in->cons_buf);
+
+            in->cons_pending = false;
+            if (cons - in->known_cons <= in->posted - in->known_cons) {
+                in->known_cons = cons;
+                frame_ring_set_consumer(&in->mirror, cons);
+            } else {
+                v->stats.rx_bad++;
+            }
+        }
+        break;
+
+    case WR_IN_INIT:
+        if (v->ingress) {
+            struct ingress_ring *in = v->ingress;
+            uint64_t prod, cons;
+
+            memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
+            memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
+            prod = le64toh(prod);
+            cons = le64toh(cons);
+            if (prod - cons > in->mirror.size || prod & 7) {
+                /* Start afresh where the server's consumer is. */
+                prod = cons & ~UINT64_C(7);
+            }
+            in->posted = in->published = prod;
+            in->known_cons = cons;
+            frame_ring_set_producer(&in->mirror, prod);
+            frame_ring_set_consumer(&in->mirror, cons);
+            in->init_pending = false;
+            in->ready = true;
+        }
+        break;
+
+    case WR_IN_DATA:
+    case WR_IN_PRODUCER:
+        break;
+    }
+}
+
+/* Plans the READs of the buffers of descriptors [0, r->n) of the batch:
+ * checks every descriptor, places the frames one after another in
+ * 'staging' and merges neighbouring buffers into one READ.  May shorten
+ * the batch to whole frames that fit. */
+static void
+plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
+{
+    const struct vdp_message *assoc = v->assoc;
+    uint32_t ofs = 0;
+    size_t i = 0;
+
+    r->n_frames = r->next_frame = 0;
+    r->n_reads = r->next_read = 0;
+    while (i < r->n) {
+        struct batch_frame *f = &r->frames[r->n_frames];
+        size_t n_reads = r->n_reads;
+        size_t first = i;
+        bool ok = true;
+        uint32_t len = 0;
+        bool end = false;
+
+        for (; i < r->n && !end; i++) {
+            const struct memif_desc *d = &r->descs[i];
+            const struct vdp_mr *mr;
+            struct read_op *op;
+            uint64_t iova;
+
+            end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
+            if (d->region >= assoc->roe.n_mrs) {
+                ok = false;
+                continue;
+            }
+            mr = &assoc->roe.mrs[d->region];
+            if (!(mr->access & VDP_MR_REMOTE_READ)
+                || d->offset > mr->length
+                || d->length > mr->length - d->offset
+                || len + d->length > FRAME_RING_MAX_FRAME
+                || ofs + d->length > STAGING_SIZE) {
+                ok = false;
+                continue;
+            }
+            if (!ok || !d->length) {
+                continue;
+            }
+            iova = mr->iova + d->offset;
+            op = r->n_reads ? &r->reads[r->n_reads - 1] : NULL;
+            if (op && r->n_reads > n_reads && op->rkey == mr->rkey
+                && op->iova + op->len == iova
+                && op->len + d->length <= v->max_xfer) {
+                op->len += d->length;
+            } else {
+                op = &r->reads[r->n_reads++];
+                op->iova = iova;
+                op->rkey = mr->rkey;
+                op->len = d->length;
+                op->dst = r->staging + ofs;
+            }
+            ofs += d->length;
+            len += d->length;
+        }
+        if (!end) {
+            /* The batch ends inside a frame: leave the frame for the next
+             * batch, unless it is the whole batch. */
+            if (first > 0 || r->n < BATCH) {
+                r->n_reads = n_reads;
+                ofs -= len;
+                r->n = first;
+                break;
+            }
+            ok = false;
+        }
+        if (!ok) {
+            r->n_reads = n_reads;
+            ofs -= len;
+            v->stats.rx_bad++;
+        }
+        f->ofs = ofs - (ok ? len : 0);
+        f->len = ok ? len : 0;
+        f->ok = ok && len > 0;
+        r->n_frames++;
+    }
+}
+
+/* Moves the frames of a read batch into 'rx'.  Returns false if 'rx' had
+ * no room for all of them. */
+static bool
+deliver_frames(struct remote_vsi *v, struct frame_ring *rx,
+               const uint8_t *base, struct batch_frame *frames, size_t n,
+               size_t *nextp)
+{
+    uint64_t prod = frame_ring_producer(rx);
+    uint64_t cons = frame_ring_consumer(rx);
+    size_t i;
+
+    for (i = *nextp; i < n; i++) {
+        const struct batch_frame *f = &frames[i];
+
+        if (!f->ok) {
+            continue;
+        }
+        if (!frame_ring_put(rx, &prod, cons, 0, base + f->ofs, f->len)) {
+            break;
+        }
+        v->stats.rx_frames++;
+        v->stats.rx_bytes += f->len;
+    }
+    *nextp = i;
+    frame_ring_set_producer(rx, prod);
+    return i == n;
+}
+
+/* Posts READs of 'n' descriptors from slot 'r->tail' on, in two pieces
+ * if they wrap around the end of the ring.  Returns 0 or an error. */
+static int
+post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t n)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    uint16_t slot = r->tail & r->mask;
+    uint16_t n1 = MIN(n, r->mask + 1 - slot);
+    int error;
+
+    error = post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs,
+                 n1 * sizeof *r->descs,
+                 r->desc_iova + slot * sizeof *r->descs, r->rkey);
+    if (error) {
+        return error;
+    }
+    r->pending++;
+    if (n1 < n) {
+        error = post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs + n1,
+                     (n - n1) * sizeof *r->descs, r->desc_iova, r->rkey);
+        if (error) {
+            /* Use what the first piece brings. */
+            r->n_descs = n1;
+            return 0;
+        }
+        r->pending++;
+    }
+    r->n_descs = n;
+    return 0;
+}
+
+static void
+run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
+            struct frame_ring *rx)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error = 0;
+
+    switch (r->state) {
+    case RS_IDLE:
+        if (now < r->next_poll) {
+            return;
+        }
+        if (!r->have_tail) {
+            error = post(v, idx, WR_VM_TAIL_INIT, ROE_WR_READ, &r->head_buf,
+                         2, r->tail_iova, r->tail_rkey);
+            if (!error) {
+                r->pending++;
+                r->state = RS_INDEX;
+                r->n_descs = 0;
+            }
+            break;
+        }
+        error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
+                     r->head_iova, r->rkey);
+        if (error) {
+            break;
+        }
+        r->pending++;
+        r->n_descs = 0;
+        if (r->busy) {
+            /* Likely more: read the next descriptors along with the
+             * head, which the server serves after it. */
+            post_desc_reads(v, idx, MIN(BATCH, r->mask + 1));
+        }
+        r->state = RS_INDEX;
+        break;
+
+    case RS_INDEX:
+        if (r->pending) {
+            return;
+        }
+        if (!r->have_tail) {
+            r->state = RS_IDLE;
+            return;
+        }
+        r->n = (le16toh(r->head_buf) - r->tail) & 0xffff;
+        if (r->n > r->mask + 1) {
+            /* The VM published a head out of range: try again later. */
+            v->stats.rx_bad++;
+            r->n = 0;
+        }
+        if (!r->n) {
+            r->busy = false;
+            r->next_poll = now + r->idle_us;
+            r->idle_us = MIN(r->idle_us * 2, IDLE_POLL_MAX_US);
+            r->state = RS_IDLE;
+            return;
+        }
+        r->busy = true;
+        r->idle_us = IDLE_POLL_US;
+        r->n = MIN(r->n, BATCH);
+        if (r->n_descs >= r->n) {
+            goto plan;
+        }
+        r->n_descs = 0;
+        error = post_desc_reads(v, idx, r->n);
+        if (!error) {
+            r->state = RS_DESCS;
+        }
+        break;
+
+    case RS_DESCS:
+        if (r->pending) {
+            return;
+        }
+        r->n = MIN(r->n, r->n_descs);
+    plan:
+        plan_vm_batch(v, r);
+        if (!r->n) {
+            /* Only part of a frame: wait for the rest. */
+            r->busy = false;
+            r->next_poll = now + r->idle_us;
+            r->state = RS_IDLE;
+            return;
+        }
+        r->state = RS_DATA;
+        /* Fall through. */
+    case RS_DATA:
+        while (r->next_read < r->n_reads) {
+            struct read_op *op = &r->reads[r->next_read];
+
+            error = post(v, idx, WR_VM_DATA, ROE_WR_READ, op->dst, op->len,
+                         op->iova, op->rkey);
+            if (error) {
+                break;
+            }
+            r->pending++;
+            r->next_read++;
+        }
+        if (error || r->pending) {
+            break;
+        }
+        r->state = RS_DELIVER;
+        /* Fall through. */
+    case RS_DELIVER:
+        if (!deliver_frames(v, rx, r->staging, r->frames, r->n_frames,
+                            &r->next_frame)) {
+            return;
+        }
+        r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);
+        error = post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
+                     &r->tail_buf[r->tail_turn], 2, r->tail_iova,
+                     r->tail_rkey);
+        if (error) {
+            break;
+        }
+        r->tail_turn ^= 1;
+        r->pending++;
+        r->tail += r->n;
+        r->next_poll = now;
+        r->state = RS_IDLE;
+        break;
+
+    case RS_DEAD:
+        return;
+    }
+    if (error && error != EAGAIN) {
+        stop_all(v);
+    }
+}
+
+/* Plans READs of [from, to) of a frame ring of 'size' octets at
+ * 'data_iova' into 'mirror', split at the end of the area and into pieces
+ * of at most 'max_xfer'.  Returns the number of READs. */
+static size_t
+plan_ring_reads(struct read_op *ops, size_t max_ops, uint64_t from,
+                uint64_t to, const struct frame_ring *mirror,
+                uint64_t data_iova, uint32_t rkey, uint32_t max_xfer)
+{
+    size_t n = 0;
+
+    while (from != to && n < max_ops) {
+        uint64_t pos = from & (mirror->size - 1);
+        uint64_t len = MIN(to - from, mirror->size - pos);
+
+        len = MIN(len, max_xfer);
+        ops[n].iova = data_iova + pos;
+        ops[n].rkey = rkey;
+        ops[n].len = len;
+        ops[n].dst = mirror->data + pos;
+        n++;
+        from += len;
+    }
+    return n;
+}
+
+static void
+run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
+{
+    struct egress_ring *e = v->egress;
+    int error = 0;
+
+    switch (e->state) {
+    case RS_IDLE:
+        if (now < e->next_poll) {
+            return;
+        }
+        if (!e->have_cons) {
+            error = post(v, 0, WR_EG_INIT, ROE_WR_READ, e->header,
+                         sizeof e->header, e->producer_iova, e->header_rkey);
+            if (!error) {
+                e->pending++;
+                e->state = RS_INDEX;
+            }
+            break;
+        }
+        error = post(v, 0, WR_EG_PRODUCER, ROE_WR_READ, &e->prod_buf, 8,
+                     e->producer_iova, e->header_rkey);
+        if (!error) {
+            e->pending++;
+            e->state = RS_INDEX;
+        }
+        break;
+
+    case RS_INDEX:
+        if (e->pending) {
+            return;
+        }
+        if (!e->have_cons) {
+            e->state = RS_IDLE;
+            return;
+        }
+        e->prod = le64toh(e->prod_buf);
+        if (e->prod - e->cons > e->mirror.size || e->prod & 7) {
+            v->stats.rx_bad++;
+            e->prod = e->cons;
+        }
+        if (e->prod == e->cons) {
+            e->next_poll = now + e->idle_us;
+            e->idle_us = MIN(e->idle_us * 2, IDLE_POLL_MAX_US);
+            e->state = RS_IDLE;
+            return;
+        }
+        e->idle_us = IDLE_POLL_US;
+        e->round_start = e->cons;
+        e->n_reads = plan_ring_reads(e->reads, ARRAY_SIZE(e->reads),
+                                     e->cons, e->prod, &e->mirror,
+                                     e->data_iova, e->data_rkey,
+                                     v->max_xfer);
+        e->prod = e->cons;
+        for (size_t i = 0; i < e->n_reads; i++) {
+            e->prod += e->reads[i].len;
+        }
+        e->next_read = 0;
+        e->state = RS_DATA;
+        /* Fall through. */
+    case RS_DATA:
+        while (e->next_read < e->n_reads) {
+            struct read_op *op = &e->reads[e->next_read];
+
+            error = post(v, 0, WR_EG_DATA, ROE_WR_READ, op->dst, op->len,
+                         op->iova, op->rkey);
+            if (error) {
+                break;
+            }
+            e->pending++;
+            e->next_read++;
+        }
+        if (error || e->pending) {
+            break;
+        }
+        e->state = RS_DELIVER;
+        /* Fall through. */
+    case RS_DELIVER: {
+        uint64_t prod = frame_ring_producer(rx);
+        uint64_t cons = frame_ring_consumer(rx);
+        struct frame_ring_frame f;
+        enum frame_ring_status st;
+        uint64_t next = e->cons;
+
+        /* A record cut by the end of what we read waits for the next
+         * round. */
+        while ((st = frame_ring_get(&e->mirror, &next, e->prod, &f))
+               == FRAME_RING_OK) {
+            if (!frame_ring_put(rx, &prod, cons, 0, f.data, f.len)) {
+                break;
+            }
+            v->stats.rx_frames++;
+            v->stats.rx_bytes += f.len;
+            e->cons = next;
+        }
+        frame_ring_set_producer(rx, prod);
+        if (st == FRAME_RING_OK) {
+            return;             /* 'rx' is full. */
+        }
+        if (st == FRAME_RING_EMPTY) {
+            e->cons = next;
+        } else if (e->cons == e->round_start) {
+            /* Not even one whole record (a round may cut the last one):
+             * the server is broken. */
+            v->stats.rx_bad++;
+            stop_all(v);
+            return;
+        }
+        e->cons_buf[e->cons_turn] = htole64(e->cons);
+        error = post(v, 0, WR_EG_CONSUMER, ROE_WR_WRITE,
+                     &e->cons_buf[e->cons_turn], 8, e->consumer_iova,
+                     e->header_rkey);
+        if (error) {
+            break;
+        }
+        e->cons_turn ^= 1;
+        e->pending++;
+        e->next_poll = now;
+        e->state = RS_IDLE;
+        break;
+    }
+
+    case RS_DESCS:
+    case RS_DEAD:
+        return;
+    }
+    if (error && error != EAGAIN) {
+        stop_all(v);
+    }
+}
+
+static void
+run_ingress(struct remote_vsi *v)
+{
+    struct ingress_ring *in = v->ingress;
+    uint64_t prod = frame_ring_producer(&in->mirror);
+    int error = 0;
+
+    if (in->dead) {
+        return;
+    }
+    if (!in->ready) {
+        if (!in->init_pending
+            && !post(v, 0, WR_IN_INIT, ROE_WR_READ, in->header,
+                     sizeof in->header, in->producer_iova,
+                     in->header_rkey)) {
+            in->init_pending = true;
+        }
+        return;
+    }
+    while (in->posted != prod) {
+        struct read_op op;
+
+        plan_ring_reads(&op, 1, in->posted, prod, &in->mirror,
+                        in->data_iova, in->data_rkey, v->max_xfer);
+        error = post(v, 0, WR_IN_DATA, ROE_WR_WRITE, op.dst, op.len,
+                     op.iova, op.rkey);
+        if (error) {
+            break;
+        }
+        in->posted += op.len;
+    }
+    if (!error && in->published != in->posted) {
+        /* Once per batch. */
+        in->prod_buf[in->prod_turn] = htole64(in->posted);
+        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE,
+                     &in->prod_buf[in->prod_turn], 8, in->producer_iova,
+                     in->header_rkey);
+        if (!error) {
+            in->prod_turn ^= 1;
+            in->published = in->posted;
+        }
+    }
+    if (error && error != EAGAIN) {
+        stop_all(v);
+        return;
+    }
+    if (!in->cons_pending && in->posted != in->known_cons) {
+        /* Learn of free room as soon as the server makes it. */
+        if (!post(v, 0, WR_IN_CONSUMER, ROE_WR_READ, &in->cons_buf, 8,
+                  in->consumer_iova, in->header_rkey)) {
+            in->cons_pending = true;
+        }
+    }
+}
+
+void
+remote_vsi_run(struct remote_vsi *v, long long now_us, struct frame_ring *rx)
+{
+    struct roe_completion wc[32];
+    int n;
+
+    while ((n = roe_qp_poll_send(v->qp, wc, ARRAY_SIZE(wc))) > 0) {
+        for (int i = 0; i < n; i++) {
+            handle_completion(v, &wc[i]);
+        }
+    }
+    if (v->ingress) {
+        run_ingress(v);
+    }
+    if (!rx) {
+        return;
+    }
+    for (size_t i = 0; i < v->n_vm_rings; i++) {
+        run_vm_ring(v, i, now_us, rx);
+    }
+    if (v->egress) {
+        run_egress(v, now_us, rx);
+    }
+}

@@ -1,0 +1,97 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+#ifndef REMOTE_VSI_H
+#define REMOTE_VSI_H 1
+
+/* The switch's data path for one associated VSI: it moves frames between
+ * the rings that the server exported for the VSI (as described by its VDP
+ * ASSOC) and local frame rings, through the VSI's queue pair.
+ *
+ * A VM's transmit ring (kind VDP_RING_VM_TX) is a memif ring in the VM's
+ * memory.  Per batch the switch READs the ring's head index (and, after a
+ * busy batch, the next descriptors with it), READs the descriptors of
+ * [tail, head) if it did not have them, checks each descriptor against the
+ * exported regions, READs the buffers, merging neighbouring buffers into
+ * one READ, and WRITEs the new tail index once the frames are delivered.
+ * A descriptor's 'region' is the index of an MR in the ASSOC.  The memif
+ * indexes are 16-bit integers in the server's byte order (little-endian).
+ *
+ * The server's egress ring (VDP_RING_EGRESS) is a frame ring
+ * (frame-ring.h): the switch READs its producer index and the records up
+ * to it, then WRITEs the consumer index.  The server's ingress ring
+ * (VDP_RING_INGRESS) is a frame ring that the switch fills from a local
+ * mirror of it: WRITE of the new records at the same offsets, then WRITE
+ * of the producer index; the switch READs the consumer index to learn of
+ * free room.
+ *
+ * Frames read from the VSI go into the caller's 'rx' frame ring, whose
+ * consumer is another thread; when it is full the switch stops reading,
+ * which back-pressures the VM.  Everything here runs in the one thread
+ * that drives the VSI's queue pair. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame-ring.h"
+
+struct roe_qp;
+struct vdp_message;
+
+struct remote_vsi;
+
+/* Returns NULL, with a message in '*errorp', if 'assoc' (the station's
+ * ASSOC) describes rings that the switch cannot use.  No READ or WRITE
+ * will be longer than 'max_xfer' octets, which must fit in the QP's
+ * window. */
+struct remote_vsi *remote_vsi_create(struct roe_qp *,
+                                     const struct vdp_message *assoc,
+                                     uint32_t max_xfer, char **errorp);
+void remote_vsi_destroy(struct remote_vsi *);
+
+/* What the ASSOC exported. */
+bool remote_vsi_has_vm_rings(const struct remote_vsi *);
+bool remote_vsi_has_ingress(const struct remote_vsi *);
+bool remote_vsi_has_egress(const struct remote_vsi *);
+
+/* The local mirror of the server's ingress ring: producers append records
+ * with frame_ring_put(), taking the indexes from the mirror's header and
+ * publishing with frame_ring_set_producer().  NULL if there is no ingress
+ * ring, or until the switch has read the ring's indexes (a new session
+ * continues where the server's consumer is). */
+struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
+
+/* Polls the QP's completions and posts the next requests.  Frames read
+ * from the VM's rings or from the egress ring go into 'rx'; if 'rx' is
+ * NULL, nothing is read. */
+void remote_vsi_run(struct remote_vsi *, long long now_us,
+                    struct frame_ring *rx);
+
+struct remote_vsi_stats {
+    uint64_t rx_frames;         /* Frames delivered into 'rx'. */
+    uint64_t rx_bytes;
+    uint64_t rx_bad;            /* Descriptors or records refused. */
+    uint64_t reads;             /* READ requests posted. */
+    uint64_t writes;            /* WRITE requests posted. */
+    uint64_t tx_frames;         /* Ingress frames written. */
+    uint64_t errors;            /* Failed work requests. */
+};
+
+void remote_vsi_get_stats(const struct remote_vsi *,
+                          struct remote_vsi_stats *);
+
+#endif /* remote-vsi.h */

@@ -1,0 +1,465 @@
+/*
+ * Copyright (c) 2026 The ovs-ecp-rdma Authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/* Unit tests of frame rings, and of the switch's access to the rings that
+ * a server exports (remote-vsi.h): a station exports a VM's memif C2S
+ * ring, written here by a simulated client, and its own ingress and
+ * egress rings; a bridge reads and writes them over an in-memory link pair
+ * with faults, on a virtual clock.  Every frame is numbered, and its size
+ * and contents follow from its number, so the receiver checks each one. */
+
+#include "remote-vsi.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecp.h"
+#include "frame-ring.h"
+#include "link.h"
+#include "memif-proto.h"
+#include "mr-table.h"
+#include "roe-session.h"
+#include "vdp.h"
+#include "ecprdma-test.h"
+#include "xalloc.h"
+
+/* The size of frame 'seq' of a stream: 60 to 'max' octets. */
+static uint32_t
+frame_size(uint32_t seq, uint32_t max)
+{
+    uint32_t h = seq * 2654435761u;
+
+    return 60 + (h >> 8) % (max - 59);
+}
+
+static void
+fill_frame(uint8_t *p, uint32_t seq, uint32_t len)
+{
+    memcpy(p, &seq, 4);
+    for (uint32_t i = 4; i < len; i++) {
+        p[i] = seq + i;
+    }
+}
+
+/* Returns true if the 'len' octets at 'p' are frame 'seq'. */
+static bool
+check_frame(const uint8_t *p, uint32_t len, uint32_t seq, uint32_t max)
+{
+    uint32_t got;
+
+    if (len != frame_size(seq, max)) {
+        return false;
+    }
+    memcpy(&got, p, 4);
+    if (got != seq) {
+        return false;
+    }
+    for (uint32_t i = 4; i < len; i++) {
+        if (p[i] != (uint8_t) (seq + i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int
+test_frame_ring(int argc __attribute__((unused)),
+                char *argv[] __attribute__((unused)))
+{
+    uint8_t frame[FRAME_RING_MAX_FRAME];
+    struct frame_ring r;
+    struct frame_ring_frame f;
+    uint64_t prod = 0, cons = 0;
+    uint32_t put = 0, got = 0;
+    int skips = 0;
+
+    frame_ring_alloc(&r, FRAME_RING_MIN_SIZE);
+
+    /* Many laps, with records of every alignment and skips at the end. */
+    while (got < 10000) {
+        uint32_t len = frame_size(put, 1500);
+        uint64_t before = prod;
+
+        fill_frame(frame, put, len);
+        if (frame_ring_put(&r, &prod, cons, put, frame, len)) {
+            if ((before & (r.size - 1)) + frame_ring_record_size(len)
+                > r.size) {
+                skips++;
+            }
+            put++;
+            continue;
+        }
+        /* Full: the ring never holds more than its size. */
+        if (prod - cons > r.size) {
+            printf("overfull\n");
+            return 1;
+        }
+        while (frame_ring_get(&r, &cons, prod, &f) == FRAME_RING_OK) {
+            if (f.tag != got || !check_frame(f.data, f.len, got, 1500)) {
+                printf("frame %"PRIu32" is wrong\n", got);
+                return 1;
+            }
+            got++;
+        }
+    }
+    printf("10000 frames in order, %d skips to the start\n", skips > 0);
+
+    /* Refusals. */
+    printf("empty frame: %s\n",
+           frame_ring_put(&r, &prod, cons, 0, frame, 0) ? "taken" : "refused");
+    printf("frame too long for the ring: %s\n",
+           frame_ring_put(&r, &prod, cons, 0, frame, 5000)
+           ? "taken" : "refused");
+    printf("producer past the ring: %d\n",
+           frame_ring_get(&r, &cons, cons + r.size + 8, &f));
+    printf("unaligned consumer: %d\n",
+           frame_ring_get(&r, &(uint64_t) { cons + 1 }, cons + 64, &f));
+
+    /* A record whose length runs past the producer. */
+    prod = cons;
+    frame_ring_put(&r, &prod, cons, 7, frame, 100);
+    printf("record cut by the producer: %d\n",
+           frame_ring_get(&r, &(uint64_t) { cons }, prod - 8, &f));
+    r.data[(cons & (r.size - 1)) + 4] = 0xff;
+    r.data[(cons & (r.size - 1)) + 5] = 0xff;
+    printf("record longer than the data: %d\n",
+           frame_ring_get(&r, &(uint64_t) { cons }, prod, &f));
+    frame_ring_free(&r);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("frame-ring", "", test_frame_ring);
+
+/* The remote-vsi world. */
+enum {
+    VM_SLOTS = 256,
+    VM_BUF = 2048,
+    VM_MAX_FRAME = 5000,        /* Chains of up to three buffers. */
+    RING_SIZE = 1 << 16,
+    STREAM_MAX_FRAME = 1500,
+};
+
+#define IOVA(I) ((uint64_t) ((I) + 1) << 40)
+
+struct vm_client {
+    uint8_t *region;
+    size_t region_size;
+    struct memif_ring *ring;
+    uint16_t head;
+    uint32_t next_seq;
+};
+
+static void
+vm_client_init(struct vm_client *c)
+{
+    c->region_size = memif_ring_bytes(8) + VM_SLOTS * VM_BUF;
+    c->region = xalloc_aligned_zeroed(4096, c->region_size);
+    c->ring = (struct memif_ring *) c->region;
+    c->ring->cookie = MEMIF_COOKIE;
+    c->head = 0;
+    c->next_seq = 0;
+}
+
+/* Writes frames into free slots and publishes the head. */
+static void
+vm_client_send(struct vm_client *c, uint32_t total)
+{
+    uint16_t tail = __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE);
+    uint8_t frame[VM_MAX_FRAME];
+
+    while (c->next_seq < total) {
+        uint32_t len = frame_size(c->next_seq, VM_MAX_FRAME);
+        uint32_t n = (len + VM_BUF - 1) / VM_BUF;
+
+        if ((uint16_t) (c->head - tail) + n > VM_SLOTS) {
+            break;
+        }
+        fill_frame(frame, c->next_seq, len);
+        for (uint32_t i = 0; i < n; i++) {
+            uint16_t slot = c->head++ & (VM_SLOTS - 1);
+            uint32_t seg = i + 1 < n ? VM_BUF : len - i * VM_BUF;
+            struct memif_desc *d = &c->ring->desc[slot];
+            uint32_t ofs = memif_ring_bytes(8) + slot * VM_BUF;
+
+            d->flags = i + 1 < n ? MEMIF_DESC_FLAG_NEXT : 0;
+            d->region = 0;
+            d->offset = ofs;
+            d->length = seg;
+            memcpy(c->region + ofs, frame + i * VM_BUF, seg);
+        }
+        c->next_seq++;
+    }
+    __atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELEASE);
+}
+
+static struct roe_session *
+make_session(struct link *link, enum roe_session_role role)
+{
+    struct roe_session_config cfg = {
+        .role = role,
+        .link = link,
+        .subtype = ECP_SUBTYPE_ROE_DEFAULT,
+        .window = 64,
+        .rte = 4,
+        .max_tries = 0,
+        .crc = true,
+        .keepalive_us = 1000 * 1000 * 1000,
+        .manager_id = { 0xfe, 0x80, [15] = 2 },
+    };
+    struct roe_session *s;
+    char *error;
+
+    s = roe_session_create(&cfg, &error);
+    if (!s) {
+        printf("%s\n", error);
+        exit(1);
+    }
+    return s;
+}
+
+static void
+add_vsi(struct roe_session *s, const struct roe_vsi_spec *spec)
+{
+    char *error;
+    int handle;
+
+    if (roe_session_vsi_add(s, spec, &handle, &error)) {
+        printf("%s\n", error);
+        exit(1);
+    }
+}
+
+static void
+export_vm(struct roe_session *s, struct vm_client *c)
+{
+    struct roe_vsi_spec spec = {
+        .vsiid = { 1 },
+        .mac = { 0x52, 0x54, 0, 0, 0, 1 },
+        .n_regions = 2,
+        .regions = {
+            { c->region, IOVA(0), c->region_size, MR_ACCESS_REMOTE_READ },
+            { &c->ring->tail, IOVA(1), 2,
+              MR_ACCESS_REMOTE_READ | MR_ACCESS_REMOTE_WRITE },
+        },
+        .n_rings = 1,
+        .rings = { {
+            .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
+            .log2_entries = 8,
+            .base_iova = IOVA(0) + offsetof(struct memif_ring, desc),
+            .producer_iova = IOVA(0) + offsetof(struct memif_ring, head),
+            .consumer_iova = IOVA(1),
+        } },
+        .ring_region = { 0 },
+    };
+
+    add_vsi(s, &spec);
+}
+
+static void
+export_uplink(struct roe_session *s, struct frame_ring *in,
+              struct frame_ring *out)
+{
+    struct roe_vsi_spec spec = {
+        .vsiid = { 2 },
+        .mac = { 0x52, 0x54, 0, 0, 0, 2 },
+        .n_regions = 4,
+        .regions = {
+            { in->header, IOVA(0), FRAME_RING_HEADER_SIZE,
+              MR_ACCESS_REMOTE_READ | MR_ACCESS_REMOTE_WRITE },
+            { in->data, IOVA(1), in->size, MR_ACCESS_REMOTE_WRITE },
+            { out->header, IOVA(2), FRAME_RING_HEADER_SIZE,
+              MR_ACCESS_REMOTE_READ | MR_ACCESS_REMOTE_WRITE },
+            { out->data, IOVA(3), out->size, MR_ACCESS_REMOTE_READ },
+        },
+        .n_rings = 2,
+        .rings = {
+            { .id = 0, .kind = VDP_RING_INGRESS, .log2_entry_size = 3,
+              .log2_entries = 13, .base_iova = IOVA(1),
+              .producer_iova = IOVA(0) + FRAME_RING_PRODUCER_OFS,
+              .consumer_iova = IOVA(0) + FRAME_RING_CONSUMER_OFS },
+            { .id = 1, .kind = VDP_RING_EGRESS, .log2_entry_size = 3,
+              .log2_entries = 13, .base_iova = IOVA(3),
+              .producer_iova = IOVA(2) + FRAME_RING_PRODUCER_OFS,
+              .consumer_iova = IOVA(2) + FRAME_RING_CONSUMER_OFS },
+        },
+        .ring_region = { 1, 3 },
+    };
+
+    add_vsi(s, &spec);
+}
+
+/* Checks the frames in 'r' against stream '*seq'.  Returns false on a
+ * wrong frame. */
+static bool
+drain(struct frame_ring *r, uint32_t *seq, uint32_t max, const char *what)
+{
+    uint64_t prod = frame_ring_producer(r);
+    uint64_t cons = frame_ring_consumer(r);
+    struct frame_ring_frame f;
+    enum frame_ring_status st;
+
+    while ((st = frame_ring_get(r, &cons, prod, &f)) == FRAME_RING_OK) {
+        if (!check_frame(f.data, f.len, *seq, max)) {
+            printf("%s: frame %"PRIu32" is wrong (%"PRIu32" octets)\n",
+                   what, *seq, f.len);
+            return false;
+        }
+        *seq += 1;
+    }
+    frame_ring_set_consumer(r, cons);
+    if (st == FRAME_RING_BAD) {
+        printf("%s: bad record\n", what);
+        return false;
+    }
+    return true;
+}
+
+/* Appends frames of stream '*seq' to 'r' while it has room. */
+static void
+fill(struct frame_ring *r, uint32_t *seq, uint32_t total, uint32_t tag)
+{
+    uint64_t prod = frame_ring_producer(r);
+    uint64_t cons = frame_ring_consumer(r);
+    uint8_t frame[STREAM_MAX_FRAME];
+
+    while (*seq < total) {
+        uint32_t len = frame_size(*seq, STREAM_MAX_FRAME);
+
+        fill_frame(frame, *seq, len);
+        if (!frame_ring_put(r, &prod, cons, tag, frame, len)) {
+            break;
+        }
+        *seq += 1;
+    }
+    frame_ring_set_producer(r, prod);
+}
+
+static int
+test_remote_vsi(int argc, char *argv[])
+{
+    uint32_t total = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+    struct remote_vsi *rv[ROE_SESSION_MAX_VSIS] = { NULL };
+    struct roe_session *station, *bridge;
+    struct frame_ring ingress, egress, vm_rx, up_rx;
+    struct link_faults faults;
+    uint32_t vm_got = 0, eg_put = 0, eg_got = 0, in_put = 0, in_got = 0;
+    struct remote_vsi_stats stats;
+    struct roe_session_event e;
+    struct vm_client client;
+    struct link *la, *lb;
+    long long now = 1;
+    int vm_h = -1, up_h = -1;
+    char *error;
+
+    error = link_faults_parse(argc > 2 ? argv[2] : "", &faults);
+    if (error) {
+        printf("%s\n", error);
+        return 2;
+    }
+    link_pair_create(9000, 4096, &la, &lb);
+    link_set_faults(la, &faults);
+    link_set_faults(lb, &faults);
+    station = make_session(la, ROE_SESSION_STATION);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE);
+    vm_client_init(&client);
+    frame_ring_alloc(&ingress, RING_SIZE);
+    frame_ring_alloc(&egress, RING_SIZE);
+    frame_ring_alloc(&vm_rx, RING_SIZE);
+    frame_ring_alloc(&up_rx, RING_SIZE);
+    export_vm(station, &client);
+    export_uplink(station, &ingress, &egress);
+
+    while ((vm_got < total || eg_got < total || in_got < total)
+           && now < 600LL * 1000 * 1000) {
+        roe_session_run(station, now);
+        roe_session_run(bridge, now);
+        while (roe_session_poll_event(station, &e)) {
+            continue;
+        }
+        while (roe_session_poll_event(bridge, &e)) {
+            int h = e.handle;
+
+            remote_vsi_destroy(rv[h]);
+            rv[h] = NULL;
+            if (e.type == ROE_SESSION_VSI_UP) {
+                rv[h] = remote_vsi_create(roe_session_vsi_qp(bridge, h),
+                                          roe_session_vsi_assoc(bridge, h),
+                                          32768, &error);
+                if (!rv[h]) {
+                    printf("%s\n", error);
+                    return 1;
+                }
+                if (remote_vsi_has_vm_rings(rv[h])) {
+                    vm_h = h;
+                } else {
+                    up_h = h;
+                }
+            }
+        }
+
+        /* The VM and the server's bridge produce; the server's uplink
+         * consumes the ingress ring. */
+        vm_client_send(&client, total);
+        fill(&egress, &eg_put, total, 0);
+        if (!drain(&ingress, &in_got, STREAM_MAX_FRAME, "ingress")) {
+            return 1;
+        }
+
+        /* The switch. */
+        if (vm_h >= 0) {
+            remote_vsi_run(rv[vm_h], now, &vm_rx);
+        }
+        if (up_h >= 0) {
+            remote_vsi_run(rv[up_h], now, &up_rx);
+            if (remote_vsi_ingress(rv[up_h])) {
+                fill(remote_vsi_ingress(rv[up_h]), &in_put, total, 77);
+            }
+        }
+        if (!drain(&vm_rx, &vm_got, VM_MAX_FRAME, "vm")
+            || !drain(&up_rx, &eg_got, STREAM_MAX_FRAME, "egress")) {
+            return 1;
+        }
+        now += 10;
+    }
+
+    printf("vm ring: %"PRIu32" frames in order\n", vm_got);
+    printf("egress ring: %"PRIu32" frames in order\n", eg_got);
+    printf("ingress ring: %"PRIu32" frames in order\n", in_got);
+    remote_vsi_get_stats(rv[vm_h], &stats);
+    printf("vm ring: %s READs, bad %"PRIu64", errors %"PRIu64"\n",
+           stats.reads < 2 * (uint64_t) total ? "fewer than 2 per frame"
+                                              : "too many",
+           stats.rx_bad, stats.errors);
+
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        remote_vsi_destroy(rv[h]);
+    }
+    roe_session_destroy(station);
+    roe_session_destroy(bridge);
+    link_close(la);
+    link_close(lb);
+    frame_ring_free(&ingress);
+    frame_ring_free(&egress);
+    frame_ring_free(&vm_rx);
+    frame_ring_free(&up_rx);
+    free(client.region);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS]]", test_remote_vsi);
