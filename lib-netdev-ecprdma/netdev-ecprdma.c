@@ -175,6 +175,9 @@ struct netdev_ecprdma {
     struct roe_session *session;
     char *session_error;
     bool session_up;            /* Some VSI is associated. */
+    struct ovs_spin faults_lock;
+    struct link_faults faults;  /* For the link, under 'faults_lock'. */
+    atomic_bool faults_changed;
 
     /* Role "uplink". */
     struct frame_ring ingress;
@@ -316,6 +319,8 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->remote, false);
     ovs_spin_init(&dev->egress_lock);
     ovs_spin_init(&dev->ingress_lock);
+    ovs_spin_init(&dev->faults_lock);
+    atomic_init(&dev->faults_changed, false);
     ovs_mutex_init(&dev->info_mutex);
     dev->info_seq = seq_create();
     dev->own_vsi = -1;
@@ -898,6 +903,7 @@ netdev_ecprdma_destruct(struct netdev *netdev)
     port_options_destroy(&dev->options);
     free(dev->socket_path);
     ovs_spin_destroy(&dev->egress_lock);
+    ovs_spin_destroy(&dev->faults_lock);
     ovs_spin_destroy(&dev->ingress_lock);
     ovs_mutex_destroy(&dev->info_mutex);
     seq_destroy(dev->info_seq);
@@ -1565,6 +1571,13 @@ get_status__(struct netdev_ecprdma *dev, struct smap *status)
         get_memif_status(dev, status);
         atomic_read(&dev->remote, &remote);
         smap_add(status, "switching", remote ? "remote" : "local");
+        if (po->uplink) {
+            uint8_t vsiid[VDP_VSIID_LEN];
+            char uuid[37];
+
+            make_vsiid(netdev_get_name(&dev->up), dev->socket_path, vsiid);
+            smap_add(status, "vsi", port_vsi_id_format(vsiid, uuid));
+        }
         if (dev->uplink_error) {
             smap_add(status, "uplink_error", dev->uplink_error);
         }
@@ -1841,6 +1854,26 @@ uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
     atomic_add_relaxed(&dev->rx_errors, 1, &orig);
 }
 
+/* Runs the session of 'dev' (an uplink or a switch), first giving its link
+ * the faults that ecp-rdma/link-fault asked for. */
+static void
+session_run(struct netdev_ecprdma *dev, long long now)
+{
+    bool changed;
+
+    atomic_read_relaxed(&dev->faults_changed, &changed);
+    if (OVS_UNLIKELY(changed)) {
+        struct link_faults faults;
+
+        ovs_spin_lock(&dev->faults_lock);
+        faults = dev->faults;
+        atomic_store_relaxed(&dev->faults_changed, false);
+        ovs_spin_unlock(&dev->faults_lock);
+        link_set_faults(dev->link, &faults);
+    }
+    roe_session_run(dev->session, now);
+}
+
 /* Runs the uplink's session, then receives from the ingress ring: frames
  * for a VM go straight into its S2C ring, the others into 'batch'. */
 static void
@@ -1856,7 +1889,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     uint64_t reused = 0;
     uint64_t orig;
 
-    roe_session_run(dev->session, time_usec());
+    session_run(dev, time_usec());
     while (roe_session_poll_event(dev->session, &ev)) {
         bool up = ev.type == ROE_SESSION_VSI_UP;
 
@@ -1937,7 +1970,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     max_xfer = roe_segment_size_for_mtu(link_mtu(dev->link))
                * MAX(1, dev->options.window / 2);
     max_xfer = MIN(max_xfer, 32768);
-    roe_session_run(dev->session, now);
+    session_run(dev, now);
     while (roe_session_poll_event(dev->session, &ev)) {
         int h = ev.handle;
         struct switch_vsi_info *info = &dev->info_local[h];
@@ -2173,6 +2206,42 @@ netdev_ecprdma_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
+/* ecp-rdma/link-fault PORT SPEC: for tests, makes the link of an uplink or
+ * switch port drop, duplicate or reorder what it sends. */
+static void
+netdev_ecprdma_link_fault(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                          const char *argv[], void *aux OVS_UNUSED)
+{
+    struct link_faults faults;
+    struct netdev_ecprdma *dev;
+    char *error;
+
+    error = link_faults_parse(argv[2], &faults);
+    if (!error && faults.corrupt) {
+        error = xstrdup("corrupt: not on ports (RoE frames carry no CRC "
+                        "there)");
+    }
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+    ovs_mutex_lock(&ecprdma_mutex);
+    dev = netdev_ecprdma_find(argv[1]);
+    if (!dev || (dev->options.role != PORT_ROLE_UPLINK
+                 && dev->options.role != PORT_ROLE_SWITCH)) {
+        ovs_mutex_unlock(&ecprdma_mutex);
+        unixctl_command_reply_error(conn, "no such uplink or switch port");
+        return;
+    }
+    ovs_spin_lock(&dev->faults_lock);
+    dev->faults = faults;
+    atomic_store_relaxed(&dev->faults_changed, true);
+    ovs_spin_unlock(&dev->faults_lock);
+    ovs_mutex_unlock(&ecprdma_mutex);
+    unixctl_command_reply(conn, NULL);
+}
+
 /* Runs the memif control channels of all "vm" ports, in the main thread. */
 static void
 netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
@@ -2285,6 +2354,9 @@ netdev_ecprdma_class_init(void)
     ovsthread_key_create(&packet_cache_key, packet_cache_destroy);
     unixctl_command_register("ecp-rdma/show", "[port]", 0, 1,
                              netdev_ecprdma_show, NULL);
+    unixctl_command_register("ecp-rdma/link-fault",
+                             "port \"[drop=P] [dup=P] [reorder=P] [seed=N]\"",
+                             2, 2, netdev_ecprdma_link_fault, NULL);
     return 0;
 }
 

@@ -314,12 +314,24 @@ has_outstanding(const struct roe_qp *qp)
     return qp->comp_psn != qp->sent_hi;
 }
 
+/* The retransmit timeout: 10 us x 2^rte, doubled for each retransmission
+ * without progress, up to 16 times, so that a peer that is slow to run
+ * is not taken for a dead one while loss is still recovered quickly. */
+static long long
+current_timeout(const struct roe_qp *qp)
+{
+    unsigned int backoff = qp->transmissions - 1;
+
+    return qp->timeout_us << (backoff < 4 ? backoff : 4);
+}
+
 static void
 on_progress(struct roe_qp *qp, long long now)
 {
     qp->transmissions = 1;
     qp->went_back = false;
-    qp->deadline = has_outstanding(qp) ? now + qp->timeout_us : LLONG_MAX;
+    qp->deadline = has_outstanding(qp) ? now + current_timeout(qp)
+                                       : LLONG_MAX;
     if (psn_diff(qp->send_psn, qp->comp_psn) < 0) {
         rewind_to_comp_psn(qp);
     }
@@ -956,7 +968,7 @@ requester_transmit(struct roe_qp *qp, long long now,
         n++;
     }
     if (n && qp->deadline == LLONG_MAX) {
-        qp->deadline = now + qp->timeout_us;
+        qp->deadline = now + current_timeout(qp);
     }
     return n;
 }

@@ -32,7 +32,8 @@
  * responses for a retried READ, and answers the first out-of-order packet
  * with one NAK (PSN sequence error).  The requester goes back to the
  * first unacknowledged PSN on that NAK, on READ responses that skip a PSN,
- * and on timeout (10 us x 2^rte without progress).  After 'max_tries'
+ * and on timeout (10 us x 2^rte without progress, doubling with each
+ * retransmission up to 16 times that).  After 'max_tries'
  * transmissions without progress, the QP goes to the error state: the
  * work request at the head completes with ROE_WC_RETRY_EXCEEDED, the rest
  * are flushed, and the owner re-establishes the connection.  A request
