@@ -564,12 +564,17 @@ static void
 vm_set_remote(struct netdev_ecprdma *vm, bool associated)
 {
     const struct port_options *po = &vm->options;
+    bool remote = (po->role == PORT_ROLE_VM && po->uplink
+                   && (po->switching == PORT_SWITCHING_REMOTE
+                       || (po->switching == PORT_SWITCHING_AUTO
+                           && associated)));
+    bool old;
 
-    atomic_store(&vm->remote,
-                 po->role == PORT_ROLE_VM && po->uplink
-                 && (po->switching == PORT_SWITCHING_REMOTE
-                     || (po->switching == PORT_SWITCHING_AUTO
-                         && associated)));
+    old = atomic_exchange(&vm->remote, remote);
+    if (old != remote) {
+        /* Interface:status changes (a rare event). */
+        netdev_change_seq_changed(&vm->up);
+    }
 }
 
 /* Stops exporting the VM of 'dev->vms[i]' and appends it to 'closing'
