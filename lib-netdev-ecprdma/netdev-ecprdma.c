@@ -2179,6 +2179,19 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                       st.roe_unknown_qp, st.qp.tx_payload_bytes,
                       st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);
+        if (rejected) {
+            const char *sep = "";
+
+            ds_put_cstr(s, "    rejected: ");
+            for (int i = 0; i < N_ROE_REJECTS; i++) {
+                if (st.qp.rejects[i]) {
+                    ds_put_format(s, "%s%s=%"PRIu64, sep,
+                                  roe_reject_to_string(i), st.qp.rejects[i]);
+                    sep = ", ";
+                }
+            }
+            ds_put_char(s, '\n');
+        }
     }
     smap_destroy(&config);
     smap_destroy(&status);

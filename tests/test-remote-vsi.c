@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ecp.h"
 #include "frame-ring.h"
@@ -463,3 +465,167 @@ test_remote_vsi(int argc, char *argv[])
 }
 
 ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS]]", test_remote_vsi);
+
+/* A hostile switch: a bridge session on link 'argv[1]' (the settings of
+ * the netdev's sessions) that, once a server's VM VSI is associated, READs
+ * past the end of the VM's region, READs with a wrong rkey, and, after the
+ * VSI went away and came back (the test makes the VM reconnect when this
+ * prints "waiting for DEASSOC"), READs with the rkey of the old
+ * association.  Each refused request sends both QPs to the error state
+ * and the server associates the VSI again.  Prints each outcome. */
+struct hostile {
+    struct roe_session *s;
+    int h;                      /* Handle of the VM VSI, or -1. */
+    bool went_down;             /* It went down since last asked. */
+};
+
+static long long
+now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Runs the session until a VM VSI is up and, if 'need_down', it went down
+ * before.  Returns false on timeout. */
+static bool
+hostile_wait(struct hostile *x, bool need_down)
+{
+    long long until = now_us() + 30LL * 1000 * 1000;
+    struct roe_session_event e;
+
+    x->went_down = x->h < 0;
+    while (now_us() < until) {
+        roe_session_run(x->s, now_us());
+        while (roe_session_poll_event(x->s, &e)) {
+            const struct vdp_message *m;
+
+            if (e.type == ROE_SESSION_VSI_DOWN) {
+                if (e.handle == x->h) {
+                    x->h = -1;
+                    x->went_down = true;
+                }
+                continue;
+            }
+            m = roe_session_vsi_assoc(x->s, e.handle);
+            for (size_t i = 0; i < m->roe.n_rings; i++) {
+                if (m->roe.rings[i].kind == VDP_RING_VM_TX) {
+                    x->h = e.handle;
+                }
+            }
+        }
+        if (x->h >= 0 && (!need_down || x->went_down)) {
+            return true;
+        }
+        usleep(100);
+    }
+    return false;
+}
+
+/* READs 64 octets at 'iova' with 'rkey' and prints how it ended: with a
+ * completion, or with the association reset (the session drops a QP in
+ * the error state, and its completions with it). */
+static void
+hostile_read(struct hostile *x, const char *what, uint64_t iova,
+             uint32_t rkey)
+{
+    struct roe_qp *qp = roe_session_vsi_qp(x->s, x->h);
+    long long until = now_us() + 5LL * 1000 * 1000;
+    struct roe_session_event e;
+    struct roe_completion c;
+    uint8_t buf[64];
+    struct roe_send_wr wr = {
+        .wr_id = 1, .opcode = ROE_WR_READ, .local = buf, .length = 64,
+        .remote_va = iova, .rkey = rkey,
+    };
+
+    if (roe_qp_post_send(qp, &wr)) {
+        printf("%s: not posted\n", what);
+        return;
+    }
+    while (now_us() < until) {
+        roe_session_run(x->s, now_us());
+        while (roe_session_poll_event(x->s, &e)) {
+            if (e.type == ROE_SESSION_VSI_DOWN && e.handle == x->h) {
+                printf("%s: refused, association reset\n", what);
+                x->h = -1;
+                return;
+            }
+        }
+        if (roe_qp_poll_send(qp, &c, 1) == 1) {
+            printf("%s: %s\n", what, roe_wc_status_to_string(c.status));
+            return;
+        }
+        usleep(100);
+    }
+    printf("%s: no answer\n", what);
+}
+
+static int
+test_hostile_switch(int argc __attribute__((unused)), char *argv[])
+{
+    struct roe_session_config cfg = {
+        .role = ROE_SESSION_BRIDGE,
+        .subtype = ECP_SUBTYPE_ROE_DEFAULT,
+        .window = 128,
+        .rte = 8,
+        .max_tries = 4,
+        .keepalive_us = 1000 * 1000,
+        .manager_id = { 0xba, 0xd },
+    };
+    struct hostile x = { .h = -1 };
+    const struct vdp_mr *mr;
+    struct link *link;
+    uint32_t old_rkey;
+    uint64_t iova;
+    char *error;
+
+    if (link_open(argv[1], 9000, &link, &error)) {
+        printf("%s\n", error);
+        return 1;
+    }
+    cfg.link = link;
+    x.s = roe_session_create(&cfg, &error);
+    if (!x.s) {
+        printf("%s\n", error);
+        return 1;
+    }
+    setvbuf(stdout, NULL, _IONBF, 0);
+
+    if (!hostile_wait(&x, false)) {
+        printf("no VSI\n");
+        return 1;
+    }
+    mr = &roe_session_vsi_assoc(x.s, x.h)->roe.mrs[0];
+    hostile_read(&x, "READ past the end of the region",
+                 mr->iova + mr->length - 32, mr->rkey);
+
+    if (!hostile_wait(&x, true)) {
+        printf("no new association\n");
+        return 1;
+    }
+    mr = &roe_session_vsi_assoc(x.s, x.h)->roe.mrs[0];
+    hostile_read(&x, "READ with a wrong rkey", mr->iova, mr->rkey ^ 0x100);
+
+    if (!hostile_wait(&x, true)) {
+        printf("no new association\n");
+        return 1;
+    }
+    mr = &roe_session_vsi_assoc(x.s, x.h)->roe.mrs[0];
+    old_rkey = mr->rkey;
+    iova = mr->iova;
+    printf("waiting for DEASSOC\n");
+    if (!hostile_wait(&x, true)) {
+        printf("no DEASSOC and new association\n");
+        return 1;
+    }
+    hostile_read(&x, "READ with the rkey of the old association", iova,
+                 old_rkey);
+    roe_session_destroy(x.s);
+    link_close(link);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("hostile-switch", "LINK", test_hostile_switch);
