@@ -106,6 +106,13 @@ static struct ovs_list ecprdma_list OVS_GUARDED_BY(ecprdma_mutex)
 /* References that destruct() dropped.  It runs with the netdev library's
  * mutex held and so cannot netdev_close(): run() does. */
 static struct netdev **deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
+
+/* Changes when a data-path thread changed a port's Interface:status.  Only
+ * the main thread calls netdev_change_seq_changed(): from another thread,
+ * it may bump the connectivity seq before the port's change seq, and the
+ * bridge would then miss the change. */
+static struct seq *status_seq;
+static uint64_t status_seq_seen;
 static size_t n_deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
 
 /* Where a switch puts the frames that it reads from one VM: the frame ring
@@ -167,6 +174,7 @@ struct netdev_ecprdma {
 
     /* Role "vm": the switch receives from the C2S rings. */
     atomic_bool remote;
+    atomic_bool status_changed; /* See 'status_seq'. */
     char *uplink_error;         /* Why the uplink does not export it. */
 
     /* Roles "uplink" and "switch": the session, driven by the thread that
@@ -317,6 +325,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
     atomic_init(&dev->remote, false);
+    atomic_init(&dev->status_changed, false);
     ovs_spin_init(&dev->egress_lock);
     ovs_spin_init(&dev->ingress_lock);
     ovs_spin_init(&dev->faults_lock);
@@ -573,7 +582,8 @@ vm_set_remote(struct netdev_ecprdma *vm, bool associated)
     old = atomic_exchange(&vm->remote, remote);
     if (old != remote) {
         /* Interface:status changes (a rare event). */
-        netdev_change_seq_changed(&vm->up);
+        atomic_store(&vm->status_changed, true);
+        seq_change(status_seq);
     }
 }
 
@@ -1527,7 +1537,7 @@ get_switch_status(struct netdev_ecprdma *dev, struct smap *status)
 {
     struct ds vsis = DS_EMPTY_INITIALIZER;
     struct sset ids = SSET_INITIALIZER(&ids);
-    const char *id;
+    const char **sorted;
 
     ovs_mutex_lock(&dev->info_mutex);
     for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
@@ -1552,9 +1562,11 @@ get_switch_status(struct netdev_ecprdma *dev, struct smap *status)
                         info->vlan_tci & 0xfff);
     }
     ovs_mutex_unlock(&dev->info_mutex);
-    SSET_FOR_EACH (id, &ids) {
-        ds_put_format(&vsis, "%s%s", vsis.length ? " " : "", id);
+    sorted = sset_sort(&ids);
+    for (size_t i = 0; i < sset_count(&ids); i++) {
+        ds_put_format(&vsis, "%s%s", i ? " " : "", sorted[i]);
     }
+    free(sorted);
     if (vsis.length) {
         smap_add(status, "vsis", ds_cstr(&vsis));
     }
@@ -1902,10 +1914,16 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             dev->session_up = up;
         }
         for (size_t i = 0; i < dev->n_vms; i++) {
-            struct netdev_ecprdma *vm = dev->vms[i].vm;
+            struct uplink_vm *uv = &dev->vms[i];
 
-            if (dev->vms[i].handle == ev.handle) {
-                vm_set_remote(vm, up);
+            if (uv->handle == ev.handle) {
+                if (up) {
+                    /* A new association has a new QP number, which the
+                     * switch tags the VM's ingress frames with. */
+                    uv->qpn = roe_session_vsi_assoc(dev->session,
+                                                    ev.handle)->roe.qp.qpn;
+                }
+                vm_set_remote(uv->vm, up);
             }
         }
     }
@@ -2281,8 +2299,15 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
     free(closes);
 
     ovs_mutex_lock(&ecprdma_mutex);
+    status_seq_seen = seq_read(status_seq);
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         uint64_t rejected;
+        bool changed;
+
+        changed = atomic_exchange(&dev->status_changed, false);
+        if (changed) {
+            netdev_change_seq_changed(&dev->up);
+        }
 
         switch (dev->options.role) {
         case PORT_ROLE_UPLINK:
@@ -2342,6 +2367,7 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
     if (n_deferred_closes) {
         poll_immediate_wake();
     }
+    seq_wait(status_seq, status_seq_seen);
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         int fds[2];
         int n;
@@ -2370,6 +2396,7 @@ static int
 netdev_ecprdma_class_init(void)
 {
     ovsthread_key_create(&packet_cache_key, packet_cache_destroy);
+    status_seq = seq_create();
     unixctl_command_register("ecp-rdma/show", "[port]", 0, 1,
                              netdev_ecprdma_show, NULL);
     unixctl_command_register("ecp-rdma/link-fault",

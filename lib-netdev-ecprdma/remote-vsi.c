@@ -34,6 +34,7 @@
 enum {
     BATCH = 64,                 /* Descriptors per batch. */
     STAGING_SIZE = 1 << 20,     /* Octets read per batch, at most. */
+    RX_BACKLOG_MAX = 16384,     /* Octets in 'rx' before reading more. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
     IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
 };
@@ -147,8 +148,10 @@ struct ingress_ring {
     uint64_t posted;            /* Records up to here are posted. */
     uint64_t published;         /* Producer index last posted. */
     uint64_t known_cons;        /* Consumer index as last read. */
-    uint64_t prod_buf[2];       /* WRITE sources, little-endian. */
-    int prod_turn;
+    uint64_t prod_buf;          /* WRITE source, little-endian: one WRITE
+                                 * of it at a time, as a retransmission
+                                 * sends what the buffer holds then. */
+    bool prod_pending;
     uint64_t cons_buf;          /* READ target, little-endian. */
     bool cons_pending;
 };
@@ -505,8 +508,13 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
         }
         break;
 
-    case WR_IN_DATA:
     case WR_IN_PRODUCER:
+        if (v->ingress) {
+            v->ingress->prod_pending = false;
+        }
+        break;
+
+    case WR_IN_DATA:
         break;
     }
 }
@@ -663,6 +671,12 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
     switch (r->state) {
     case RS_IDLE:
         if (now < r->next_poll) {
+            return;
+        }
+        if (frame_ring_producer(rx) - frame_ring_consumer(rx)
+            > RX_BACKLOG_MAX) {
+            /* Frames that wait stay in the VM's ring, where a switch that
+             * dies does not lose them, until the switch catches up. */
             return;
         }
         if (!r->have_tail) {
@@ -971,14 +985,13 @@ run_ingress(struct remote_vsi *v)
         }
         in->posted += op.len;
     }
-    if (!error && in->published != in->posted) {
-        /* Once per batch. */
-        in->prod_buf[in->prod_turn] = htole64(in->posted);
-        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE,
-                     &in->prod_buf[in->prod_turn], 8, in->producer_iova,
-                     in->header_rkey);
+    if (!error && in->published != in->posted && !in->prod_pending) {
+        /* Once per batch, and never past data not yet posted. */
+        in->prod_buf = htole64(in->posted);
+        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, &in->prod_buf, 8,
+                     in->producer_iova, in->header_rkey);
         if (!error) {
-            in->prod_turn ^= 1;
+            in->prod_pending = true;
             in->published = in->posted;
         }
     }

@@ -13,7 +13,8 @@ TESTSUITE_AT = \
 	tests/fuzz.at \
 	tests/wireshark.at \
 	tests/netdev-ecprdma.at \
-	tests/remote.at
+	tests/remote.at \
+	tests/agent.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c
 TESTSUITE = tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir

@@ -27,3 +27,14 @@ utilities_ecp_rdma_perf_SOURCES = utilities/ecp-rdma-perf.c
 utilities_ecp_rdma_perf_LDADD = lib-netdev-ecprdma/libecprdma.la -lpthread
 man1_MANS += utilities/ecp-rdma-perf.1
 EXTRA_DIST += utilities/ecp-rdma-perf.1
+
+# ecp-rdma-agent: the access switch's agent, an OVSDB client of the local
+# ovsdb-server that keeps one role=vsi port per VSI that a role=switch
+# interface lists in its status.  An Open vSwitch program: OVS headers,
+# libopenvswitch and the vswitch IDL (part of libopenvswitch).
+sbin_PROGRAMS += utilities/ecp-rdma-agent
+utilities_ecp_rdma_agent_SOURCES = utilities/ecp-rdma-agent.c
+utilities_ecp_rdma_agent_CPPFLAGS = $(OVS_CPPFLAGS)
+utilities_ecp_rdma_agent_LDADD = $(OVS_LIBOPENVSWITCH)
+man8_MANS += utilities/ecp-rdma-agent.8
+EXTRA_DIST += utilities/ecp-rdma-agent.8
