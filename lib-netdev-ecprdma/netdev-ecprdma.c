@@ -182,7 +182,6 @@ struct netdev_ecprdma {
     struct link *link;
     struct roe_session *session;
     char *session_error;
-    bool session_up;            /* Some VSI is associated. */
     struct ovs_spin faults_lock;
     struct link_faults faults;  /* For the link, under 'faults_lock'. */
     atomic_bool faults_changed;
@@ -196,6 +195,7 @@ struct netdev_ecprdma {
     size_t n_vms;
 
     /* Role "switch". */
+    uint32_t max_xfer;          /* Longest READ or WRITE of a VSI. */
     struct remote_vsi *rvs[ROE_SESSION_MAX_VSIS];   /* Session thread. */
     struct frame_ring rx_ring;  /* The server's egress, for rxq 0. */
     struct ovs_spin ingress_lock;
@@ -621,7 +621,6 @@ session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
     link_close(dev->link);
     dev->link = NULL;
     dev->own_vsi = -1;
-    dev->session_up = false;
     frame_ring_free(&dev->ingress);
     frame_ring_free(&dev->egress);
     frame_ring_free(&dev->rx_ring);
@@ -689,6 +688,9 @@ session_create(struct netdev_ecprdma *dev)
             goto error;
         }
     } else {
+        /* Half the window, so that a READ or WRITE never fills it. */
+        dev->max_xfer = MIN(roe_segment_size_for_mtu(link_mtu(dev->link))
+                            * MAX(1, po->window / 2), 32768);
         frame_ring_alloc(&dev->rx_ring, VSI_SINK_SIZE);
     }
     free(name);
@@ -1330,30 +1332,40 @@ vm_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch,
     return 0;
 }
 
+/* Appends the packets of 'batch' to 'ring', as records tagged 'tag', and
+ * publishes them.  The caller holds the ring's producer lock.  Returns the
+ * number appended and adds their octets to '*bytes'. */
+static int
+frame_ring_push(struct frame_ring *ring, uint32_t tag,
+                struct dp_packet_batch *batch, uint64_t *bytes)
+{
+    uint64_t prod = frame_ring_producer(ring);
+    uint64_t cons = frame_ring_consumer(ring);
+    struct dp_packet *packet;
+    int sent = 0;
+
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        if (frame_ring_put(ring, &prod, cons, tag, dp_packet_data(packet),
+                           dp_packet_size(packet))) {
+            sent++;
+            *bytes += dp_packet_size(packet);
+        }
+    }
+    frame_ring_set_producer(ring, prod);
+    return sent;
+}
+
 /* Appends the packets of 'batch' to the ingress ring of switch 'sw', as
  * records tagged 'tag'.  Returns the number appended. */
 static int
 ingress_push(struct netdev_ecprdma *sw, uint32_t tag,
              struct dp_packet_batch *batch, uint64_t *bytes)
 {
-    struct dp_packet *packet;
-    struct frame_ring *ring;
     int sent = 0;
 
     ovs_spin_lock(&sw->ingress_lock);
-    ring = sw->ingress_mirror;
-    if (ring) {
-        uint64_t prod = frame_ring_producer(ring);
-        uint64_t cons = frame_ring_consumer(ring);
-
-        DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-            if (frame_ring_put(ring, &prod, cons, tag, dp_packet_data(packet),
-                               dp_packet_size(packet))) {
-                sent++;
-                *bytes += dp_packet_size(packet);
-            }
-        }
-        frame_ring_set_producer(ring, prod);
+    if (sw->ingress_mirror) {
+        sent = frame_ring_push(sw->ingress_mirror, tag, batch, bytes);
     }
     ovs_spin_unlock(&sw->ingress_lock);
     return sent;
@@ -1364,26 +1376,13 @@ static int
 egress_push(struct netdev_ecprdma *dev, struct dp_packet_batch *batch,
             uint64_t *bytes)
 {
-    struct frame_ring *ring = &dev->egress;
-    struct dp_packet *packet;
-    uint64_t prod, cons;
     int sent = 0;
 
-    if (!ring->data) {
-        return 0;
+    if (dev->egress.data) {
+        ovs_spin_lock(&dev->egress_lock);
+        sent = frame_ring_push(&dev->egress, 0, batch, bytes);
+        ovs_spin_unlock(&dev->egress_lock);
     }
-    ovs_spin_lock(&dev->egress_lock);
-    prod = frame_ring_producer(ring);
-    cons = frame_ring_consumer(ring);
-    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        if (frame_ring_put(ring, &prod, cons, 0, dp_packet_data(packet),
-                           dp_packet_size(packet))) {
-            sent++;
-            *bytes += dp_packet_size(packet);
-        }
-    }
-    frame_ring_set_producer(ring, prod);
-    ovs_spin_unlock(&dev->egress_lock);
     return sent;
 }
 
@@ -1910,9 +1909,6 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     while (roe_session_poll_event(dev->session, &ev)) {
         bool up = ev.type == ROE_SESSION_VSI_UP;
 
-        if (ev.handle == dev->own_vsi) {
-            dev->session_up = up;
-        }
         for (size_t i = 0; i < dev->n_vms; i++) {
             struct uplink_vm *uv = &dev->vms[i];
 
@@ -1988,11 +1984,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     long long now = time_usec();
     struct roe_session_event ev;
-    uint32_t max_xfer;
 
-    max_xfer = roe_segment_size_for_mtu(link_mtu(dev->link))
-               * MAX(1, dev->options.window / 2);
-    max_xfer = MIN(max_xfer, 32768);
     session_run(dev, now);
     while (roe_session_poll_event(dev->session, &ev)) {
         int h = ev.handle;
@@ -2004,7 +1996,6 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 ovs_spin_lock(&dev->ingress_lock);
                 dev->ingress_mirror = NULL;
                 ovs_spin_unlock(&dev->ingress_lock);
-                dev->session_up = false;
             }
             remote_vsi_destroy(rv);
             dev->rvs[h] = NULL;
@@ -2016,7 +2007,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             char *error;
 
             rv = remote_vsi_create(roe_session_vsi_qp(dev->session, h), m,
-                                   max_xfer, &error);
+                                   dev->max_xfer, &error);
             if (!rv) {
                 VLOG_WARN_RL(&rl, "%s: VSI refused: %s",
                              netdev_get_name(&dev->up), error);
@@ -2048,11 +2039,12 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             remote_vsi_run(rv, now, sink ? &sink->ring : NULL);
         } else {
             remote_vsi_run(rv, now, &dev->rx_ring);
-            if (!dev->session_up && remote_vsi_ingress(rv)) {
+            /* Only this thread changes 'ingress_mirror' while the port
+             * runs, so it reads it without the lock. */
+            if (!dev->ingress_mirror && remote_vsi_ingress(rv)) {
                 ovs_spin_lock(&dev->ingress_lock);
                 dev->ingress_mirror = remote_vsi_ingress(rv);
                 ovs_spin_unlock(&dev->ingress_lock);
-                dev->session_up = true;
             }
         }
     }

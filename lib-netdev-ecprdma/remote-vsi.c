@@ -66,11 +66,12 @@ enum ring_state {
     RS_DEAD,                    /* Stopped for good. */
 };
 
-struct read_op {
+/* One READ or WRITE to post. */
+struct transfer {
     uint64_t iova;
     uint32_t rkey;
     uint32_t len;
-    uint8_t *dst;
+    uint8_t *local;             /* READ: destination.  WRITE: source. */
 };
 
 /* One frame of a VM ring batch, in 'staging'. */
@@ -105,18 +106,25 @@ struct vm_ring {
     size_t n_frames, next_frame;
     struct batch_frame frames[BATCH];
     size_t n_reads, next_read;
-    struct read_op reads[BATCH];
+    struct transfer reads[BATCH];
     uint8_t *staging;
 };
 
-/* The server's egress ring, read into a mirror at the same offsets. */
-struct egress_ring {
-    enum ring_state state;
+/* Where a frame ring of the server is: its area, and its header with the
+ * indexes. */
+struct frame_ring_loc {
+    uint64_t size;
     uint64_t data_iova;
     uint32_t data_rkey;
     uint64_t producer_iova;
     uint64_t consumer_iova;
     uint32_t header_rkey;
+};
+
+/* The server's egress ring, read into a mirror at the same offsets. */
+struct egress_ring {
+    enum ring_state state;
+    struct frame_ring_loc loc;
     struct frame_ring mirror;
     bool have_cons;
     uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
@@ -130,7 +138,7 @@ struct egress_ring {
     int idle_us;
     int pending;
     size_t n_reads, next_read;
-    struct read_op reads[16];
+    struct transfer reads[16];
 };
 
 /* The server's ingress ring, written from a mirror at the same offsets. */
@@ -139,11 +147,7 @@ struct ingress_ring {
     bool ready;                 /* Indexes known. */
     bool init_pending;
     uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
-    uint64_t data_iova;
-    uint32_t data_rkey;
-    uint64_t producer_iova;
-    uint64_t consumer_iova;
-    uint32_t header_rkey;
+    struct frame_ring_loc loc;
     struct frame_ring mirror;
     uint64_t posted;            /* Records up to here are posted. */
     uint64_t published;         /* Producer index last posted. */
@@ -222,13 +226,12 @@ init_vm_ring(struct vm_ring *r, const struct vdp_message *assoc,
     return NULL;
 }
 
-/* Fills in the iovas and rkeys of a frame ring's data and header. */
+/* Finds where frame ring 'ring' of 'assoc' is, its area with
+ * 'data_access'. */
 static char *
 locate_frame_ring(const struct vdp_message *assoc,
                   const struct vdp_ring *ring, uint32_t data_access,
-                  uint64_t *sizep, uint64_t *data_iova, uint32_t *data_rkey,
-                  uint64_t *producer_iova, uint64_t *consumer_iova,
-                  uint32_t *header_rkey)
+                  struct frame_ring_loc *loc)
 {
     uint64_t size = UINT64_C(1) << (ring->log2_entries
                                     + ring->log2_entry_size);
@@ -249,12 +252,14 @@ locate_frame_ring(const struct vdp_message *assoc,
         return xalloc_printf("ring %"PRIu16" is outside its regions",
                              ring->id);
     }
-    *sizep = size;
-    *data_iova = ring->base_iova;
-    *data_rkey = ring->rkey;
-    *producer_iova = ring->producer_iova;
-    *consumer_iova = ring->consumer_iova;
-    *header_rkey = assoc->roe.mrs[prod_mr].rkey;
+    *loc = (struct frame_ring_loc) {
+        .size = size,
+        .data_iova = ring->base_iova,
+        .data_rkey = ring->rkey,
+        .producer_iova = ring->producer_iova,
+        .consumer_iova = ring->consumer_iova,
+        .header_rkey = assoc->roe.mrs[prod_mr].rkey,
+    };
     return NULL;
 }
 
@@ -265,7 +270,6 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
     struct remote_vsi *v = xalloc_zeroed(1, sizeof *v);
     struct vdp_message *copy = xalloc(sizeof *copy);
     char *error = NULL;
-    uint64_t size;
 
     *copy = *assoc;
     v->assoc = copy;
@@ -288,14 +292,10 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
                 break;
             }
             v->egress = xalloc_zeroed(1, sizeof *v->egress);
-            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_READ, &size,
-                                      &v->egress->data_iova,
-                                      &v->egress->data_rkey,
-                                      &v->egress->producer_iova,
-                                      &v->egress->consumer_iova,
-                                      &v->egress->header_rkey);
+            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_READ,
+                                      &v->egress->loc);
             if (!error) {
-                frame_ring_alloc(&v->egress->mirror, size);
+                frame_ring_alloc(&v->egress->mirror, v->egress->loc.size);
                 v->egress->idle_us = IDLE_POLL_US;
             }
             break;
@@ -307,13 +307,9 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
             }
             v->ingress = xalloc_zeroed(1, sizeof *v->ingress);
             error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_WRITE,
-                                      &size, &v->ingress->data_iova,
-                                      &v->ingress->data_rkey,
-                                      &v->ingress->producer_iova,
-                                      &v->ingress->consumer_iova,
-                                      &v->ingress->header_rkey);
+                                      &v->ingress->loc);
             if (!error) {
-                frame_ring_alloc(&v->ingress->mirror, size);
+                frame_ring_alloc(&v->ingress->mirror, v->ingress->loc.size);
             }
             break;
 
@@ -407,6 +403,36 @@ post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
         v->stats.errors++;
     }
     return error;
+}
+
+/* Posts READs 'ops[*nextp]' to 'ops[n - 1]', counting each in '*pending',
+ * until one cannot be posted.  Returns 0 or the error of that one. */
+static int
+post_reads(struct remote_vsi *v, size_t ring, enum wr_kind kind,
+           const struct transfer *ops, size_t n, size_t *nextp, int *pending)
+{
+    size_t i;
+
+    for (i = *nextp; i < n; i++) {
+        int error = post(v, ring, kind, ROE_WR_READ, ops[i].local,
+                         ops[i].len, ops[i].iova, ops[i].rkey);
+
+        if (error) {
+            *nextp = i;
+            return error;
+        }
+        *pending += 1;
+    }
+    *nextp = i;
+    return 0;
+}
+
+/* An index poll found nothing: polls again later, each time later. */
+static void
+back_off(long long now, long long *next_poll, int *idle_us)
+{
+    *next_poll = now + *idle_us;
+    *idle_us = MIN(*idle_us * 2, IDLE_POLL_MAX_US);
 }
 
 static void
@@ -543,7 +569,7 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
         for (; i < r->n && !end; i++) {
             const struct memif_desc *d = &r->descs[i];
             const struct vdp_mr *mr;
-            struct read_op *op;
+            struct transfer *op;
             uint64_t iova;
 
             end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
@@ -574,7 +600,7 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
                 op->iova = iova;
                 op->rkey = mr->rkey;
                 op->len = d->length;
-                op->dst = r->staging + ofs;
+                op->local = r->staging + ofs;
             }
             ofs += d->length;
             len += d->length;
@@ -720,8 +746,7 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         if (!r->n) {
             r->busy = false;
-            r->next_poll = now + r->idle_us;
-            r->idle_us = MIN(r->idle_us * 2, IDLE_POLL_MAX_US);
+            back_off(now, &r->next_poll, &r->idle_us);
             r->state = RS_IDLE;
             return;
         }
@@ -755,17 +780,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         r->state = RS_DATA;
         /* Fall through. */
     case RS_DATA:
-        while (r->next_read < r->n_reads) {
-            struct read_op *op = &r->reads[r->next_read];
-
-            error = post(v, idx, WR_VM_DATA, ROE_WR_READ, op->dst, op->len,
-                         op->iova, op->rkey);
-            if (error) {
-                break;
-            }
-            r->pending++;
-            r->next_read++;
-        }
+        error = post_reads(v, idx, WR_VM_DATA, r->reads, r->n_reads,
+                           &r->next_read, &r->pending);
         if (error || r->pending) {
             break;
         }
@@ -798,13 +814,14 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
     }
 }
 
-/* Plans READs of [from, to) of a frame ring of 'size' octets at
- * 'data_iova' into 'mirror', split at the end of the area and into pieces
- * of at most 'max_xfer'.  Returns the number of READs. */
+/* Plans the transfers (READs or WRITEs) of [from, to) between the frame
+ * ring at 'loc' and its local 'mirror', at the same offsets, split at the
+ * end of the area and into pieces of at most 'max_xfer'.  Returns the
+ * number of transfers, at most 'max_ops'. */
 static size_t
-plan_ring_reads(struct read_op *ops, size_t max_ops, uint64_t from,
-                uint64_t to, const struct frame_ring *mirror,
-                uint64_t data_iova, uint32_t rkey, uint32_t max_xfer)
+plan_transfers(struct transfer *ops, size_t max_ops, uint64_t from,
+               uint64_t to, const struct frame_ring *mirror,
+               const struct frame_ring_loc *loc, uint32_t max_xfer)
 {
     size_t n = 0;
 
@@ -813,10 +830,10 @@ plan_ring_reads(struct read_op *ops, size_t max_ops, uint64_t from,
         uint64_t len = MIN(to - from, mirror->size - pos);
 
         len = MIN(len, max_xfer);
-        ops[n].iova = data_iova + pos;
-        ops[n].rkey = rkey;
+        ops[n].iova = loc->data_iova + pos;
+        ops[n].rkey = loc->data_rkey;
         ops[n].len = len;
-        ops[n].dst = mirror->data + pos;
+        ops[n].local = mirror->data + pos;
         n++;
         from += len;
     }
@@ -836,7 +853,8 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
         }
         if (!e->have_cons) {
             error = post(v, 0, WR_EG_INIT, ROE_WR_READ, e->header,
-                         sizeof e->header, e->producer_iova, e->header_rkey);
+                         sizeof e->header, e->loc.producer_iova,
+                         e->loc.header_rkey);
             if (!error) {
                 e->pending++;
                 e->state = RS_INDEX;
@@ -844,7 +862,7 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
             break;
         }
         error = post(v, 0, WR_EG_PRODUCER, ROE_WR_READ, &e->prod_buf, 8,
-                     e->producer_iova, e->header_rkey);
+                     e->loc.producer_iova, e->loc.header_rkey);
         if (!error) {
             e->pending++;
             e->state = RS_INDEX;
@@ -865,17 +883,15 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
             e->prod = e->cons;
         }
         if (e->prod == e->cons) {
-            e->next_poll = now + e->idle_us;
-            e->idle_us = MIN(e->idle_us * 2, IDLE_POLL_MAX_US);
+            back_off(now, &e->next_poll, &e->idle_us);
             e->state = RS_IDLE;
             return;
         }
         e->idle_us = IDLE_POLL_US;
         e->round_start = e->cons;
-        e->n_reads = plan_ring_reads(e->reads, ARRAY_SIZE(e->reads),
-                                     e->cons, e->prod, &e->mirror,
-                                     e->data_iova, e->data_rkey,
-                                     v->max_xfer);
+        e->n_reads = plan_transfers(e->reads, ARRAY_SIZE(e->reads),
+                                    e->cons, e->prod, &e->mirror, &e->loc,
+                                    v->max_xfer);
         e->prod = e->cons;
         for (size_t i = 0; i < e->n_reads; i++) {
             e->prod += e->reads[i].len;
@@ -884,17 +900,8 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
         e->state = RS_DATA;
         /* Fall through. */
     case RS_DATA:
-        while (e->next_read < e->n_reads) {
-            struct read_op *op = &e->reads[e->next_read];
-
-            error = post(v, 0, WR_EG_DATA, ROE_WR_READ, op->dst, op->len,
-                         op->iova, op->rkey);
-            if (error) {
-                break;
-            }
-            e->pending++;
-            e->next_read++;
-        }
+        error = post_reads(v, 0, WR_EG_DATA, e->reads, e->n_reads,
+                           &e->next_read, &e->pending);
         if (error || e->pending) {
             break;
         }
@@ -933,8 +940,8 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
         }
         e->cons_buf[e->cons_turn] = htole64(e->cons);
         error = post(v, 0, WR_EG_CONSUMER, ROE_WR_WRITE,
-                     &e->cons_buf[e->cons_turn], 8, e->consumer_iova,
-                     e->header_rkey);
+                     &e->cons_buf[e->cons_turn], 8, e->loc.consumer_iova,
+                     e->loc.header_rkey);
         if (error) {
             break;
         }
@@ -967,18 +974,18 @@ run_ingress(struct remote_vsi *v)
     if (!in->ready) {
         if (!in->init_pending
             && !post(v, 0, WR_IN_INIT, ROE_WR_READ, in->header,
-                     sizeof in->header, in->producer_iova,
-                     in->header_rkey)) {
+                     sizeof in->header, in->loc.producer_iova,
+                     in->loc.header_rkey)) {
             in->init_pending = true;
         }
         return;
     }
     while (in->posted != prod) {
-        struct read_op op;
+        struct transfer op;
 
-        plan_ring_reads(&op, 1, in->posted, prod, &in->mirror,
-                        in->data_iova, in->data_rkey, v->max_xfer);
-        error = post(v, 0, WR_IN_DATA, ROE_WR_WRITE, op.dst, op.len,
+        plan_transfers(&op, 1, in->posted, prod, &in->mirror, &in->loc,
+                       v->max_xfer);
+        error = post(v, 0, WR_IN_DATA, ROE_WR_WRITE, op.local, op.len,
                      op.iova, op.rkey);
         if (error) {
             break;
@@ -989,7 +996,7 @@ run_ingress(struct remote_vsi *v)
         /* Once per batch, and never past data not yet posted. */
         in->prod_buf = htole64(in->posted);
         error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, &in->prod_buf, 8,
-                     in->producer_iova, in->header_rkey);
+                     in->loc.producer_iova, in->loc.header_rkey);
         if (!error) {
             in->prod_pending = true;
             in->published = in->posted;
@@ -1002,7 +1009,7 @@ run_ingress(struct remote_vsi *v)
     if (!in->cons_pending && in->posted != in->known_cons) {
         /* Learn of free room as soon as the server makes it. */
         if (!post(v, 0, WR_IN_CONSUMER, ROE_WR_READ, &in->cons_buf, 8,
-                  in->consumer_iova, in->header_rkey)) {
+                  in->loc.consumer_iova, in->loc.header_rkey)) {
             in->cons_pending = true;
         }
     }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { MAX_COMMANDS = 64 };
 
@@ -103,6 +104,15 @@ usage(FILE *stream)
     for (int i = 0; i < n_commands; i++) {
         fprintf(stream, "  %s %s\n", commands[i].name, commands[i].usage);
     }
+}
+
+long long
+ecprdma_test_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
 int

@@ -36,6 +36,9 @@ void ecprdma_test_register(const char *name, const char *usage,
 size_t ecprdma_test_parse_hex(int n, char *args[], uint8_t *buf,
                               size_t size);
 
+/* Microseconds of the monotonic clock. */
+long long ecprdma_test_now_us(void);
+
 #define ECPRDMA_TEST_REGISTER(NAME, USAGE, FUNC)                        \
     static void register_##FUNC(void) __attribute__((constructor));    \
     static void                                                         \

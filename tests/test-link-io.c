@@ -38,10 +38,7 @@ enum { TIMEOUT_MS = 10000 };
 long long int
 test_time_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return ecprdma_test_now_us() / 1000;
 }
 
 void

@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ecp.h"
@@ -210,6 +209,21 @@ vm_client_send(struct vm_client *c, uint32_t total)
     __atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELEASE);
 }
 
+/* Creates a session with 'cfg', or exits with a message. */
+static struct roe_session *
+create_session(const struct roe_session_config *cfg)
+{
+    struct roe_session *s;
+    char *error;
+
+    s = roe_session_create(cfg, &error);
+    if (!s) {
+        printf("%s\n", error);
+        exit(1);
+    }
+    return s;
+}
+
 static struct roe_session *
 make_session(struct link *link, enum roe_session_role role)
 {
@@ -224,15 +238,8 @@ make_session(struct link *link, enum roe_session_role role)
         .keepalive_us = 1000 * 1000 * 1000,
         .manager_id = { 0xfe, 0x80, [15] = 2 },
     };
-    struct roe_session *s;
-    char *error;
 
-    s = roe_session_create(&cfg, &error);
-    if (!s) {
-        printf("%s\n", error);
-        exit(1);
-    }
-    return s;
+    return create_session(&cfg);
 }
 
 static void
@@ -479,26 +486,17 @@ struct hostile {
     bool went_down;             /* It went down since last asked. */
 };
 
-static long long
-now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 /* Runs the session until a VM VSI is up and, if 'need_down', it went down
  * before.  Returns false on timeout. */
 static bool
 hostile_wait(struct hostile *x, bool need_down)
 {
-    long long until = now_us() + 30LL * 1000 * 1000;
+    long long until = ecprdma_test_now_us() + 30LL * 1000 * 1000;
     struct roe_session_event e;
 
     x->went_down = x->h < 0;
-    while (now_us() < until) {
-        roe_session_run(x->s, now_us());
+    while (ecprdma_test_now_us() < until) {
+        roe_session_run(x->s, ecprdma_test_now_us());
         while (roe_session_poll_event(x->s, &e)) {
             const struct vdp_message *m;
 
@@ -532,7 +530,7 @@ hostile_read(struct hostile *x, const char *what, uint64_t iova,
              uint32_t rkey)
 {
     struct roe_qp *qp = roe_session_vsi_qp(x->s, x->h);
-    long long until = now_us() + 5LL * 1000 * 1000;
+    long long until = ecprdma_test_now_us() + 5LL * 1000 * 1000;
     struct roe_session_event e;
     struct roe_completion c;
     uint8_t buf[64];
@@ -545,8 +543,8 @@ hostile_read(struct hostile *x, const char *what, uint64_t iova,
         printf("%s: not posted\n", what);
         return;
     }
-    while (now_us() < until) {
-        roe_session_run(x->s, now_us());
+    while (ecprdma_test_now_us() < until) {
+        roe_session_run(x->s, ecprdma_test_now_us());
         while (roe_session_poll_event(x->s, &e)) {
             if (e.type == ROE_SESSION_VSI_DOWN && e.handle == x->h) {
                 printf("%s: refused, association reset\n", what);
@@ -587,11 +585,7 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
         return 1;
     }
     cfg.link = link;
-    x.s = roe_session_create(&cfg, &error);
-    if (!x.s) {
-        printf("%s\n", error);
-        return 1;
-    }
+    x.s = create_session(&cfg);
     setvbuf(stdout, NULL, _IONBF, 0);
 
     if (!hostile_wait(&x, false)) {

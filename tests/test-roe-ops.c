@@ -124,15 +124,6 @@ fill_random(uint64_t *state, uint8_t *p, size_t n)
     }
 }
 
-static long long
-real_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 static void
 choose_op(struct endpoint *e, const struct options *o, uint16_t segment)
 {
@@ -497,9 +488,9 @@ open_links(const struct options *o, struct link **a, struct link **b)
     }
     free(name_a);
     free(name_b);
-    deadline = real_now_us() + 10 * 1000000LL;
+    deadline = ecprdma_test_now_us() + 10 * 1000000LL;
     while (!link_is_up(*a) || !link_is_up(*b)) {
-        if (real_now_us() > deadline) {
+        if (ecprdma_test_now_us() > deadline) {
             printf("links did not come up\n");
             exit(1);
         }
@@ -538,7 +529,7 @@ test_roe_ops(int argc, char *argv[])
     endpoint_connect(&a, &b, &o);
     endpoint_connect(&b, &a, &o);
 
-    start = real_now_us();
+    start = ecprdma_test_now_us();
     limit = start + o.time_limit * 1000000LL;
     real_time = o.unix_path || o.afpacket;
     now = real_time ? start : 0;
@@ -571,7 +562,7 @@ test_roe_ops(int argc, char *argv[])
 
                 poll(pfd, 2, 1);
             }
-            now = real_now_us();
+            now = ecprdma_test_now_us();
             if (now > limit) {
                 printf("time limit reached: A %"PRIu64", B %"PRIu64
                        " operations completed\n", a.completed, b.completed);
@@ -615,7 +606,7 @@ test_roe_ops(int argc, char *argv[])
             sa.naks_sent + sb.naks_sent, sa.duplicates + sb.duplicates,
             sa.stale_responses + sb.stale_responses,
             a.parse_drops + b.parse_drops, sa.tx_packets + sb.tx_packets,
-            real_time ? 0 : now, (real_now_us() - start) / 1000);
+            real_time ? 0 : now, (ecprdma_test_now_us() - start) / 1000);
     endpoint_destroy(&a);
     endpoint_destroy(&b);
     return 0;
