@@ -123,7 +123,7 @@ struct vsi_sink {
                                  * unbound. */
 };
 
-enum { VSI_SINK_SIZE = 1 << 20, UPLINK_RING_SIZE = 1 << 21 };
+enum { VSI_SINK_SIZE = 1 << 20, UPLINK_RING_SIZE = 1 << 23 };
 
 /* What a switch knows of one VSI, published by the thread that drives the
  * session for the main thread. */
@@ -554,8 +554,9 @@ uplink_vsi_spec(struct netdev_ecprdma *dev, struct roe_vsi_spec *spec)
         spec->rings[i] = (struct vdp_ring) {
             .id = i,
             .kind = i ? VDP_RING_EGRESS : VDP_RING_INGRESS,
-            .log2_entry_size = 6,
-            .log2_entries = __builtin_ctzll(r->size) - 6,
+            /* Entries of 256 octets: VDP counts at most 2^15. */
+            .log2_entry_size = 8,
+            .log2_entries = __builtin_ctzll(r->size) - 8,
             .base_iova = REGION_IOVA(data),
             .producer_iova = REGION_IOVA(header) + FRAME_RING_PRODUCER_OFS,
             .consumer_iova = REGION_IOVA(header) + FRAME_RING_CONSUMER_OFS,
@@ -1837,37 +1838,80 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
     }
 }
 
-/* Delivers an ingress frame tagged for one of uplink 'dev''s VMs into the
- * VM's S2C ring.  Marks the VM in 'kick' if it wants a notification. */
-static void
-uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
-               bool kick[])
+/* Ingress frames for one VM of an uplink, on their way into its S2C ring
+ * in one burst. */
+struct uplink_burst {
+    struct uplink_vm *uv;
+    int n;
+    struct memif_tx_pkt pkts[NETDEV_MAX_BURST];
+};
+
+/* Returns the VM of uplink 'dev' whose ingress frames the switch tags with
+ * 'tag', or NULL. */
+static struct uplink_vm *
+uplink_find_vm(struct netdev_ecprdma *dev, uint32_t tag)
 {
-    struct memif_tx_pkt pkt = { .data = f->data, .len = f->len };
-    uint64_t orig;
-
     for (size_t i = 0; i < dev->n_vms; i++) {
-        struct uplink_vm *uv = &dev->vms[i];
-
-        if (uv->qpn == f->tag) {
-            struct netdev_ecprdma *vm = uv->vm;
-            struct memif_queue *q = &uv->conn->s2c[0];
-            int sent;
-
-            ovs_spin_lock(&vm->s2c_locks[0]);
-            sent = memif_queue_tx_burst(q, &pkt, 1);
-            ovs_spin_unlock(&vm->s2c_locks[0]);
-            if (sent) {
-                atomic_add_relaxed(&vm->tx_packets, 1, &orig);
-                atomic_add_relaxed(&vm->tx_bytes, f->len, &orig);
-                kick[i] = true;
-            } else {
-                atomic_add_relaxed(&vm->tx_dropped, 1, &orig);
-            }
-            return;
+        if (dev->vms[i].qpn == tag) {
+            return &dev->vms[i];
         }
     }
-    atomic_add_relaxed(&dev->rx_errors, 1, &orig);
+    return NULL;
+}
+
+/* Puts the frames of 'b' into its VM's S2C ring, publishing the ring's
+ * head once, and marks the VM in 'kick' if it got any. */
+static void
+uplink_burst_flush(struct netdev_ecprdma *dev, struct uplink_burst *b,
+                   bool kick[])
+{
+    struct netdev_ecprdma *vm;
+    uint64_t bytes = 0;
+    uint64_t orig;
+    int sent;
+
+    if (!b->n) {
+        return;
+    }
+    vm = b->uv->vm;
+    ovs_spin_lock(&vm->s2c_locks[0]);
+    sent = memif_queue_tx_burst(&b->uv->conn->s2c[0], b->pkts, b->n);
+    ovs_spin_unlock(&vm->s2c_locks[0]);
+    for (int i = 0; i < sent; i++) {
+        bytes += b->pkts[i].len;
+    }
+    if (sent) {
+        atomic_add_relaxed(&vm->tx_packets, sent, &orig);
+        atomic_add_relaxed(&vm->tx_bytes, bytes, &orig);
+        kick[b->uv - dev->vms] = true;
+    }
+    if (sent < b->n) {
+        atomic_add_relaxed(&vm->tx_dropped, b->n - sent, &orig);
+    }
+    b->n = 0;
+}
+
+/* Adds an ingress frame tagged for one of uplink 'dev''s VMs to 'b',
+ * flushing 'b' first if it holds frames for another VM or is full. */
+static void
+uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
+               struct uplink_burst *b, bool kick[])
+{
+    uint64_t orig;
+
+    if (!b->n || b->uv->qpn != f->tag || b->n == NETDEV_MAX_BURST) {
+        struct uplink_vm *uv = (b->n && b->uv->qpn == f->tag
+                                ? b->uv : uplink_find_vm(dev, f->tag));
+
+        uplink_burst_flush(dev, b, kick);
+        if (!uv) {
+            atomic_add_relaxed(&dev->rx_errors, 1, &orig);
+            return;
+        }
+        b->uv = uv;
+    }
+    b->pkts[b->n++] = (struct memif_tx_pkt) { .data = f->data,
+                                              .len = f->len };
 }
 
 /* Runs the session of 'dev' (an uplink or a switch), first giving its link
@@ -1898,6 +1942,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     bool kick[ROE_SESSION_MAX_VSIS] = { false };
     struct packet_cache *cache = packet_cache_get();
     struct frame_ring *ring = &dev->ingress;
+    struct uplink_burst burst = { .n = 0 };
     struct roe_session_event ev;
     struct frame_ring_frame f;
     enum frame_ring_status st;
@@ -1937,7 +1982,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             break;
         }
         if (f.tag) {
-            uplink_deliver(dev, &f, kick);
+            uplink_deliver(dev, &f, &burst, kick);
         } else {
             struct dp_packet *packet = new_rx_packet(cache, f.len, &reused);
 
@@ -1946,6 +1991,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             batch->packets[batch->count++] = packet;
         }
     }
+    uplink_burst_flush(dev, &burst, kick);
     frame_ring_set_consumer(ring, cons);
     for (size_t i = 0; i < dev->n_vms; i++) {
         if (kick[i]) {

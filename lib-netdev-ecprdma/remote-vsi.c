@@ -32,9 +32,11 @@
 #define ARRAY_SIZE(A) (sizeof (A) / sizeof (A)[0])
 
 enum {
-    BATCH = 64,                 /* Descriptors per batch. */
+    BATCH = 256,                /* Descriptors per batch. */
+    MERGE_GAP_MAX = 4096,       /* Octets read between frames, at most. */
     STAGING_SIZE = 1 << 20,     /* Octets read per batch, at most. */
-    RX_BACKLOG_MAX = 16384,     /* Octets in 'rx' before reading more. */
+    RX_BACKLOG_MAX = 131072,    /* Octets in 'rx' before reading more. */
+    PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
     IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
 };
@@ -152,10 +154,13 @@ struct ingress_ring {
     uint64_t posted;            /* Records up to here are posted. */
     uint64_t published;         /* Producer index last posted. */
     uint64_t known_cons;        /* Consumer index as last read. */
-    uint64_t prod_buf;          /* WRITE source, little-endian: one WRITE
-                                 * of it at a time, as a retransmission
-                                 * sends what the buffer holds then. */
-    bool prod_pending;
+    uint64_t prod_bufs[PRODUCER_WRITES_MAX];    /* WRITE sources,
+                                 * little-endian, used in turn: a
+                                 * retransmission sends what its buffer
+                                 * holds then, so a buffer is reused only
+                                 * once its WRITE completed. */
+    unsigned int prod_next;     /* Next buffer to use. */
+    unsigned int prod_pending;  /* WRITEs of the producer index posted. */
     uint64_t cons_buf;          /* READ target, little-endian. */
     bool cons_pending;
 };
@@ -536,7 +541,7 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 
     case WR_IN_PRODUCER:
         if (v->ingress) {
-            v->ingress->prod_pending = false;
+            v->ingress->prod_pending--;
         }
         break;
 
@@ -546,14 +551,18 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 }
 
 /* Plans the READs of the buffers of descriptors [0, r->n) of the batch:
- * checks every descriptor, places the frames one after another in
- * 'staging' and merges neighbouring buffers into one READ.  May shorten
- * the batch to whole frames that fit. */
+ * checks every descriptor and merges neighbouring buffers into one READ.
+ * The pieces of one frame are merged only if they are adjacent, so that
+ * the frame lands in one piece in 'staging'; a frame's first buffer also
+ * joins the previous frame's READ across a gap of up to MERGE_GAP_MAX
+ * octets (the unused end of a buffer slot, read and ignored), which is
+ * what packs many small frames into one READ.  May shorten the batch to
+ * whole frames that fit. */
 static void
 plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
 {
     const struct vdp_message *assoc = v->assoc;
-    uint32_t ofs = 0;
+    uint32_t ofs = 0;           /* End of the last READ in 'staging'. */
     size_t i = 0;
 
     r->n_frames = r->next_frame = 0;
@@ -561,16 +570,21 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
     while (i < r->n) {
         struct batch_frame *f = &r->frames[r->n_frames];
         size_t n_reads = r->n_reads;
+        uint32_t last_len = n_reads ? r->reads[n_reads - 1].len : 0;
+        uint32_t first_ofs = ofs;
         size_t first = i;
-        bool ok = true;
+        uint32_t start = ofs;
         uint32_t len = 0;
+        bool full = false;
         bool end = false;
+        bool ok = true;
 
         for (; i < r->n && !end; i++) {
             const struct memif_desc *d = &r->descs[i];
+            struct transfer *op = r->n_reads ? &r->reads[r->n_reads - 1]
+                                             : NULL;
             const struct vdp_mr *mr;
-            struct transfer *op;
-            uint64_t iova;
+            uint64_t iova, gap = UINT64_MAX;
 
             end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
             if (d->region >= assoc->roe.n_mrs) {
@@ -581,8 +595,7 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
             if (!(mr->access & VDP_MR_REMOTE_READ)
                 || d->offset > mr->length
                 || d->length > mr->length - d->offset
-                || len + d->length > FRAME_RING_MAX_FRAME
-                || ofs + d->length > STAGING_SIZE) {
+                || len + d->length > FRAME_RING_MAX_FRAME) {
                 ok = false;
                 continue;
             }
@@ -590,11 +603,23 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
                 continue;
             }
             iova = mr->iova + d->offset;
-            op = r->n_reads ? &r->reads[r->n_reads - 1] : NULL;
-            if (op && r->n_reads > n_reads && op->rkey == mr->rkey
-                && op->iova + op->len == iova
-                && op->len + d->length <= v->max_xfer) {
-                op->len += d->length;
+            if (op && op->rkey == mr->rkey && iova >= op->iova + op->len) {
+                uint64_t gap_max = len ? 0 : MERGE_GAP_MAX;
+
+                gap = iova - (op->iova + op->len);
+                if (gap > gap_max
+                    || op->len + gap + d->length > v->max_xfer) {
+                    gap = UINT64_MAX;
+                }
+            }
+            if (ofs + (gap == UINT64_MAX ? 0 : gap) + d->length
+                > STAGING_SIZE) {
+                full = true;
+                break;
+            }
+            if (gap != UINT64_MAX) {
+                op->len += gap + d->length;
+                ofs += gap;
             } else {
                 op = &r->reads[r->n_reads++];
                 op->iova = iova;
@@ -602,15 +627,22 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
                 op->len = d->length;
                 op->local = r->staging + ofs;
             }
+            if (!len) {
+                start = ofs;
+            }
             ofs += d->length;
             len += d->length;
         }
-        if (!end) {
-            /* The batch ends inside a frame: leave the frame for the next
-             * batch, unless it is the whole batch. */
-            if (first > 0 || r->n < BATCH) {
+        if (!end || full) {
+            /* The batch ends inside a frame, or 'staging' is full (never
+             * with the first frame, which is shorter than 'staging'):
+             * leave the frame for the next batch, unless it is the whole
+             * batch. */
+            if (full || first > 0 || r->n < BATCH) {
                 r->n_reads = n_reads;
-                ofs -= len;
+                if (n_reads) {
+                    r->reads[n_reads - 1].len = last_len;
+                }
                 r->n = first;
                 break;
             }
@@ -618,10 +650,13 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
         }
         if (!ok) {
             r->n_reads = n_reads;
-            ofs -= len;
+            if (n_reads) {
+                r->reads[n_reads - 1].len = last_len;
+            }
+            ofs = first_ofs;
             v->stats.rx_bad++;
         }
-        f->ofs = ofs - (ok ? len : 0);
+        f->ofs = start;
         f->len = ok ? len : 0;
         f->ok = ok && len > 0;
         r->n_frames++;
@@ -992,13 +1027,19 @@ run_ingress(struct remote_vsi *v)
         }
         in->posted += op.len;
     }
-    if (!error && in->published != in->posted && !in->prod_pending) {
-        /* Once per batch, and never past data not yet posted. */
-        in->prod_buf = htole64(in->posted);
-        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, &in->prod_buf, 8,
+    if (!error && in->published != in->posted
+        && in->prod_pending < PRODUCER_WRITES_MAX) {
+        /* Once per batch, and never past data not yet posted.  WRITEs
+         * complete in order, so the buffer after the last one completed
+         * is free. */
+        uint64_t *buf = &in->prod_bufs[in->prod_next];
+
+        *buf = htole64(in->posted);
+        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, buf, 8,
                      in->loc.producer_iova, in->loc.header_rkey);
         if (!error) {
-            in->prod_pending = true;
+            in->prod_next = (in->prod_next + 1) % PRODUCER_WRITES_MAX;
+            in->prod_pending++;
             in->published = in->posted;
         }
     }
