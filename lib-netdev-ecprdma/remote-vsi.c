@@ -29,13 +29,15 @@
 #include "xalloc.h"
 
 #define MIN(A, B) ((A) < (B) ? (A) : (B))
+#define MAX(A, B) ((A) > (B) ? (A) : (B))
 #define ARRAY_SIZE(A) (sizeof (A) / sizeof (A)[0])
 
 enum {
-    BATCH = 256,                /* Descriptors per batch. */
+    BATCH = 1024,               /* Descriptors per batch. */
     MERGE_GAP_MAX = 4096,       /* Octets read between frames, at most. */
-    STAGING_SIZE = 1 << 20,     /* Octets read per batch, at most. */
+    STAGING_SIZE = 1 << 22,     /* Octets read per batch, at most. */
     RX_BACKLOG_MAX = 131072,    /* Octets in 'rx' before reading more. */
+    PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
     PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
     IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
@@ -97,12 +99,15 @@ struct vm_ring {
     uint16_t head_buf;          /* READ target. */
     uint16_t tail_buf[2];       /* WRITE sources, used in turn. */
     int tail_turn;
+    int tails_pending;          /* Tail WRITEs not completed. */
     struct memif_desc descs[BATCH];
     uint16_t n_descs;           /* Valid descriptors from 'tail'. */
     bool busy;                  /* Last batch found frames. */
+    bool prefetched;            /* Head and descriptors of the next batch
+                                 * requested behind this batch's data. */
     long long next_poll;
     int idle_us;
-    int pending;                /* Work requests not completed. */
+    int pending;                /* READs not completed. */
 
     uint16_t n;                 /* Descriptors in the batch. */
     size_t n_frames, next_frame;
@@ -474,7 +479,11 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
         if (ring < v->n_vm_rings) {
             struct vm_ring *r = &v->vm_rings[ring];
 
-            r->pending--;
+            if (kind == WR_VM_TAIL) {
+                r->tails_pending--;
+            } else {
+                r->pending--;
+            }
             if (kind == WR_VM_TAIL_INIT) {
                 r->tail = le16toh(r->head_buf);
                 r->have_tail = true;
@@ -691,13 +700,14 @@ deliver_frames(struct remote_vsi *v, struct frame_ring *rx,
     return i == n;
 }
 
-/* Posts READs of 'n' descriptors from slot 'r->tail' on, in two pieces
- * if they wrap around the end of the ring.  Returns 0 or an error. */
+/* Posts READs of 'n' descriptors from slot 'first' on, in two pieces if
+ * they wrap around the end of the ring.  Returns 0 or an error. */
 static int
-post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t n)
+post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t first,
+                uint16_t n)
 {
     struct vm_ring *r = &v->vm_rings[idx];
-    uint16_t slot = r->tail & r->mask;
+    uint16_t slot = first & r->mask;
     uint16_t n1 = MIN(n, r->mask + 1 - slot);
     int error;
 
@@ -760,12 +770,13 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         if (r->busy) {
             /* Likely more: read the next descriptors along with the
              * head, which the server serves after it. */
-            post_desc_reads(v, idx, MIN(BATCH, r->mask + 1));
+            post_desc_reads(v, idx, r->tail, MIN(BATCH, r->mask + 1));
         }
         r->state = RS_INDEX;
         break;
 
     case RS_INDEX:
+    index:
         if (r->pending) {
             return;
         }
@@ -788,11 +799,13 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         r->busy = true;
         r->idle_us = IDLE_POLL_US;
         r->n = MIN(r->n, BATCH);
-        if (r->n_descs >= r->n) {
+        if (r->n_descs) {
+            /* Read along with the head: the rest waits for the next
+             * batch. */
+            r->n = MIN(r->n, r->n_descs);
             goto plan;
         }
-        r->n_descs = 0;
-        error = post_desc_reads(v, idx, r->n);
+        error = post_desc_reads(v, idx, r->tail, r->n);
         if (!error) {
             r->state = RS_DESCS;
         }
@@ -817,6 +830,21 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
     case RS_DATA:
         error = post_reads(v, idx, WR_VM_DATA, r->reads, r->n_reads,
                            &r->next_read, &r->pending);
+        if (!error && !r->prefetched) {
+            /* The server answers in order: the head and descriptors of
+             * the next batch arrive right behind this batch's data, a
+             * round trip sooner than if they were asked for after it. */
+            error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
+                         r->head_iova, r->rkey);
+            if (!error) {
+                r->pending++;
+                r->prefetched = true;
+                r->n_descs = 0;
+                post_desc_reads(v, idx, r->tail + r->n,
+                                MIN(MIN(BATCH, r->mask + 1),
+                                    MAX(r->n, PREFETCH_MIN)));
+            }
+        }
         if (error || r->pending) {
             break;
         }
@@ -827,6 +855,9 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
                             &r->next_frame)) {
             return;
         }
+        if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
+            return;
+        }
         r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);
         error = post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
                      &r->tail_buf[r->tail_turn], 2, r->tail_iova,
@@ -835,9 +866,14 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             break;
         }
         r->tail_turn ^= 1;
-        r->pending++;
+        r->tails_pending++;
         r->tail += r->n;
         r->next_poll = now;
+        if (r->prefetched) {
+            r->prefetched = false;
+            r->state = RS_INDEX;
+            goto index;
+        }
         r->state = RS_IDLE;
         break;
 
