@@ -197,6 +197,9 @@ struct netdev_ecprdma {
     /* Role "switch". */
     uint32_t max_xfer;          /* Longest READ or WRITE of a VSI. */
     struct remote_vsi *rvs[ROE_SESSION_MAX_VSIS];   /* Session thread. */
+    struct remote_vsi *old_uplink;  /* The server uplink's previous
+                                     * association, for its ingress
+                                     * records. */
     struct frame_ring rx_ring;  /* The server's egress, for rxq 0. */
     struct ovs_spin ingress_lock;
     struct frame_ring *ingress_mirror;      /* Under 'ingress_lock'. */
@@ -614,6 +617,8 @@ session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
         remote_vsi_destroy(dev->rvs[i]);
         dev->rvs[i] = NULL;
     }
+    remote_vsi_destroy(dev->old_uplink);
+    dev->old_uplink = NULL;
     ovs_spin_lock(&dev->ingress_lock);
     dev->ingress_mirror = NULL;
     ovs_spin_unlock(&dev->ingress_lock);
@@ -2042,8 +2047,12 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 ovs_spin_lock(&dev->ingress_lock);
                 dev->ingress_mirror = NULL;
                 ovs_spin_unlock(&dev->ingress_lock);
+                /* Kept for what it holds for the server. */
+                remote_vsi_destroy(dev->old_uplink);
+                dev->old_uplink = rv;
+            } else {
+                remote_vsi_destroy(rv);
             }
-            remote_vsi_destroy(rv);
             dev->rvs[h] = NULL;
         }
         memset(info, 0, sizeof *info);
@@ -2059,6 +2068,11 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                              netdev_get_name(&dev->up), error);
                 free(error);
             } else {
+                if (dev->old_uplink && remote_vsi_has_ingress(rv)) {
+                    remote_vsi_carry_ingress(rv, dev->old_uplink);
+                    remote_vsi_destroy(dev->old_uplink);
+                    dev->old_uplink = NULL;
+                }
                 dev->rvs[h] = rv;
                 info->up = true;
                 info->vm = remote_vsi_has_vm_rings(rv);

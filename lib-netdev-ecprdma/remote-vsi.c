@@ -153,6 +153,7 @@ struct ingress_ring {
     bool dead;
     bool ready;                 /* Indexes known. */
     bool init_pending;
+    bool carried;               /* 'mirror' is the previous association's. */
     uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
     struct frame_ring_loc loc;
     struct frame_ring mirror;
@@ -373,6 +374,24 @@ remote_vsi_has_egress(const struct remote_vsi *v)
     return v->egress != NULL;
 }
 
+void
+remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
+{
+    struct ingress_ring *in = v->ingress;
+
+    /* 'old' holds records if it was ready, or if it had taken them over
+     * from its own predecessor and went away before it was ready. */
+    if (in && !in->ready && old->ingress
+        && (old->ingress->ready || old->ingress->carried)
+        && in->mirror.size == old->ingress->mirror.size) {
+        struct frame_ring mirror = in->mirror;
+
+        in->mirror = old->ingress->mirror;
+        old->ingress->mirror = mirror;
+        in->carried = true;
+    }
+}
+
 struct frame_ring *
 remote_vsi_ingress(struct remote_vsi *v)
 {
@@ -533,15 +552,25 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 
             memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
             memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
+            uint64_t held = frame_ring_producer(&in->mirror);
+
             prod = le64toh(prod);
             cons = le64toh(cons);
             if (prod - cons > in->mirror.size || prod & 7) {
                 /* Start afresh where the server's consumer is. */
                 prod = cons & ~UINT64_C(7);
             }
+            if (!in->carried || held - cons > in->mirror.size
+                || held - prod > held - cons) {
+                held = prod;
+            }
+            /* The records of a previous association from the server's
+             * producer index on never reached the server: they go again,
+             * in this one. */
+            v->stats.tx_carried += (held - prod) != 0;
             in->posted = in->published = prod;
             in->known_cons = cons;
-            frame_ring_set_producer(&in->mirror, prod);
+            frame_ring_set_producer(&in->mirror, held);
             frame_ring_set_consumer(&in->mirror, cons);
             in->init_pending = false;
             in->ready = true;

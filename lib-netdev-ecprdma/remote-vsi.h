@@ -75,6 +75,13 @@ bool remote_vsi_has_egress(const struct remote_vsi *);
  * continues where the server's consumer is). */
 struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
 
+/* Takes over what 'old', the previous association of the same server VSI
+ * (no longer run), holds in its ingress mirror: once 'v' has read the
+ * ring's indexes, it writes the records that the server did not receive.
+ * Call before running 'v'; 'old' may then be destroyed.  Records keep
+ * their tags, which stay valid while the VMs' associations do. */
+void remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old);
+
 /* Polls the QP's completions and posts the next requests.  Frames read
  * from the VM's rings or from the egress ring go into 'rx'; if 'rx' is
  * NULL, nothing is read. */
@@ -88,6 +95,8 @@ struct remote_vsi_stats {
     uint64_t reads;             /* READ requests posted. */
     uint64_t writes;            /* WRITE requests posted. */
     uint64_t tx_frames;         /* Ingress frames written. */
+    uint64_t tx_carried;        /* Associations that took over records
+                                 * from the previous one. */
     uint64_t errors;            /* Failed work requests. */
 };
 

@@ -224,8 +224,11 @@ create_session(const struct roe_session_config *cfg)
     return s;
 }
 
+/* A session that gives up on a peer after 'max_tries' (0: never) and
+ * keeps VSIs alive every 'keepalive_ms'. */
 static struct roe_session *
-make_session(struct link *link, enum roe_session_role role)
+make_session(struct link *link, enum roe_session_role role, int max_tries,
+             int keepalive_ms)
 {
     struct roe_session_config cfg = {
         .role = role,
@@ -233,16 +236,17 @@ make_session(struct link *link, enum roe_session_role role)
         .subtype = ECP_SUBTYPE_ROE_DEFAULT,
         .window = 64,
         .rte = 4,
-        .max_tries = 0,
+        .max_tries = max_tries,
         .crc = true,
-        .keepalive_us = 1000 * 1000 * 1000,
+        .keepalive_us = keepalive_ms * 1000LL,
         .manager_id = { 0xfe, 0x80, [15] = 2 },
     };
 
     return create_session(&cfg);
 }
 
-static void
+/* Returns the VSI's handle. */
+static int
 add_vsi(struct roe_session *s, const struct roe_vsi_spec *spec)
 {
     char *error;
@@ -252,6 +256,7 @@ add_vsi(struct roe_session *s, const struct roe_vsi_spec *spec)
         printf("%s\n", error);
         exit(1);
     }
+    return handle;
 }
 
 static void
@@ -280,7 +285,7 @@ export_vm(struct roe_session *s, struct vm_client *c)
     add_vsi(s, &spec);
 }
 
-static void
+static int
 export_uplink(struct roe_session *s, struct frame_ring *in,
               struct frame_ring *out)
 {
@@ -310,13 +315,14 @@ export_uplink(struct roe_session *s, struct frame_ring *in,
         .ring_region = { 1, 3 },
     };
 
-    add_vsi(s, &spec);
+    return add_vsi(s, &spec);
 }
 
 /* Checks the frames in 'r' against stream '*seq'.  Returns false on a
- * wrong frame. */
+ * wrong frame.  Counts in '*dups', if nonnull, frames that came again. */
 static bool
-drain(struct frame_ring *r, uint32_t *seq, uint32_t max, const char *what)
+drain(struct frame_ring *r, uint32_t *seq, uint32_t max, const char *what,
+      uint32_t *dups)
 {
     uint64_t prod = frame_ring_producer(r);
     uint64_t cons = frame_ring_consumer(r);
@@ -324,9 +330,16 @@ drain(struct frame_ring *r, uint32_t *seq, uint32_t max, const char *what)
     enum frame_ring_status st;
 
     while ((st = frame_ring_get(r, &cons, prod, &f)) == FRAME_RING_OK) {
+        uint32_t got;
+
+        memcpy(&got, f.data, 4);
+        if (dups && got < *seq && check_frame(f.data, f.len, got, max)) {
+            *dups += 1;
+            continue;
+        }
         if (!check_frame(f.data, f.len, *seq, max)) {
-            printf("%s: frame %"PRIu32" is wrong (%"PRIu32" octets)\n",
-                   what, *seq, f.len);
+            printf("%s: frame %"PRIu32" is wrong (%"PRIu32" octets, "
+                   "seq %"PRIu32")\n", what, *seq, f.len, got);
             return false;
         }
         *seq += 1;
@@ -363,7 +376,12 @@ static int
 test_remote_vsi(int argc, char *argv[])
 {
     uint32_t total = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+    uint32_t every = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
     struct remote_vsi *rv[ROE_SESSION_MAX_VSIS] = { NULL };
+    struct remote_vsi *old_up = NULL;
+    uint32_t next_reset = every, n_resets = 0, eg_dups = 0, vm_dups = 0;
+    uint64_t carried = 0;
+    long long outage_end = 0;
     struct roe_session *station, *bridge;
     struct frame_ring ingress, egress, vm_rx, up_rx;
     struct link_faults faults;
@@ -384,8 +402,10 @@ test_remote_vsi(int argc, char *argv[])
     link_pair_create(9000, 4096, &la, &lb);
     link_set_faults(la, &faults);
     link_set_faults(lb, &faults);
-    station = make_session(la, ROE_SESSION_STATION);
-    bridge = make_session(lb, ROE_SESSION_BRIDGE);
+    station = make_session(la, ROE_SESSION_STATION, every ? 4 : 0,
+                           every ? 20 : 1000 * 1000);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, every ? 4 : 0,
+                          every ? 20 : 1000 * 1000);
     vm_client_init(&client);
     frame_ring_alloc(&ingress, RING_SIZE);
     frame_ring_alloc(&egress, RING_SIZE);
@@ -404,7 +424,18 @@ test_remote_vsi(int argc, char *argv[])
         while (roe_session_poll_event(bridge, &e)) {
             int h = e.handle;
 
-            remote_vsi_destroy(rv[h]);
+            /* As the netdev does, the uplink's last association hands
+             * its ingress records over to the next one. */
+            if (rv[h] && remote_vsi_has_ingress(rv[h])) {
+                remote_vsi_get_stats(rv[h], &stats);
+                carried += stats.tx_carried;
+                remote_vsi_destroy(old_up);
+                old_up = rv[h];
+                up_h = -1;
+            } else {
+                remote_vsi_destroy(rv[h]);
+                vm_h = h == vm_h ? -1 : vm_h;
+            }
             rv[h] = NULL;
             if (e.type == ROE_SESSION_VSI_UP) {
                 rv[h] = remote_vsi_create(roe_session_vsi_qp(bridge, h),
@@ -417,6 +448,11 @@ test_remote_vsi(int argc, char *argv[])
                 if (remote_vsi_has_vm_rings(rv[h])) {
                     vm_h = h;
                 } else {
+                    if (old_up) {
+                        remote_vsi_carry_ingress(rv[h], old_up);
+                        remote_vsi_destroy(old_up);
+                        old_up = NULL;
+                    }
                     up_h = h;
                 }
             }
@@ -426,8 +462,13 @@ test_remote_vsi(int argc, char *argv[])
          * consumes the ingress ring. */
         vm_client_send(&client, total);
         fill(&egress, &eg_put, total, 0);
-        if (!drain(&ingress, &in_got, STREAM_MAX_FRAME, "ingress")) {
+        if (!drain(&ingress, &in_got, STREAM_MAX_FRAME, "ingress", NULL)) {
             return 1;
+        }
+        if (outage_end && now >= outage_end) {
+            link_set_faults(la, &faults);
+            link_set_faults(lb, &faults);
+            outage_end = 0;
         }
 
         /* The switch. */
@@ -440,16 +481,44 @@ test_remote_vsi(int argc, char *argv[])
                 fill(remote_vsi_ingress(rv[up_h]), &in_put, total, 77);
             }
         }
-        if (!drain(&vm_rx, &vm_got, VM_MAX_FRAME, "vm")
-            || !drain(&up_rx, &eg_got, STREAM_MAX_FRAME, "egress")) {
+        if (every && in_got >= next_reset && in_put > in_got) {
+            /* The link goes down for 50 ms, before the switch could write
+             * what it just put into its ingress mirror: the queue pairs
+             * give up and the VSIs associate again. */
+            static const struct link_faults outage = { .drop = 1.0 };
+
+            link_set_faults(la, &outage);
+            link_set_faults(lb, &outage);
+            outage_end = now + 50 * 1000;
+            next_reset = in_got + every;
+            n_resets++;
+        }
+        if (!drain(&vm_rx, &vm_got, VM_MAX_FRAME, "vm",
+                   every ? &vm_dups : NULL)
+            || !drain(&up_rx, &eg_got, STREAM_MAX_FRAME, "egress",
+                      every ? &eg_dups : NULL)) {
             return 1;
         }
         now += 10;
     }
 
+    if (every) {
+        if (up_h >= 0) {
+            remote_vsi_get_stats(rv[up_h], &stats);
+            carried += stats.tx_carried;
+        }
+        printf("records carried over: %s\n", carried ? "yes" : "no");
+        fprintf(stderr, "%"PRIu32" outages, %"PRIu64" carried over, "
+                "%"PRIu32" VM and %"PRIu32" egress duplicates\n",
+                n_resets, carried, vm_dups, eg_dups);
+    }
     printf("vm ring: %"PRIu32" frames in order\n", vm_got);
     printf("egress ring: %"PRIu32" frames in order\n", eg_got);
     printf("ingress ring: %"PRIu32" frames in order\n", in_got);
+    if (vm_h < 0) {
+        printf("the VM's VSI is down\n");
+        return 1;
+    }
     remote_vsi_get_stats(rv[vm_h], &stats);
     printf("vm ring: %s READs, bad %"PRIu64", errors %"PRIu64"\n",
            stats.reads * 4 < total ? "fewer than 1 per 4 frames"
@@ -459,6 +528,7 @@ test_remote_vsi(int argc, char *argv[])
     for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
         remote_vsi_destroy(rv[h]);
     }
+    remote_vsi_destroy(old_up);
     roe_session_destroy(station);
     roe_session_destroy(bridge);
     link_close(la);
@@ -471,7 +541,8 @@ test_remote_vsi(int argc, char *argv[])
     return 0;
 }
 
-ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS]]", test_remote_vsi);
+ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY]]]",
+                      test_remote_vsi);
 
 /* A hostile switch: a bridge session on link 'argv[1]' (the settings of
  * the netdev's sessions) that, once a server's VM VSI is associated, READs
