@@ -96,18 +96,28 @@ static uint32_t
 payload_checksum(const uint8_t *p, size_t n)
 {
     const uint64_t prime = 0x100000001b3ULL;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    uint64_t w;
+    uint64_t lane[4];
+    uint64_t h, w;
     size_t i;
 
-    for (i = 0; i + 8 <= n; i += 8) {
-        memcpy(&w, p + i, sizeof w);
-        h = (h ^ le64toh(w)) * prime;
+    for (i = 0; i < 4; i++) {
+        lane[i] = 0xcbf29ce484222325ULL + i;
     }
-    if (i < n) {
+    /* Four independent chains of multiplications run side by side. */
+    for (i = 0; i + 32 <= n; i += 32) {
+        for (int k = 0; k < 4; k++) {
+            memcpy(&w, p + i + 8 * k, sizeof w);
+            lane[k] = (lane[k] ^ le64toh(w)) * prime;
+        }
+    }
+    for (int k = 0; i < n; i += 8, k++) {
         w = 0;
-        memcpy(&w, p + i, n - i);
-        h = (h ^ le64toh(w)) * prime;
+        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        lane[k] = (lane[k] ^ le64toh(w)) * prime;
+    }
+    h = lane[0];
+    for (i = 1; i < 4; i++) {
+        h = (h ^ lane[i]) * prime;
     }
     h = (h ^ n) * prime;
 

@@ -36,9 +36,11 @@
  * the filler, so that it is not changed by rewriting the Ethernet header
  * (MAC swapping, adding or removing a VLAN tag).  It is computed over the
  * covered bytes as 64-bit little-endian words (a last partial word padded
- * with zeros): h = 0xcbf29ce484222325, then h = (h ^ word) * 0x100000001b3
- * for each word, then the same step with the number of covered bytes, then
- * MurmurHash3's 64-bit finalizer; the checksum is the low 32 bits of h. */
+ * with zeros) in four lanes, word i going to lane i % 4: lane k starts as
+ * 0xcbf29ce484222325 + k, then lane = (lane ^ word) * 0x100000001b3 for
+ * each of its words; h = lane 0, then the same step with lanes 1, 2 and 3
+ * and with the number of covered bytes, then MurmurHash3's 64-bit
+ * finalizer; the checksum is the low 32 bits of h. */
 
 #include <stdbool.h>
 #include <stddef.h>
