@@ -123,7 +123,7 @@ struct vsi_sink {
                                  * unbound. */
 };
 
-enum { VSI_SINK_SIZE = 1 << 20, UPLINK_RING_SIZE = 1 << 23 };
+enum { VSI_SINK_SIZE = 1 << 22, UPLINK_RING_SIZE = 1 << 23 };
 
 /* What a switch knows of one VSI, published by the thread that drives the
  * session for the main thread. */
