@@ -694,9 +694,12 @@ session_create(struct netdev_ecprdma *dev)
             goto error;
         }
     } else {
-        /* Half the window, so that a READ or WRITE never fills it. */
-        dev->max_xfer = MIN(roe_segment_size_for_mtu(link_mtu(dev->link))
-                            * MAX(1, po->window / 2), 32768);
+        /* Whole segments, about 32 KiB, and half the window at most, so
+         * that a READ or WRITE never fills it. */
+        uint32_t seg = roe_segment_size_for_mtu(link_mtu(dev->link));
+
+        dev->max_xfer = seg * MAX(1, MIN(po->window / 2,
+                                         DIV_ROUND_UP(32768, seg)));
         frame_ring_alloc(&dev->rx_ring, VSI_SINK_SIZE);
     }
     free(name);
