@@ -72,6 +72,9 @@ tests_ecprdma_test_SOURCES = \
 	tests/roe-samples.h \
 	tests/test-fuzz-corpus.c \
 	tests/test-roe-pcap.c \
+	tests/test-vm-payload.c \
+	utilities/ecp-rdma-vm-payload.c \
+	utilities/ecp-rdma-vm-payload.h \
 	$(ECPRDMA_ENGINE_SOURCES)
 tests_ecprdma_test_CFLAGS = $(AM_CFLAGS) $(SANITIZER_CFLAGS)
 tests_ecprdma_test_LDFLAGS = $(SANITIZER_CFLAGS)

@@ -90,36 +90,11 @@ get64(const uint8_t *p)
     return be64toh(x);
 }
 
-/* Returns the checksum of the 'n' bytes at 'p', as defined in the header
- * file. */
+/* Returns the 'check' field of a payload, as defined in the header file. */
 static uint32_t
-payload_checksum(const uint8_t *p, size_t n)
+payload_check(uint32_t stream, uint32_t len, uint64_t seq)
 {
-    const uint64_t prime = 0x100000001b3ULL;
-    uint64_t lane[4];
-    uint64_t h, w;
-    size_t i;
-
-    for (i = 0; i < 4; i++) {
-        lane[i] = 0xcbf29ce484222325ULL + i;
-    }
-    /* Four independent chains of multiplications run side by side. */
-    for (i = 0; i + 32 <= n; i += 32) {
-        for (int k = 0; k < 4; k++) {
-            memcpy(&w, p + i + 8 * k, sizeof w);
-            lane[k] = (lane[k] ^ le64toh(w)) * prime;
-        }
-    }
-    for (int k = 0; i < n; i += 8, k++) {
-        w = 0;
-        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
-        lane[k] = (lane[k] ^ le64toh(w)) * prime;
-    }
-    h = lane[0];
-    for (i = 1; i < 4; i++) {
-        h = (h ^ lane[i]) * prime;
-    }
-    h = (h ^ n) * prime;
+    uint64_t h = seq ^ ((uint64_t) stream << 32 | len);
 
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
@@ -127,6 +102,33 @@ payload_checksum(const uint8_t *p, size_t n)
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
+}
+
+/* The pattern's word 0 for 'seq', and the step from one word to the
+ * next. */
+#define PATTERN_WORD0(SEQ) (((SEQ) + 1) * 0x9e3779b97f4a7c15ULL)
+#define PATTERN_STEP 0x2545f4914f6cdd1dULL
+
+/* Returns true if the 'n' bytes at 'p' are the pattern of 'seq'. */
+static bool
+pattern_ok(const uint8_t *p, size_t n, uint64_t seq)
+{
+    uint64_t word = PATTERN_WORD0(seq);
+    uint64_t diff = 0;
+    uint64_t w;
+    size_t i;
+
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, sizeof w);
+        diff |= w ^ htole64(word);
+        word += PATTERN_STEP;
+    }
+    if (i < n) {
+        uint64_t expect = htole64(word);
+
+        diff |= memcmp(p + i, &expect, n - i);
+    }
+    return !diff;
 }
 
 /* Returns the offset of the payload in frames made from 't'. */
@@ -153,7 +155,7 @@ vm_frame_build(uint8_t *frame, size_t size, const struct vm_frame_template *t,
     size_t off = payload_offset(t);
     uint8_t *p = frame + off;
     size_t len = size - off;
-    uint64_t word = (seq + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t word = PATTERN_WORD0(seq);
     size_t i;
 
     memcpy(frame, t->dst, VM_ETH_ADDR_LEN);
@@ -169,13 +171,17 @@ vm_frame_build(uint8_t *frame, size_t size, const struct vm_frame_template *t,
     put32(p + 12, len);
     put64(p + 16, seq);
     for (i = VM_PAYLOAD_HDR_SIZE; i + 8 <= len; i += 8) {
-        memcpy(p + i, &word, sizeof word);
-        word += 0x2545f4914f6cdd1dULL;
+        uint64_t le = htole64(word);
+
+        memcpy(p + i, &le, sizeof le);
+        word += PATTERN_STEP;
     }
     if (i < len) {
-        memcpy(p + i, &word, len - i);
+        uint64_t le = htole64(word);
+
+        memcpy(p + i, &le, len - i);
     }
-    put32(p + 4, payload_checksum(p + 8, len - 8));
+    put32(p + 4, payload_check(stream, len, seq));
 }
 
 /* Examines the 'size'-byte 'frame' and fills in '*info' with its VLAN id
@@ -220,7 +226,9 @@ vm_frame_parse(const uint8_t *frame, size_t size, struct vm_frame_info *info)
     len = get32(p + 12);
     if (len < VM_PAYLOAD_HDR_SIZE || len > size - off
         || (len < size - off && size != ETH_MIN_SIZE)
-        || payload_checksum(p + 8, len - 8) != get32(p + 4)) {
+        || payload_check(info->stream, len, info->seq) != get32(p + 4)
+        || !pattern_ok(p + VM_PAYLOAD_HDR_SIZE, len - VM_PAYLOAD_HDR_SIZE,
+                       info->seq)) {
         return VM_FRAME_CORRUPT;
     }
     return VM_FRAME_OURS;

@@ -26,21 +26,20 @@
  *
  *     offset  size  field
  *          0     4  magic      VM_PAYLOAD_MAGIC, 0x45435056 ("ECPV")
- *          4     4  checksum   of bytes 8 to 'length' of the payload
+ *          4     4  check      of the stream, length and seq fields
  *          8     4  stream     stream id
  *         12     4  length     payload bytes, this header included
  *         16     8  seq        sequence number, from 0 in each stream
  *         24        pattern    filler derived from 'seq', up to 'length'
  *
- * The checksum covers the stream, length and sequence number fields and
- * the filler, so that it is not changed by rewriting the Ethernet header
- * (MAC swapping, adding or removing a VLAN tag).  It is computed over the
- * covered bytes as 64-bit little-endian words (a last partial word padded
- * with zeros) in four lanes, word i going to lane i % 4: lane k starts as
- * 0xcbf29ce484222325 + k, then lane = (lane ^ word) * 0x100000001b3 for
- * each of its words; h = lane 0, then the same step with lanes 1, 2 and 3
- * and with the number of covered bytes, then MurmurHash3's 64-bit
- * finalizer; the checksum is the low 32 bits of h. */
+ * Nothing here changes when the Ethernet header is rewritten (MAC
+ * swapping, adding or removing a VLAN tag).  'check' is the low 32 bits
+ * of MurmurHash3's 64-bit finalizer applied to seq ^ (stream << 32 |
+ * length).  The pattern is 64-bit little-endian words (the last one cut
+ * short): word i (from 0) is (seq + 1) * 0x9e3779b97f4a7c15 + i *
+ * 0x2545f4914f6cdd1d.  A receiver checks both, so a corrupted header or
+ * filler byte is found, and the sender needs no pass over the filler but
+ * the one that writes it. */
 
 #include <stdbool.h>
 #include <stddef.h>
