@@ -26,8 +26,11 @@
  * memory.  Per batch the switch READs the ring's head index (and, after a
  * busy batch, the next descriptors with it), READs the descriptors of
  * [tail, head) if it did not have them, checks each descriptor against the
- * exported regions, READs the buffers, merging neighbouring buffers into
- * one READ, and WRITEs the new tail index once the frames are delivered.
+ * exported regions, READs the buffers, merging runs of neighbouring
+ * buffers into one READ (across the unused end of a buffer between
+ * frames), and WRITEs the new tail index once the frames are delivered.
+ * The head and descriptors of the next batch are read right behind the
+ * buffers of this one.
  * A descriptor's 'region' is the index of an MR in the ASSOC.  The memif
  * indexes are 16-bit integers in the server's byte order (little-endian).
  *
