@@ -613,15 +613,15 @@ session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
     while (dev->n_vms) {
         uplink_drop_vm(dev, 0, closing, n_closing);
     }
+    ovs_spin_lock(&dev->ingress_lock);
+    dev->ingress_mirror = NULL;
+    ovs_spin_unlock(&dev->ingress_lock);
     for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
         remote_vsi_destroy(dev->rvs[i]);
         dev->rvs[i] = NULL;
     }
     remote_vsi_destroy(dev->old_uplink);
     dev->old_uplink = NULL;
-    ovs_spin_lock(&dev->ingress_lock);
-    dev->ingress_mirror = NULL;
-    ovs_spin_unlock(&dev->ingress_lock);
     roe_session_destroy(dev->session);
     dev->session = NULL;
     link_close(dev->link);
@@ -2047,10 +2047,12 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 
         if (rv) {
             if (remote_vsi_has_ingress(rv)) {
+                /* Kept for what it holds for the server: the vsi ports go
+                 * on filling its mirror, which the server uplink's next
+                 * association takes over. */
                 ovs_spin_lock(&dev->ingress_lock);
-                dev->ingress_mirror = NULL;
+                dev->ingress_mirror = remote_vsi_ingress(rv);
                 ovs_spin_unlock(&dev->ingress_lock);
-                /* Kept for what it holds for the server. */
                 remote_vsi_destroy(dev->old_uplink);
                 dev->old_uplink = rv;
             } else {
@@ -2072,7 +2074,10 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 free(error);
             } else {
                 if (dev->old_uplink && remote_vsi_has_ingress(rv)) {
+                    ovs_spin_lock(&dev->ingress_lock);
                     remote_vsi_carry_ingress(rv, dev->old_uplink);
+                    dev->ingress_mirror = remote_vsi_ingress(rv);
+                    ovs_spin_unlock(&dev->ingress_lock);
                     remote_vsi_destroy(dev->old_uplink);
                     dev->old_uplink = NULL;
                 }
@@ -2101,7 +2106,13 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 
             remote_vsi_run(rv, now, sink ? &sink->ring : NULL);
         } else {
-            remote_vsi_run(rv, now, &dev->rx_ring);
+            if (OVS_UNLIKELY(remote_vsi_ingress_settling(rv))) {
+                ovs_spin_lock(&dev->ingress_lock);
+                remote_vsi_run(rv, now, &dev->rx_ring);
+                ovs_spin_unlock(&dev->ingress_lock);
+            } else {
+                remote_vsi_run(rv, now, &dev->rx_ring);
+            }
             /* Only this thread changes 'ingress_mirror' while the port
              * runs, so it reads it without the lock. */
             if (!dev->ingress_mirror && remote_vsi_ingress(rv)) {

@@ -392,10 +392,17 @@ remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
     }
 }
 
+bool
+remote_vsi_ingress_settling(const struct remote_vsi *v)
+{
+    return v->ingress && v->ingress->carried && !v->ingress->ready;
+}
+
 struct frame_ring *
 remote_vsi_ingress(struct remote_vsi *v)
 {
-    return v->ingress && v->ingress->ready ? &v->ingress->mirror : NULL;
+    return (v->ingress && (v->ingress->ready || v->ingress->carried)
+            ? &v->ingress->mirror : NULL);
 }
 
 void
@@ -560,17 +567,17 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
                 /* Start afresh where the server's consumer is. */
                 prod = cons & ~UINT64_C(7);
             }
-            if (!in->carried || held - cons > in->mirror.size
-                || held - prod > held - cons) {
-                held = prod;
+            if (in->carried && held - cons <= in->mirror.size
+                && held - prod <= held - cons) {
+                /* The records of a previous association from the server's
+                 * producer index on never reached the server: they go
+                 * again, in this one. */
+                v->stats.tx_carried += held != prod;
+            } else {
+                frame_ring_set_producer(&in->mirror, prod);
             }
-            /* The records of a previous association from the server's
-             * producer index on never reached the server: they go again,
-             * in this one. */
-            v->stats.tx_carried += (held - prod) != 0;
             in->posted = in->published = prod;
             in->known_cons = cons;
-            frame_ring_set_producer(&in->mirror, held);
             frame_ring_set_consumer(&in->mirror, cons);
             in->init_pending = false;
             in->ready = true;

@@ -75,7 +75,10 @@ bool remote_vsi_has_egress(const struct remote_vsi *);
  * with frame_ring_put(), taking the indexes from the mirror's header and
  * publishing with frame_ring_set_producer().  NULL if there is no ingress
  * ring, or until the switch has read the ring's indexes (a new session
- * continues where the server's consumer is). */
+ * continues where the server's consumer is) unless 'v' took over the
+ * mirror of a previous association (remote_vsi_carry_ingress()).  The
+ * mirror of a VSI that went down stays valid, with its records, until it
+ * is destroyed or handed over. */
 struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
 
 /* Takes over what 'old', the previous association of the same server VSI
@@ -84,6 +87,12 @@ struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
  * Call before running 'v'; 'old' may then be destroyed.  Records keep
  * their tags, which stay valid while the VMs' associations do. */
 void remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old);
+
+/* Whether 'v' took over a previous association's ingress mirror and has
+ * not read the ring's indexes yet.  Its run may then reset the mirror's
+ * producer index (if the server's indexes show that the server started
+ * afresh), so it must run while the mirror's producers are kept out. */
+bool remote_vsi_ingress_settling(const struct remote_vsi *);
 
 /* Polls the QP's completions and posts the next requests.  Frames read
  * from the VM's rings or from the egress ring go into 'rx'; if 'rx' is

@@ -480,6 +480,9 @@ test_remote_vsi(int argc, char *argv[])
             if (remote_vsi_ingress(rv[up_h])) {
                 fill(remote_vsi_ingress(rv[up_h]), &in_put, total, 77);
             }
+        } else if (old_up && remote_vsi_ingress(old_up)) {
+            /* While the uplink is down, its last mirror takes frames. */
+            fill(remote_vsi_ingress(old_up), &in_put, total, 77);
         }
         if (every && in_got >= next_reset && in_put > in_got) {
             /* The link goes down for 50 ms, before the switch could write
