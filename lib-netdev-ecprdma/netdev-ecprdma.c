@@ -106,6 +106,7 @@ static struct ovs_list ecprdma_list OVS_GUARDED_BY(ecprdma_mutex)
 /* References that destruct() dropped.  It runs with the netdev library's
  * mutex held and so cannot netdev_close(): run() does. */
 static struct netdev **deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
+static size_t n_deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
 
 /* Changes when a data-path thread changed a port's Interface:status.  Only
  * the main thread calls netdev_change_seq_changed(): from another thread,
@@ -113,7 +114,6 @@ static struct netdev **deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
  * bridge would then miss the change. */
 static struct seq *status_seq;
 static uint64_t status_seq_seen;
-static size_t n_deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
 
 /* Where a switch puts the frames that it reads from one VM: the frame ring
  * of the "vsi" port bound to the VM's VSI. */
@@ -1905,18 +1905,17 @@ static void
 uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
                struct uplink_burst *b, bool kick[])
 {
-    uint64_t orig;
-
-    if (!b->n || b->uv->qpn != f->tag || b->n == NETDEV_MAX_BURST) {
-        struct uplink_vm *uv = (b->n && b->uv->qpn == f->tag
-                                ? b->uv : uplink_find_vm(dev, f->tag));
-
+    if (b->n && (b->uv->qpn != f->tag || b->n == NETDEV_MAX_BURST)) {
         uplink_burst_flush(dev, b, kick);
-        if (!uv) {
+    }
+    if (!b->n && (!b->uv || b->uv->qpn != f->tag)) {
+        b->uv = uplink_find_vm(dev, f->tag);
+        if (!b->uv) {
+            uint64_t orig;
+
             atomic_add_relaxed(&dev->rx_errors, 1, &orig);
             return;
         }
-        b->uv = uv;
     }
     b->pkts[b->n++] = (struct memif_tx_pkt) { .data = f->data,
                                               .len = f->len };
@@ -1950,7 +1949,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     bool kick[ROE_SESSION_MAX_VSIS] = { false };
     struct packet_cache *cache = packet_cache_get();
     struct frame_ring *ring = &dev->ingress;
-    struct uplink_burst burst = { .n = 0 };
+    struct uplink_burst burst = { .uv = NULL, .n = 0 };
     struct roe_session_event ev;
     struct frame_ring_frame f;
     enum frame_ring_status st;

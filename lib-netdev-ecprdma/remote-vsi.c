@@ -555,12 +555,11 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
     case WR_IN_INIT:
         if (v->ingress) {
             struct ingress_ring *in = v->ingress;
+            uint64_t held = frame_ring_producer(&in->mirror);
             uint64_t prod, cons;
 
             memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
             memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
-            uint64_t held = frame_ring_producer(&in->mirror);
-
             prod = le64toh(prod);
             cons = le64toh(cons);
             if (prod - cons > in->mirror.size || prod & 7) {

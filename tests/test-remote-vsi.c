@@ -245,8 +245,7 @@ make_session(struct link *link, enum roe_session_role role, int max_tries,
     return create_session(&cfg);
 }
 
-/* Returns the VSI's handle. */
-static int
+static void
 add_vsi(struct roe_session *s, const struct roe_vsi_spec *spec)
 {
     char *error;
@@ -256,7 +255,6 @@ add_vsi(struct roe_session *s, const struct roe_vsi_spec *spec)
         printf("%s\n", error);
         exit(1);
     }
-    return handle;
 }
 
 static void
@@ -285,7 +283,7 @@ export_vm(struct roe_session *s, struct vm_client *c)
     add_vsi(s, &spec);
 }
 
-static int
+static void
 export_uplink(struct roe_session *s, struct frame_ring *in,
               struct frame_ring *out)
 {
@@ -315,7 +313,7 @@ export_uplink(struct roe_session *s, struct frame_ring *in,
         .ring_region = { 1, 3 },
     };
 
-    return add_vsi(s, &spec);
+    add_vsi(s, &spec);
 }
 
 /* Checks the frames in 'r' against stream '*seq'.  Returns false on a
