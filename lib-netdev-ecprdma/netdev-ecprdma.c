@@ -1268,14 +1268,22 @@ new_rx_packet(struct packet_cache *cache, uint32_t capacity,
     while (cache->n) {
         packet = cache->packets[--cache->n];
         if (dp_packet_get_allocated(packet) == room) {
+            /* Back from send() with its buffer: reset what the packet
+             * carried.  Its metadata need not be: the datapath
+             * initializes that of every packet it receives. */
+            dp_packet_set_data(packet, (char *) (packet + 1)
+                                       + DP_NETDEV_HEADROOM);
+            dp_packet_set_size(packet, 0);
+            dp_packet_reset_offsets(packet);
+            dp_packet_reset_cutlen(packet);
+            dp_packet_reset_offload(packet);
+            packet->packet_type = htonl(PT_ETH);
             (*reused)++;
-            goto init;
+            return packet;
         }
         free(packet);
     }
     packet = xmalloc(sizeof *packet + room);
-
-init:
     dp_packet_use_stub(packet, packet + 1, room);
     dp_packet_reserve(packet, DP_NETDEV_HEADROOM);
     return packet;
