@@ -1246,24 +1246,39 @@ packet_cache_get(void)
     return cache;
 }
 
+/* A block that new_rx_packet() makes: the packet's struct, then its
+ * buffer from the next cache line on, so that the frame's data, after
+ * DP_NETDEV_HEADROOM, starts on a cache line as in the clients' rings and
+ * copies into and out of it run aligned. */
+#define RX_BLOCK_BUFFER ROUND_UP(sizeof(struct dp_packet), CACHE_LINE_SIZE)
+
+static void *
+rx_block_buffer(const struct dp_packet *packet)
+{
+    return (char *) packet + RX_BLOCK_BUFFER;
+}
+
 /* Returns true if 'packet' is a block that new_rx_packet() made, unchanged
  * since. */
 static bool
 is_rx_block(const struct dp_packet *packet)
 {
     return packet->source == DPBUF_STUB
-           && dp_packet_base(packet) == packet + 1;
+           && dp_packet_base(packet) == rx_block_buffer(packet);
 }
 
 /* Returns a packet with room for 'capacity' bytes after DP_NETDEV_HEADROOM
  * of headroom.  If OVS needs to grow it, it moves the data to a buffer of
- * its own, as for any stub.  '*reused' counts blocks taken from the cache. */
+ * its own, as for any stub.  '*reused' counts blocks taken from the cache.
+ * Whoever frees the packet frees the block with free(), as
+ * dp_packet_delete() does. */
 static struct dp_packet *
 new_rx_packet(struct packet_cache *cache, uint32_t capacity,
               uint64_t *reused)
 {
     size_t room = DP_NETDEV_HEADROOM + capacity;
     struct dp_packet *packet;
+    void *block;
 
     while (cache->n) {
         packet = cache->packets[--cache->n];
@@ -1271,7 +1286,7 @@ new_rx_packet(struct packet_cache *cache, uint32_t capacity,
             /* Back from send() with its buffer: reset what the packet
              * carried.  Its metadata need not be: the datapath
              * initializes that of every packet it receives. */
-            dp_packet_set_data(packet, (char *) (packet + 1)
+            dp_packet_set_data(packet, (char *) rx_block_buffer(packet)
                                        + DP_NETDEV_HEADROOM);
             dp_packet_set_size(packet, 0);
             dp_packet_reset_offsets(packet);
@@ -1283,8 +1298,11 @@ new_rx_packet(struct packet_cache *cache, uint32_t capacity,
         }
         free(packet);
     }
-    packet = xmalloc(sizeof *packet + room);
-    dp_packet_use_stub(packet, packet + 1, room);
+    if (posix_memalign(&block, CACHE_LINE_SIZE, RX_BLOCK_BUFFER + room)) {
+        out_of_memory();
+    }
+    packet = block;
+    dp_packet_use_stub(packet, rx_block_buffer(packet), room);
     dp_packet_reserve(packet, DP_NETDEV_HEADROOM);
     return packet;
 }
