@@ -15,7 +15,8 @@ TESTSUITE_AT = \
 	tests/netdev-ecprdma.at \
 	tests/remote.at \
 	tests/agent.at
-EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c
+EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
+	tests/bench-counters.py
 TESTSUITE = tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 DISTCLEANFILES += tests/atconfig tests/atlocal
