@@ -9,6 +9,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/ecp.h \
 	lib-netdev-ecprdma/ecp-stopwait.c \
 	lib-netdev-ecprdma/ecp-stopwait.h \
+	lib-netdev-ecprdma/frame-copy.c \
+	lib-netdev-ecprdma/frame-copy.h \
 	lib-netdev-ecprdma/frame-ring.c \
 	lib-netdev-ecprdma/frame-ring.h \
 	lib-netdev-ecprdma/link-afpacket.c \

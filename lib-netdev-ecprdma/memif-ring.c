@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "frame-copy.h"
+
 void
 memif_queue_init(struct memif_queue *q, struct memif_ring *ring,
                  unsigned int log2_ring_size,
@@ -146,7 +148,7 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
                 goto done;
             }
             if (fits && d.length <= buf->capacity - len) {
-                memcpy(buf->data + len, data, d.length);
+                frame_copy(buf->data + len, data, d.length);
                 len += d.length;
             } else {
                 fits = false;
@@ -229,7 +231,7 @@ memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
                 goto publish;
             }
             chunk = pkt->len - done < d.length ? pkt->len - done : d.length;
-            memcpy(data, pkt->data + done, chunk);
+            frame_copy(data, pkt->data + done, chunk);
             done += chunk;
             q->ring->desc[slot & (q->size - 1)].length = chunk;
             q->ring->desc[slot & (q->size - 1)].flags
