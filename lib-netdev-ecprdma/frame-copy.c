@@ -68,12 +68,13 @@ have_avx2(void)
 }
 #endif
 
-/* Copies 'len' bytes, more than FRAME_COPY_SMALL, from 'src' to 'dst'. */
+/* Copies 'len' bytes from 'src' to 'dst', like frame_copy() but without
+ * its test for short frames. */
 void
 frame_copy_large(void *dst, const void *src, size_t len)
 {
 #if defined(__x86_64__)
-    if (have_avx2()) {
+    if (len > 128 && have_avx2()) {
         frame_copy_avx2(dst, src, len);
         return;
     }
