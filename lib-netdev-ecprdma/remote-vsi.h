@@ -106,7 +106,6 @@ struct remote_vsi_stats {
     uint64_t rx_bad;            /* Descriptors or records refused. */
     uint64_t reads;             /* READ requests posted. */
     uint64_t writes;            /* WRITE requests posted. */
-    uint64_t tx_frames;         /* Ingress frames written. */
     uint64_t tx_carried;        /* Associations that took over records
                                  * from the previous one. */
     uint64_t errors;            /* Failed work requests. */
