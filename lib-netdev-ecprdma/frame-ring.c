@@ -100,7 +100,7 @@ put_record_header(uint8_t *p, uint32_t tag, uint16_t len)
     memset(p + 6, 0, 2);
 }
 
-bool
+enum frame_ring_status
 frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
                uint32_t tag, const void *frame, uint32_t len)
 {
@@ -109,14 +109,17 @@ frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
     uint64_t to_end = r->size - pos;
     uint64_t start = *prod;
 
+    if (!frame_ring_indexes_ok(r, *prod, cons)) {
+        return FRAME_RING_BAD;
+    }
     if (!len || len > FRAME_RING_MAX_FRAME) {
-        return false;
+        return FRAME_RING_FULL;
     }
     if (rec > to_end) {
         start += to_end;        /* Skip to the start of the area. */
     }
     if (start + rec - cons > r->size) {
-        return false;
+        return FRAME_RING_FULL;
     }
     if (start != *prod) {
         put_record_header(r->data + pos, 0, 0);
@@ -125,7 +128,7 @@ frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
     put_record_header(r->data + pos, tag, len);
     memcpy(r->data + pos + FRAME_RING_RECORD_HEADER, frame, len);
     *prod = start + rec;
-    return true;
+    return FRAME_RING_OK;
 }
 
 enum frame_ring_status
@@ -134,7 +137,7 @@ frame_ring_get(const struct frame_ring *r, uint64_t *cons, uint64_t prod,
 {
     uint64_t c = *cons;
 
-    if (prod - c > r->size || c & 7) {
+    if (!frame_ring_indexes_ok(r, prod, c)) {
         return FRAME_RING_BAD;
     }
     for (int skips = 0; skips < 2; skips++) {

@@ -83,12 +83,34 @@ uint64_t frame_ring_consumer(const struct frame_ring *);
 void frame_ring_set_producer(struct frame_ring *, uint64_t);
 void frame_ring_set_consumer(struct frame_ring *, uint64_t);
 
+enum frame_ring_status {
+    FRAME_RING_OK,              /* Put or got a frame. */
+    FRAME_RING_EMPTY,           /* Get: nothing before 'prod'. */
+    FRAME_RING_FULL,            /* Put: no room, or not a frame of 1 to
+                                 * FRAME_RING_MAX_FRAME octets. */
+    FRAME_RING_BAD,             /* A bad record or index. */
+};
+
+/* Whether a producer index 'prod' and a consumer index 'cons' can be the
+ * indexes of ring 'r': both on an 8-octet boundary, and the producer ahead
+ * of the consumer by at most the area's size.  A ring whose peer writes
+ * one of its indexes checks that index with this before any use. */
+static inline bool
+frame_ring_indexes_ok(const struct frame_ring *r, uint64_t prod,
+                      uint64_t cons)
+{
+    return !((prod | cons) & 7) && prod - cons <= r->size;
+}
+
 /* Producer: writes a record of the 'len'-octet 'frame' (1..65535 octets)
  * at '*prod' and advances '*prod', if the area has room for it given
- * 'cons'.  Returns false, and changes nothing, if it does not.  The caller
+ * 'cons'.  Returns FRAME_RING_OK, FRAME_RING_FULL if there is no room for
+ * it, or FRAME_RING_BAD if '*prod' and 'cons' fail
+ * frame_ring_indexes_ok(); in both cases nothing changes.  The caller
  * publishes '*prod' afterwards, once per batch. */
-bool frame_ring_put(struct frame_ring *, uint64_t *prod, uint64_t cons,
-                    uint32_t tag, const void *frame, uint32_t len);
+enum frame_ring_status frame_ring_put(struct frame_ring *, uint64_t *prod,
+                                      uint64_t cons, uint32_t tag,
+                                      const void *frame, uint32_t len);
 
 /* A frame found by frame_ring_get(). */
 struct frame_ring_frame {
@@ -97,15 +119,12 @@ struct frame_ring_frame {
     const uint8_t *data;        /* In the area. */
 };
 
-enum frame_ring_status {
-    FRAME_RING_OK,              /* '*frame' is the next frame. */
-    FRAME_RING_EMPTY,           /* Nothing before 'prod'. */
-    FRAME_RING_BAD,             /* A bad record or index. */
-};
-
 /* Consumer: finds the record at '*cons', given the producer's index
  * 'prod', and advances '*cons' past it (and past any skip record before
- * it).  The caller publishes '*cons' afterwards, once per batch. */
+ * it).  Returns FRAME_RING_OK, FRAME_RING_EMPTY, or FRAME_RING_BAD for
+ * indexes that fail frame_ring_indexes_ok() or a record that does not fit
+ * between them.  The caller publishes '*cons' afterwards, once per
+ * batch. */
 enum frame_ring_status frame_ring_get(const struct frame_ring *,
                                       uint64_t *cons, uint64_t prod,
                                       struct frame_ring_frame *);

@@ -186,10 +186,17 @@ struct netdev_ecprdma {
     struct link_faults faults;  /* For the link, under 'faults_lock'. */
     atomic_bool faults_changed;
 
-    /* Role "uplink". */
+    /* Role "uplink".  The switch may write anything into the rings'
+     * headers, so the uplink keeps the indexes it owns to itself: it only
+     * ever writes them there. */
     struct frame_ring ingress;
+    uint64_t ingress_cons;      /* Session thread. */
     struct frame_ring egress;
     struct ovs_spin egress_lock;
+    uint64_t egress_prod OVS_GUARDED_BY(egress_lock);
+    uint64_t egress_cons OVS_GUARDED_BY(egress_lock);   /* Last good one. */
+    bool egress_bad OVS_GUARDED_BY(egress_lock);
+    atomic_bool rings_bad;      /* The switch wrote a bad index. */
     int own_vsi;                /* Handle of the uplink's own VSI. */
     struct uplink_vm vms[ROE_SESSION_MAX_VSIS];
     size_t n_vms;
@@ -224,6 +231,7 @@ struct netdev_ecprdma {
     atomic_uint64_t rx_errors;
     atomic_uint64_t rx_dropped; /* ECP frames from a VM. */
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
+    atomic_uint64_t ring_errors;    /* Bad indexes from the peer. */
 };
 
 struct netdev_rxq_ecprdma {
@@ -327,6 +335,8 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->rx_errors, 0);
     atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
+    atomic_init(&dev->ring_errors, 0);
+    atomic_init(&dev->rings_bad, false);
     atomic_init(&dev->remote, false);
     atomic_init(&dev->status_changed, false);
     ovs_spin_init(&dev->egress_lock);
@@ -688,6 +698,12 @@ session_create(struct netdev_ecprdma *dev)
 
         frame_ring_alloc(&dev->ingress, UPLINK_RING_SIZE);
         frame_ring_alloc(&dev->egress, UPLINK_RING_SIZE);
+        dev->ingress_cons = 0;
+        ovs_spin_lock(&dev->egress_lock);
+        dev->egress_prod = dev->egress_cons = 0;
+        dev->egress_bad = false;
+        ovs_spin_unlock(&dev->egress_lock);
+        atomic_store_relaxed(&dev->rings_bad, false);
         uplink_vsi_spec(dev, &spec);
         if (roe_session_vsi_add(dev->session, &spec, &dev->own_vsi,
                                 &error)) {
@@ -1367,27 +1383,43 @@ vm_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch,
     return 0;
 }
 
-/* Appends the packets of 'batch' to 'ring', as records tagged 'tag', and
- * publishes them.  The caller holds the ring's producer lock.  Returns the
- * number appended and adds their octets to '*bytes'. */
+/* Appends the packets of 'batch' to 'ring' at producer index '*prod', as
+ * records tagged 'tag', given consumer index 'cons', and publishes them.
+ * The caller holds the ring's producer lock and has checked the indexes.
+ * Returns the number appended and adds their octets to '*bytes'. */
 static int
-frame_ring_push(struct frame_ring *ring, uint32_t tag,
-                struct dp_packet_batch *batch, uint64_t *bytes)
+frame_ring_push(struct frame_ring *ring, uint64_t *prod, uint64_t cons,
+                uint32_t tag, struct dp_packet_batch *batch, uint64_t *bytes)
 {
-    uint64_t prod = frame_ring_producer(ring);
-    uint64_t cons = frame_ring_consumer(ring);
     struct dp_packet *packet;
     int sent = 0;
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        if (frame_ring_put(ring, &prod, cons, tag, dp_packet_data(packet),
-                           dp_packet_size(packet))) {
+        if (frame_ring_put(ring, prod, cons, tag, dp_packet_data(packet),
+                           dp_packet_size(packet)) == FRAME_RING_OK) {
             sent++;
             *bytes += dp_packet_size(packet);
         }
     }
-    frame_ring_set_producer(ring, prod);
+    frame_ring_set_producer(ring, *prod);
     return sent;
+}
+
+/* Records that the switch wrote index 'what' of one of uplink 'dev''s own
+ * rings with a value that cannot be.  The session thread then resets the
+ * association of the uplink's own VSI (see uplink_reset_rings()). */
+static void
+uplink_ring_error(struct netdev_ecprdma *dev, const char *what,
+                  uint64_t prod, uint64_t cons)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    uint64_t orig;
+
+    atomic_add_relaxed(&dev->ring_errors, 1, &orig);
+    atomic_store_relaxed(&dev->rings_bad, true);
+    VLOG_WARN_RL(&rl, "%s: the switch wrote a bad %s index (producer %"
+                 PRIu64", consumer %"PRIu64"): resetting the association",
+                 netdev_get_name(&dev->up), what, prod, cons);
 }
 
 /* Appends the packets of 'batch' to the ingress ring of switch 'sw', as
@@ -1400,7 +1432,12 @@ ingress_push(struct netdev_ecprdma *sw, uint32_t tag,
 
     ovs_spin_lock(&sw->ingress_lock);
     if (sw->ingress_mirror) {
-        sent = frame_ring_push(sw->ingress_mirror, tag, batch, bytes);
+        struct frame_ring *mirror = sw->ingress_mirror;
+        uint64_t prod = frame_ring_producer(mirror);
+
+        /* The mirror is the switch's own memory: its indexes are good. */
+        sent = frame_ring_push(mirror, &prod, frame_ring_consumer(mirror),
+                               tag, batch, bytes);
     }
     ovs_spin_unlock(&sw->ingress_lock);
     return sent;
@@ -1414,8 +1451,21 @@ egress_push(struct netdev_ecprdma *dev, struct dp_packet_batch *batch,
     int sent = 0;
 
     if (dev->egress.data) {
+        uint64_t cons;
+
         ovs_spin_lock(&dev->egress_lock);
-        sent = frame_ring_push(&dev->egress, 0, batch, bytes);
+        cons = frame_ring_consumer(&dev->egress);
+        if (dev->egress_bad) {
+            /* Until the session thread has reset the association. */
+        } else if (frame_ring_indexes_ok(&dev->egress, dev->egress_prod,
+                                         cons)) {
+            dev->egress_cons = cons;
+            sent = frame_ring_push(&dev->egress, &dev->egress_prod, cons, 0,
+                                   batch, bytes);
+        } else {
+            dev->egress_bad = true;
+            uplink_ring_error(dev, "egress consumer", dev->egress_prod, cons);
+        }
         ovs_spin_unlock(&dev->egress_lock);
     }
     return sent;
@@ -1967,6 +2017,32 @@ session_run(struct netdev_ecprdma *dev, long long now)
     roe_session_run(dev->session, now);
 }
 
+/* After the switch wrote a bad index into one of uplink 'dev''s own rings:
+ * resets the association of the uplink's own VSI and writes the uplink's
+ * indexes into the rings' headers again, so that the next association
+ * starts from them.  Ingress records the switch had not yet published
+ * are lost (the switch's next association carries them over); egress
+ * records past the last good consumer index are read again. */
+static void
+uplink_reset_rings(struct netdev_ecprdma *dev)
+{
+    bool bad;
+
+    atomic_read_relaxed(&dev->rings_bad, &bad);
+    if (!bad) {
+        return;
+    }
+    roe_session_vsi_reset(dev->session, dev->own_vsi);
+    frame_ring_set_consumer(&dev->ingress, dev->ingress_cons);
+    frame_ring_set_producer(&dev->ingress, dev->ingress_cons);
+    ovs_spin_lock(&dev->egress_lock);
+    frame_ring_set_consumer(&dev->egress, dev->egress_cons);
+    frame_ring_set_producer(&dev->egress, dev->egress_prod);
+    dev->egress_bad = false;
+    ovs_spin_unlock(&dev->egress_lock);
+    atomic_store_relaxed(&dev->rings_bad, false);
+}
+
 /* Runs the uplink's session, then receives from the ingress ring: frames
  * for a VM go straight into its S2C ring, the others into 'batch'. */
 static void
@@ -2002,16 +2078,18 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
         }
     }
 
+    uplink_reset_rings(dev);
     prod = frame_ring_producer(ring);
-    cons = frame_ring_consumer(ring);
+    cons = dev->ingress_cons;
     while (batch->count < NETDEV_MAX_BURST) {
         st = frame_ring_get(ring, &cons, prod, &f);
         if (st == FRAME_RING_EMPTY) {
             break;
         } else if (st == FRAME_RING_BAD) {
-            /* The switch wrote nonsense: drop what it wrote. */
+            /* The switch wrote nonsense: what it wrote is lost, and the
+             * association goes. */
             atomic_add_relaxed(&dev->rx_errors, 1, &orig);
-            cons = prod & ~UINT64_C(7);
+            uplink_ring_error(dev, "ingress producer", prod, cons);
             break;
         }
         if (f.tag) {
@@ -2025,7 +2103,10 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
         }
     }
     uplink_burst_flush(dev, &burst, kick);
-    frame_ring_set_consumer(ring, cons);
+    if (cons != dev->ingress_cons) {
+        dev->ingress_cons = cons;
+        frame_ring_set_consumer(ring, cons);
+    }
     for (size_t i = 0; i < dev->n_vms; i++) {
         if (kick[i]) {
             struct memif_queue *q = &dev->vms[i].conn->s2c[0];
@@ -2267,6 +2348,12 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     if (dev->conn) {
         show_memif_queues(s, dev->conn);
     }
+    if (dev->ingress.data) {
+        uint64_t ring_errors;
+
+        atomic_read_relaxed(&dev->ring_errors, &ring_errors);
+        ds_put_format(s, "  rings: bad-index=%"PRIu64"\n", ring_errors);
+    }
     if (dev->session) {
         struct roe_session_stats st;
         uint64_t rejected = 0;
@@ -2278,13 +2365,13 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
         }
         ds_put_format(s, "  session: vdp rx=%"PRIu64" tx=%"PRIu64
                       " bad=%"PRIu64" lost=%"PRIu64" associations=%"PRIu64
-                      " lapses=%"PRIu64"\n"
+                      " lapses=%"PRIu64" resets=%"PRIu64"\n"
                       "    roe: rx=%"PRIu64" unknown-qp=%"PRIu64
                       " tx-bytes=%"PRIu64" rx-bytes=%"PRIu64
                       " reads=%"PRIu64" writes=%"PRIu64
                       " retransmits=%"PRIu64" rejected=%"PRIu64"\n",
                       st.vdp_rx, st.vdp_tx, st.vdp_bad, st.vdp_lost,
-                      st.associations, st.lapses, st.roe_rx,
+                      st.associations, st.lapses, st.resets, st.roe_rx,
                       st.roe_unknown_qp, st.qp.tx_payload_bytes,
                       st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);

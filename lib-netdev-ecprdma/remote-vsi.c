@@ -724,7 +724,8 @@ deliver_frames(struct remote_vsi *v, struct frame_ring *rx,
         if (!f->ok) {
             continue;
         }
-        if (!frame_ring_put(rx, &prod, cons, 0, base + f->ofs, f->len)) {
+        if (frame_ring_put(rx, &prod, cons, 0, base + f->ofs, f->len)
+            != FRAME_RING_OK) {
             break;
         }
         v->stats.rx_frames++;
@@ -1024,7 +1025,8 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
          * round. */
         while ((st = frame_ring_get(&e->mirror, &next, e->prod, &f))
                == FRAME_RING_OK) {
-            if (!frame_ring_put(rx, &prod, cons, 0, f.data, f.len)) {
+            if (frame_ring_put(rx, &prod, cons, 0, f.data, f.len)
+                != FRAME_RING_OK) {
                 break;
             }
             v->stats.rx_frames++;

@@ -452,6 +452,17 @@ vsi_down(struct roe_session *s, int handle, bool renew)
     }
 }
 
+void
+roe_session_vsi_reset(struct roe_session *s, int handle)
+{
+    if (s->cfg.role == ROE_SESSION_STATION
+        && handle >= 0 && handle < ROE_SESSION_MAX_VSIS
+        && s->vsis[handle].state == VSI_UP) {
+        s->stats.resets++;
+        vsi_down(s, handle, true);
+    }
+}
+
 static int
 find_vsi(const struct roe_session *s, const uint8_t vsiid[VDP_VSIID_LEN])
 {

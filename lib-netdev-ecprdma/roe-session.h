@@ -109,6 +109,12 @@ int roe_session_vsi_add(struct roe_session *, const struct roe_vsi_spec *,
 /* Invalidates the VSI's regions, sends a DEASSOC and forgets the VSI. */
 void roe_session_vsi_remove(struct roe_session *, int handle);
 
+/* Station: ends the association of a VSI that is up, as a lapse would,
+ * and associates it again with a new QP.  For a VSI whose peer broke the
+ * rules of its rings, e.g. wrote an index that cannot be: the peer's
+ * requests on the old QP are refused from then on.  Counted in 'resets'. */
+void roe_session_vsi_reset(struct roe_session *, int handle);
+
 /* Either end. */
 bool roe_session_vsi_is_up(const struct roe_session *, int handle);
 struct roe_qp *roe_session_vsi_qp(const struct roe_session *, int handle);
@@ -143,6 +149,8 @@ struct roe_session_stats {
     uint64_t vdp_lost;          /* VDP messages ECP gave up on. */
     uint64_t associations;      /* VSIs that came up. */
     uint64_t lapses;            /* Associations ended by the timer. */
+    uint64_t resets;            /* Associations ended by
+                                 * roe_session_vsi_reset(). */
     uint64_t roe_rx;            /* RoE frames to a QP. */
     uint64_t roe_unknown_qp;    /* RoE frames to no QP. */
     uint64_t rx_dropped;        /* Frames that are neither. */

@@ -24,6 +24,7 @@
 
 #include "remote-vsi.h"
 
+#include <endian.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,37 @@ check_frame(const uint8_t *p, uint32_t len, uint32_t seq, uint32_t max)
     return true;
 }
 
+static const char *
+status_name(enum frame_ring_status st)
+{
+    return (st == FRAME_RING_OK ? "ok"
+            : st == FRAME_RING_EMPTY ? "empty"
+            : st == FRAME_RING_FULL ? "full"
+            : st == FRAME_RING_BAD ? "bad"
+            : "?");
+}
+
+/* Puts a frame into 'r' at producer index 'prod' with consumer index
+ * 'cons' and prints how frame_ring_put() answered, and whether it changed
+ * the index or any octet of the area. */
+static void
+check_put_refused(struct frame_ring *r, const char *what, uint64_t prod,
+                  uint64_t cons)
+{
+    uint8_t frame[64];
+    uint64_t p = prod;
+    enum frame_ring_status st;
+    bool touched = false;
+
+    memset(frame, 0xab, sizeof frame);
+    st = frame_ring_put(r, &p, cons, 1, frame, sizeof frame);
+    for (uint64_t i = 0; i < r->size; i++) {
+        touched |= r->data[i] != 0;
+    }
+    printf("%s: %s%s%s\n", what, status_name(st),
+           p != prod ? ", index moved" : "", touched ? ", area written" : "");
+}
+
 static int
 test_frame_ring(int argc __attribute__((unused)),
                 char *argv[] __attribute__((unused)))
@@ -98,7 +130,8 @@ test_frame_ring(int argc __attribute__((unused)),
         uint64_t before = prod;
 
         fill_frame(frame, put, len);
-        if (frame_ring_put(&r, &prod, cons, put, frame, len)) {
+        if (frame_ring_put(&r, &prod, cons, put, frame, len)
+            == FRAME_RING_OK) {
             if ((before & (r.size - 1)) + frame_ring_record_size(len)
                 > r.size) {
                 skips++;
@@ -123,24 +156,40 @@ test_frame_ring(int argc __attribute__((unused)),
 
     /* Refusals. */
     printf("empty frame: %s\n",
-           frame_ring_put(&r, &prod, cons, 0, frame, 0) ? "taken" : "refused");
+           status_name(frame_ring_put(&r, &prod, cons, 0, frame, 0)));
     printf("frame too long for the ring: %s\n",
-           frame_ring_put(&r, &prod, cons, 0, frame, 5000)
-           ? "taken" : "refused");
-    printf("producer past the ring: %d\n",
-           frame_ring_get(&r, &cons, cons + r.size + 8, &f));
-    printf("unaligned consumer: %d\n",
-           frame_ring_get(&r, &(uint64_t) { cons + 1 }, cons + 64, &f));
+           status_name(frame_ring_put(&r, &prod, cons, 0, frame, 5000)));
+    printf("producer past the ring: %s\n",
+           status_name(frame_ring_get(&r, &cons, cons + r.size + 8, &f)));
+    printf("unaligned consumer: %s\n",
+           status_name(frame_ring_get(&r, &(uint64_t) { cons + 1 },
+                                      cons + 64, &f)));
+    printf("unaligned producer: %s\n",
+           status_name(frame_ring_get(&r, &(uint64_t) { cons },
+                                      cons + 61, &f)));
 
     /* A record whose length runs past the producer. */
     prod = cons;
     frame_ring_put(&r, &prod, cons, 7, frame, 100);
-    printf("record cut by the producer: %d\n",
-           frame_ring_get(&r, &(uint64_t) { cons }, prod - 8, &f));
+    printf("record cut by the producer: %s\n",
+           status_name(frame_ring_get(&r, &(uint64_t) { cons }, prod - 8,
+                                      &f)));
     r.data[(cons & (r.size - 1)) + 4] = 0xff;
     r.data[(cons & (r.size - 1)) + 5] = 0xff;
-    printf("record longer than the data: %d\n",
-           frame_ring_get(&r, &(uint64_t) { cons }, prod, &f));
+    printf("record longer than the data: %s\n",
+           status_name(frame_ring_get(&r, &(uint64_t) { cons }, prod, &f)));
+
+    /* Indexes that a hostile peer wrote into the header: the producer
+     * refuses them and writes nothing, not even at the very end of the
+     * area, where an unaligned record header would run past it. */
+    memset(r.data, 0, r.size);
+    check_put_refused(&r, "unaligned producer at the end of the area",
+                      r.size * 3 - 4, r.size * 3 - 68);
+    check_put_refused(&r, "producer more than the size ahead",
+                      r.size * 3 + 8, r.size * 2);
+    check_put_refused(&r, "consumer ahead of the producer",
+                      r.size * 2, r.size * 2 + 64);
+    check_put_refused(&r, "unaligned consumer", r.size * 2, r.size + 12);
     frame_ring_free(&r);
     return 0;
 }
@@ -362,7 +411,8 @@ fill(struct frame_ring *r, uint32_t *seq, uint32_t total, uint32_t tag)
         uint32_t len = frame_size(*seq, STREAM_MAX_FRAME);
 
         fill_frame(frame, *seq, len);
-        if (!frame_ring_put(r, &prod, cons, tag, frame, len)) {
+        if (frame_ring_put(r, &prod, cons, tag, frame, len)
+            != FRAME_RING_OK) {
             break;
         }
         *seq += 1;
@@ -554,7 +604,8 @@ ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY]]]",
  * and the server associates the VSI again.  Prints each outcome. */
 struct hostile {
     struct roe_session *s;
-    int h;                      /* Handle of the VM VSI, or -1. */
+    uint8_t kind;               /* The kind of ring of the VSI to attack. */
+    int h;                      /* Handle of that VSI, or -1. */
     bool went_down;             /* It went down since last asked. */
 };
 
@@ -581,7 +632,7 @@ hostile_wait(struct hostile *x, bool need_down)
             }
             m = roe_session_vsi_assoc(x->s, e.handle);
             for (size_t i = 0; i < m->roe.n_rings; i++) {
-                if (m->roe.rings[i].kind == VDP_RING_VM_TX) {
+                if (m->roe.rings[i].kind == x->kind) {
                     x->h = e.handle;
                 }
             }
@@ -594,43 +645,51 @@ hostile_wait(struct hostile *x, bool need_down)
     return false;
 }
 
-/* READs 64 octets at 'iova' with 'rkey' and prints how it ended: with a
- * completion, or with the association reset (the session drops a QP in
- * the error state, and its completions with it). */
-static void
-hostile_read(struct hostile *x, const char *what, uint64_t iova,
-             uint32_t rkey)
+/* Posts a READ or WRITE ('opcode') of 'len' octets at 'iova' with 'rkey'
+ * from or to 'buf' and returns how it ended: with a completion, or with
+ * the association reset (the session drops a QP in the error state, and
+ * its completions with it). */
+static const char *
+hostile_xfer(struct hostile *x, enum roe_wr_opcode opcode, uint64_t iova,
+             uint32_t rkey, void *buf, uint32_t len)
 {
     struct roe_qp *qp = roe_session_vsi_qp(x->s, x->h);
     long long until = ecprdma_test_now_us() + 5LL * 1000 * 1000;
     struct roe_session_event e;
     struct roe_completion c;
-    uint8_t buf[64];
     struct roe_send_wr wr = {
-        .wr_id = 1, .opcode = ROE_WR_READ, .local = buf, .length = 64,
+        .wr_id = 1, .opcode = opcode, .local = buf, .length = len,
         .remote_va = iova, .rkey = rkey,
     };
 
     if (roe_qp_post_send(qp, &wr)) {
-        printf("%s: not posted\n", what);
-        return;
+        return "not posted";
     }
     while (ecprdma_test_now_us() < until) {
         roe_session_run(x->s, ecprdma_test_now_us());
         while (roe_session_poll_event(x->s, &e)) {
             if (e.type == ROE_SESSION_VSI_DOWN && e.handle == x->h) {
-                printf("%s: refused, association reset\n", what);
                 x->h = -1;
-                return;
+                return "refused, association reset";
             }
         }
         if (roe_qp_poll_send(qp, &c, 1) == 1) {
-            printf("%s: %s\n", what, roe_wc_status_to_string(c.status));
-            return;
+            return roe_wc_status_to_string(c.status);
         }
         usleep(100);
     }
-    printf("%s: no answer\n", what);
+    return "no answer";
+}
+
+/* READs 64 octets at 'iova' with 'rkey' and prints how it ended. */
+static void
+hostile_read(struct hostile *x, const char *what, uint64_t iova,
+             uint32_t rkey)
+{
+    uint8_t buf[64];
+
+    printf("%s: %s\n", what,
+           hostile_xfer(x, ROE_WR_READ, iova, rkey, buf, sizeof buf));
 }
 
 static int
@@ -645,7 +704,7 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
         .keepalive_us = 1000 * 1000,
         .manager_id = { 0xba, 0xd },
     };
-    struct hostile x = { .h = -1 };
+    struct hostile x = { .kind = VDP_RING_VM_TX, .h = -1 };
     const struct vdp_mr *mr;
     struct link *link;
     uint32_t old_rkey;
@@ -695,3 +754,166 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
 }
 
 ECPRDMA_TEST_REGISTER("hostile-switch", "LINK", test_hostile_switch);
+
+/* A switch that writes indexes that cannot be into the headers of a
+ * server uplink's own rings: a bridge session on link 'argv[1]' that,
+ * once the uplink's VSI is associated,
+ *
+ *   - writes the egress ring's producer index (which the server owns) and
+ *     its consumer index, both unaligned, near the end of the area, then
+ *     prints "wrote the egress indexes" and waits: the test sends a frame
+ *     out of the uplink, and the server must refuse the consumer index
+ *     and reset the association, without writing out of the ring;
+ *   - after the new association, writes an ingress producer index more
+ *     than the ring's size ahead of the consumer: the server must reset
+ *     the association again;
+ *   - after that, prints "send again" and waits for a record in the
+ *     egress ring: the test sends a frame out of the uplink, which must
+ *     go into the ring from the server's own producer index.
+ *
+ * Prints each outcome. */
+struct hostile_ring {
+    uint64_t size;
+    uint64_t producer_iova, consumer_iova;
+    uint32_t rkey;
+};
+
+static bool
+hostile_find_ring(struct hostile *x, uint8_t kind, struct hostile_ring *r)
+{
+    const struct vdp_message *m = roe_session_vsi_assoc(x->s, x->h);
+
+    for (size_t i = 0; i < m->roe.n_rings; i++) {
+        const struct vdp_ring *ring = &m->roe.rings[i];
+
+        if (ring->kind != kind) {
+            continue;
+        }
+        r->size = UINT64_C(1) << (ring->log2_entries
+                                  + ring->log2_entry_size);
+        r->producer_iova = ring->producer_iova;
+        r->consumer_iova = ring->consumer_iova;
+        for (size_t j = 0; j < m->roe.n_mrs; j++) {
+            const struct vdp_mr *mr = &m->roe.mrs[j];
+
+            if (r->producer_iova >= mr->iova
+                && r->consumer_iova + 8 <= mr->iova + mr->length) {
+                r->rkey = mr->rkey;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Writes 'value' into the 8-octet index at 'iova' of ring 'r' and
+ * returns how the WRITE ended. */
+static const char *
+hostile_write_index(struct hostile *x, const struct hostile_ring *r,
+                    uint64_t iova, uint64_t value)
+{
+    uint64_t le = htole64(value);
+
+    return hostile_xfer(x, ROE_WR_WRITE, iova, r->rkey, &le, sizeof le);
+}
+
+/* Waits for the association to go, for up to 10 s. */
+static bool
+hostile_wait_reset(struct hostile *x)
+{
+    long long until = ecprdma_test_now_us() + 10LL * 1000 * 1000;
+    struct roe_session_event e;
+
+    while (ecprdma_test_now_us() < until) {
+        roe_session_run(x->s, ecprdma_test_now_us());
+        while (roe_session_poll_event(x->s, &e)) {
+            if (e.type == ROE_SESSION_VSI_DOWN && e.handle == x->h) {
+                x->h = -1;
+                return true;
+            }
+        }
+        usleep(100);
+    }
+    return false;
+}
+
+static int
+test_hostile_rings(int argc __attribute__((unused)), char *argv[])
+{
+    struct roe_session_config cfg = {
+        .role = ROE_SESSION_BRIDGE,
+        .subtype = ECP_SUBTYPE_ROE_DEFAULT,
+        .window = 128,
+        .rte = 8,
+        .max_tries = 4,
+        .keepalive_us = 1000 * 1000,
+        .manager_id = { 0xba, 0xd },
+    };
+    struct hostile x = { .kind = VDP_RING_EGRESS, .h = -1 };
+    struct hostile_ring eg, in;
+    long long until;
+    struct link *link;
+    char *error;
+
+    if (link_open(argv[1], 9000, &link, &error)) {
+        printf("%s\n", error);
+        return 1;
+    }
+    cfg.link = link;
+    x.s = create_session(&cfg);
+    setvbuf(stdout, NULL, _IONBF, 0);
+
+    if (!hostile_wait(&x, false) || !hostile_find_ring(&x, VDP_RING_EGRESS,
+                                                       &eg)) {
+        printf("no uplink VSI\n");
+        return 1;
+    }
+    printf("egress producer: %s\n",
+           hostile_write_index(&x, &eg, eg.producer_iova, eg.size * 3 - 4));
+    printf("egress consumer: %s\n",
+           hostile_write_index(&x, &eg, eg.consumer_iova, eg.size * 3 - 68));
+    printf("wrote the egress indexes\n");
+    printf("bad egress consumer: %s\n",
+           hostile_wait_reset(&x) ? "association reset" : "no reset");
+
+    if (!hostile_wait(&x, true) || !hostile_find_ring(&x, VDP_RING_INGRESS,
+                                                      &in)) {
+        printf("no new association\n");
+        return 1;
+    }
+    printf("ingress producer: %s\n",
+           hostile_write_index(&x, &in, in.producer_iova, in.size * 2 + 8));
+    printf("bad ingress producer: %s\n",
+           hostile_wait_reset(&x) ? "association reset" : "no reset");
+
+    if (!hostile_wait(&x, true) || !hostile_find_ring(&x, VDP_RING_EGRESS,
+                                                      &eg)) {
+        printf("no new association\n");
+        return 1;
+    }
+    printf("send again\n");
+    until = ecprdma_test_now_us() + 10LL * 1000 * 1000;
+    while (ecprdma_test_now_us() < until) {
+        uint64_t idx[2];
+        uint8_t hdr[72];
+
+        if (strcmp(hostile_xfer(&x, ROE_WR_READ, eg.producer_iova, eg.rkey,
+                                hdr, sizeof hdr), "success")) {
+            printf("egress header: not read\n");
+            return 1;
+        }
+        memcpy(&idx[0], hdr, 8);
+        memcpy(&idx[1], hdr + 64, 8);
+        if (le64toh(idx[0]) != le64toh(idx[1])) {
+            printf("egress ring: producer %"PRIu64", consumer %"PRIu64"\n",
+                   le64toh(idx[0]), le64toh(idx[1]));
+            break;
+        }
+        usleep(10000);
+    }
+    roe_session_destroy(x.s);
+    link_close(link);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("hostile-rings", "LINK", test_hostile_rings);
