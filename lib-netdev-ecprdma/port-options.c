@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "vdp.h"
 #include "xalloc.h"
 
 #define ROLE_BIT(ROLE) (1u << (ROLE))
@@ -495,12 +496,22 @@ parse_role(const char *value, enum port_role *role)
     return NULL;
 }
 
-/* Checks the options that a role cannot do without. */
+/* Checks the options that a role cannot do without, and those that cannot
+ * go together. */
 static char *
 check_required(const struct port_options *po)
 {
     switch (po->role) {
     case PORT_ROLE_VM:
+        if (po->uplink && po->switching != PORT_SWITCHING_LOCAL
+            && po->n_rxq > VDP_MAX_RINGS) {
+            /* The switch could not read the rings past the last. */
+            return xalloc_printf("options:n-rxq: at most %d queues with "
+                                 "options:uplink, unless "
+                                 "options:switching=local (a VSI exports "
+                                 "at most %d rings)", VDP_MAX_RINGS,
+                                 VDP_MAX_RINGS);
+        }
         break;
     case PORT_ROLE_UPLINK:
     case PORT_ROLE_SWITCH:
