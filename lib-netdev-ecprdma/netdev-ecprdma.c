@@ -186,6 +186,13 @@ struct netdev_ecprdma {
     struct link_faults faults;  /* For the link, under 'faults_lock'. */
     atomic_bool faults_changed;
 
+    /* Role "uplink": the session thread holds 'vms_mutex' while it runs,
+     * taking it with a trylock (it skips a poll rather than wait).  The
+     * main thread holds it while it changes 'vms' or a VM connection that
+     * 'vms' names, because the uplink's rxq is not quiesced when a vm port
+     * reconfigures. */
+    struct ovs_mutex vms_mutex;
+
     /* Role "uplink".  The switch may write anything into the rings'
      * headers, so the uplink keeps the indexes it owns to itself: it only
      * ever writes them there. */
@@ -198,7 +205,7 @@ struct netdev_ecprdma {
     bool egress_bad OVS_GUARDED_BY(egress_lock);
     atomic_bool rings_bad;      /* The switch wrote a bad index. */
     int own_vsi;                /* Handle of the uplink's own VSI. */
-    struct uplink_vm vms[ROE_SESSION_MAX_VSIS];
+    struct uplink_vm vms[ROE_SESSION_MAX_VSIS];     /* See 'vms_mutex'. */
     size_t n_vms;
 
     /* Role "switch". */
@@ -344,6 +351,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     ovs_spin_init(&dev->faults_lock);
     atomic_init(&dev->faults_changed, false);
     ovs_mutex_init(&dev->info_mutex);
+    ovs_mutex_init(&dev->vms_mutex);
     dev->info_seq = seq_create();
     dev->own_vsi = -1;
     for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
@@ -813,7 +821,10 @@ vm_update_uplink(struct netdev_ecprdma *vm, struct netdev **closing,
 
         for (size_t i = 0; i < dev->n_vms; i++) {
             if (dev->vms[i].vm == vm) {
-                if (dev->vms[i].conn != vm->conn) {
+                if (dev->vms[i].conn != vm->conn
+                    || !nullable_string_is_equal(vm->options.uplink,
+                                                 netdev_get_name(&dev->up))
+                    || vm->options.switching == PORT_SWITCHING_LOCAL) {
                     uplink_drop_vm(dev, i, closing, n_closing);
                     netdev_request_reconfigure(&dev->up);
                 } else {
@@ -948,6 +959,7 @@ netdev_ecprdma_destruct(struct netdev *netdev)
     ovs_spin_destroy(&dev->faults_lock);
     ovs_spin_destroy(&dev->ingress_lock);
     ovs_mutex_destroy(&dev->info_mutex);
+    ovs_mutex_destroy(&dev->vms_mutex);
     seq_destroy(dev->info_seq);
     ovs_mutex_destroy(&dev->mutex);
 }
@@ -1105,14 +1117,40 @@ netdev_ecprdma_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
+/* The uplink that exports vm port 'vm', or NULL.  There is at most one:
+ * vm_update_uplink() stops an uplink that 'vm' no longer names. */
+static struct netdev_ecprdma *
+vm_exporter(const struct netdev_ecprdma *vm)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev;
+
+    LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
+        for (size_t i = 0; i < dev->n_vms; i++) {
+            if (dev->vms[i].vm == vm) {
+                return dev;
+            }
+        }
+    }
+    return NULL;
+}
+
 static int
 netdev_ecprdma_reconfigure(struct netdev *netdev)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
     struct netdev *closing[2 * ROE_SESSION_MAX_VSIS + 1];
+    struct netdev_ecprdma *exporter;
     size_t n_closing = 0;
 
     ovs_mutex_lock(&ecprdma_mutex);
+    /* The uplink that exports this port uses its connection from its own
+     * thread, which OVS does not quiesce for this port: keep that thread
+     * out until the uplink has stopped using what goes away. */
+    exporter = vm_exporter(dev);
+    if (exporter) {
+        ovs_mutex_lock(&exporter->vms_mutex);
+    }
     detach_memif(dev);
     if (memif_options_differ(&dev->options, &dev->requested)
         || !nullable_string_is_equal(dev->memif_path, dev->socket_path)) {
@@ -1194,6 +1232,9 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
     netdev->n_rxq = dev->options.role == PORT_ROLE_VM ? dev->options.n_rxq
                                                       : 1;
     netdev->n_txq = dev->requested_n_txq;
+    if (exporter) {
+        ovs_mutex_unlock(&exporter->vms_mutex);
+    }
     ovs_mutex_unlock(&ecprdma_mutex);
     for (size_t i = 0; i < n_closing; i++) {
         netdev_close(closing[i]);
@@ -2245,8 +2286,9 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
         return vm_rxq_recv(rxq, batch, qfill);
 
     case PORT_ROLE_UPLINK:
-        if (dev->session) {
+        if (dev->session && !ovs_mutex_trylock(&dev->vms_mutex)) {
             uplink_recv(dev, batch);
+            ovs_mutex_unlock(&dev->vms_mutex);
         }
         break;
 
