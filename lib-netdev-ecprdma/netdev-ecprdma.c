@@ -2417,6 +2417,8 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                       st.roe_unknown_qp, st.qp.tx_payload_bytes,
                       st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);
+        ds_put_format(s, "    hostile: foreign-frames=%"PRIu64"\n",
+                      st.foreign_frames);
         if (rejected) {
             const char *sep = "";
 

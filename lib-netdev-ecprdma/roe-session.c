@@ -61,6 +61,11 @@ struct roe_session {
 
     struct vsi vsis[ROE_SESSION_MAX_VSIS];
 
+    /* The peer station, once a VSI is up: frames from any other source MAC
+     * are dropped until no VSI is up any more. */
+    bool pinned;
+    uint8_t peer_mac[6];
+
     struct roe_session_event events[N_EVENTS];
     unsigned int ev_head, ev_tail;
 
@@ -164,6 +169,19 @@ vsi_clear(struct roe_session *s, int handle)
     mr_invalidate_pd(s->mrs, handle);
     retire_qp(s, v->qp);
     memset(v, 0, sizeof *v);
+}
+
+/* Forgets the peer station once no VSI is up, so that the next one to
+ * associate may be another. */
+static void
+unpin_if_idle(struct roe_session *s)
+{
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        if (s->vsis[i].state == VSI_UP) {
+            return;
+        }
+    }
+    s->pinned = false;
 }
 
 void
@@ -355,6 +373,7 @@ roe_session_vsi_remove(struct roe_session *s, int handle)
         push_event(s, ROE_SESSION_VSI_DOWN, handle);
     }
     vsi_clear(s, handle);
+    unpin_if_idle(s);
 }
 
 static const struct vsi *
@@ -450,6 +469,7 @@ vsi_down(struct roe_session *s, int handle, bool renew)
     } else {
         memset(v, 0, sizeof *v);
     }
+    unpin_if_idle(s);
 }
 
 void
@@ -602,6 +622,17 @@ receive_vdp(struct roe_session *s, const struct ecp_frame *f, long long now)
     } else if (s->cfg.role == ROE_SESSION_STATION && m.vsi.response) {
         station_response(s, &m, now);
     }
+
+    /* The first peer whose message brings a VSI up is the peer. */
+    if (!s->pinned) {
+        for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+            if (s->vsis[i].state == VSI_UP) {
+                s->pinned = true;
+                memcpy(s->peer_mac, f->l2.src, 6);
+                break;
+            }
+        }
+    }
 }
 
 static void
@@ -617,6 +648,9 @@ receive(struct roe_session *s, long long now)
 
         if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK) {
             s->stats.rx_dropped++;
+            continue;
+        } else if (s->pinned && memcmp(f.l2.src, s->peer_mac, 6)) {
+            s->stats.foreign_frames++;
             continue;
         } else if (f.subtype == ECP_SUBTYPE_VDP) {
             receive_vdp(s, &f, now);

@@ -37,6 +37,11 @@
  * periods goes back to discovering; an answer with other parameters (the
  * switch restarted) gets a new queue pair.
  *
+ * The first peer whose VDP message brings a VSI up pins the session to
+ * its source MAC: from then on, every frame from another source (VDP and
+ * its ECP acks, RoE requests and responses) is dropped and counted in
+ * 'foreign_frames', until no VSI is up any more (DEASSOC or lapse).
+ *
  * Either end reports a VSI coming up or going down as an event.  A VSI's
  * regions are invalidated before roe_session_vsi_remove() returns, so the
  * caller may unmap the memory afterwards.
@@ -154,6 +159,8 @@ struct roe_session_stats {
     uint64_t roe_rx;            /* RoE frames to a QP. */
     uint64_t roe_unknown_qp;    /* RoE frames to no QP. */
     uint64_t rx_dropped;        /* Frames that are neither. */
+    uint64_t foreign_frames;    /* Frames from another station than the
+                                 * associated peer. */
     uint64_t tx_dropped;        /* Frames the link did not take. */
     struct roe_qp_stats qp;     /* All QPs' together, as of at most 100 ms
                                  * ago. */

@@ -29,6 +29,7 @@
 #include "ecp.h"
 #include "link.h"
 #include "mr-table.h"
+#include "roe.h"
 #include "roe-qp.h"
 #include "vdp.h"
 #include "ecprdma-test.h"
@@ -47,7 +48,17 @@ struct world {
     uint8_t doorbell[64];       /* Exported write-only. */
     int vsi;                    /* Station's handle. */
     int bridge_downs;           /* VSI_DOWN events of the bridge. */
+
+    /* A third station on the link, which sees every frame on the way. */
+    bool tap;                   /* Copy the frames on their way. */
+    uint8_t read[2048];         /* The first READ request to the station. */
+    size_t read_len;
+    uint8_t response[2048];     /* The first READ response to the bridge. */
+    size_t response_len;
 };
+
+/* The third station's MAC. */
+static const uint8_t foreign_mac[6] = { 0x02, 0xba, 0xd0, 0, 0, 1 };
 
 static struct roe_session *
 make_session(struct link *link, enum roe_session_role role)
@@ -95,6 +106,37 @@ print_events(struct world *w, struct roe_session *s)
     }
 }
 
+/* Takes the frames queued for 'to' and queues them again through 'from'.
+ * If 'copy' is nonnull and '*lenp' is 0, copies the first frame with RoE
+ * opcode 'opcode' among them into 'copy' and its length into '*lenp'.
+ * Returns the number of RoE frames seen. */
+static int
+tap(struct link *to, struct link *from, uint8_t opcode, uint8_t *copy,
+    size_t *lenp)
+{
+    struct link_frame in[64];
+    int n = link_recv(to, in, 64);
+    int n_roe = 0;
+
+    for (int i = 0; i < n; i++) {
+        struct roe_packet p;
+        struct ecp_frame f;
+
+        if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK
+            || f.subtype != ECP_SUBTYPE_ROE_DEFAULT
+            || roe_parse(&f, &p) != ROE_PARSE_OK) {
+            continue;
+        }
+        n_roe++;
+        if (copy && !*lenp && p.opcode == opcode && in[i].len <= 2048) {
+            memcpy(copy, in[i].data, in[i].len);
+            *lenp = in[i].len;
+        }
+    }
+    link_send(from, in, n);
+    return n_roe;
+}
+
 /* Runs both ends until 'until_us' (virtual), jumping from timeout to
  * timeout when nothing moves. */
 static void
@@ -103,9 +145,16 @@ run_until(struct world *w, long long until_us)
     while (w->now < until_us) {
         long long t = LLONG_MAX;
 
+        if (w->tap) {
+            tap(w->la, w->lb, ROE_READ_REQUEST, w->read, &w->read_len);
+        }
         if (w->station_alive) {
             roe_session_run(w->station, w->now);
             t = roe_session_next_timeout(w->station);
+        }
+        if (w->tap) {
+            tap(w->lb, w->la, ROE_READ_RESPONSE_FIRST, w->response,
+                &w->response_len);
         }
         if (w->bridge_alive) {
             long long tb;
@@ -231,6 +280,135 @@ bridge_op(struct world *w, const char *what, enum roe_wr_opcode opcode,
     printf("%s: no completion\n", what);
 }
 
+/* Sends 'len' octets of 'frame' to the bridge, or to the station, from the
+ * third station. */
+static void
+inject(struct world *w, bool to_bridge, const uint8_t *frame, size_t len)
+{
+    struct link_frame f = { .data = frame, .len = len };
+
+    link_send(to_bridge ? w->la : w->lb, &f, 1);
+}
+
+/* The third station sends the bridge the station's ASSOC or a DEASSOC of
+ * the station's VSI. */
+static void
+forge_vdp(struct world *w, uint8_t mode)
+{
+    struct vdp_message m = *roe_session_vsi_assoc(w->station, w->vsi);
+    struct ecp_l2 l2 = { .has_vlan = false };
+    static uint16_t seqno = 0x4242;
+    uint8_t frame[2048];
+    size_t hlen;
+    int len;
+
+    memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
+    memcpy(l2.src, foreign_mac, 6);
+    if (mode == VDP_TLV_DEASSOC) {
+        m.vsi.mode = VDP_TLV_DEASSOC;
+        memset(&m.roe, 0, sizeof m.roe);
+    }
+    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP,
+                           seqno++);
+    len = vdp_encode(&m, frame + hlen, sizeof frame - hlen, NULL);
+    if (len <= 0) {
+        printf("VDP message does not encode\n");
+        exit(1);
+    }
+    len += hlen;
+    if (len < ECP_MIN_FRAME_LEN) {
+        memset(frame + len, 0, ECP_MIN_FRAME_LEN - len);
+        len = ECP_MIN_FRAME_LEN;
+    }
+    inject(w, true, frame, len);
+}
+
+/* The third station sends the RoE frame 'frame' again from its own MAC,
+ * with its PSN advanced by 'psn_delta' and, if 'syndrome' is nonzero,
+ * turned into an ACK with that syndrome. */
+static void
+forge_roe(struct world *w, bool to_bridge, const uint8_t *frame, size_t len,
+          uint16_t psn_delta, uint8_t syndrome)
+{
+    uint8_t out[2048];
+    struct roe_packet p;
+    struct ecp_frame f;
+
+    if (!len || ecp_parse(frame, len, &f) != ECP_PARSE_OK
+        || roe_parse(&f, &p) != ROE_PARSE_OK) {
+        printf("nothing to forge\n");
+        exit(1);
+    }
+    memcpy(f.l2.src, foreign_mac, 6);
+    p.psn += psn_delta;
+    if (syndrome) {
+        p.opcode = ROE_ACK;
+        p.syndrome = syndrome;
+        p.payload_len = 0;
+    }
+    inject(w, to_bridge, out,
+           roe_put_frame(out, &f.l2, ECP_SUBTYPE_ROE_DEFAULT, &p));
+}
+
+/* Runs the station alone and returns the number of RoE frames it sends. */
+static int
+station_answers(struct world *w)
+{
+    int n;
+
+    roe_session_run(w->station, w->now);
+    n = tap(w->lb, w->la, 0, NULL, NULL);
+    print_events(w, w->station);
+    return n;
+}
+
+static void
+print_foreign(const struct world *w)
+{
+    struct roe_session_stats ss, bs;
+
+    roe_session_get_stats(w->station, &ss);
+    roe_session_get_stats(w->bridge, &bs);
+    printf("foreign frames dropped: station %"PRIu64", bridge %"PRIu64"\n",
+           ss.foreign_frames, bs.foreign_frames);
+}
+
+/* A third station, with another MAC, forges frames of both ends once they
+ * are associated. */
+static void
+hostile_foreign(struct world *w)
+{
+    uint8_t buf[8192];
+    uint16_t seg = roe_segment_size_for_mtu(1500);
+    int n_psns = (sizeof w->ring + seg - 1) / seg;
+
+    forge_vdp(w, VDP_TLV_DEASSOC);
+    run_until(w, w->now + PERIOD);
+    printf("after a forged DEASSOC: bridge VSIs %d\n", bridge_vsi(w) >= 0);
+
+    w->tap = true;
+    bridge_op(w, "READ the ring", ROE_WR_READ, buf, sizeof w->ring,
+              RING_IOVA, 0);
+    w->tap = false;
+
+    /* The READ again (a replay), then the next one (a new READ). */
+    forge_roe(w, false, w->read, w->read_len, 0, 0);
+    forge_roe(w, false, w->read, w->read_len, n_psns, 0);
+    printf("forged READs answered with %d frames\n", station_answers(w));
+
+    /* A NAK of the last PSN the bridge sent. */
+    forge_roe(w, true, w->response, w->response_len, n_psns - 1,
+              ROE_SYN_NAK_ACCESS);
+    run_until(w, w->now + PERIOD);
+    printf("after a forged NAK: bridge VSIs %d\n", bridge_vsi(w) >= 0);
+    print_foreign(w);
+
+    bridge_op(w, "READ after the forgeries", ROE_WR_READ, buf,
+              sizeof w->ring, RING_IOVA, 0);
+    printf("data: %s\n", memcmp(buf, w->ring, sizeof w->ring)
+                         ? "WRONG" : "exact");
+}
+
 static int
 test_roe_session(int argc, char *argv[])
 {
@@ -244,6 +422,11 @@ test_roe_session(int argc, char *argv[])
 
     world_init(&w, !strcmp(name, "lossy") ? &faults : NULL);
     add_vsi(&w);
+    if (!strcmp(name, "hostile-first-wins")) {
+        /* The third station's copy of the ASSOC reaches the bridge
+         * first. */
+        forge_vdp(&w, VDP_TLV_ASSOC);
+    }
     run_until(&w, PERIOD / 2);
     if (bridge_vsi(&w) >= 0) {
         const struct vdp_message *m;
@@ -287,6 +470,16 @@ test_roe_session(int argc, char *argv[])
         run_until(&w, w.now + 4 * PERIOD);
         w.station_alive = true;
         run_until(&w, w.now + 2 * PERIOD);
+        bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+    } else if (!strcmp(name, "hostile-foreign")) {
+        hostile_foreign(&w);
+    } else if (!strcmp(name, "hostile-first-wins")) {
+        struct roe_session_stats st;
+
+        run_until(&w, w.now + 5 * PERIOD);
+        roe_session_get_stats(w.bridge, &st);
+        printf("bridge dropped the station's frames while pinned: %s\n",
+               st.foreign_frames ? "yes" : "no");
         bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
     } else if (!strcmp(name, "bridge-restart")) {
         roe_session_destroy(w.bridge);
