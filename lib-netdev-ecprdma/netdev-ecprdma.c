@@ -2417,8 +2417,9 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                       st.roe_unknown_qp, st.qp.tx_payload_bytes,
                       st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);
-        ds_put_format(s, "    hostile: foreign-frames=%"PRIu64"\n",
-                      st.foreign_frames);
+        ds_put_format(s, "    hostile: foreign-frames=%"PRIu64
+                      " read-replays-refused=%"PRIu64"\n",
+                      st.foreign_frames, st.qp.read_replays_refused);
         if (rejected) {
             const char *sep = "";
 

@@ -50,6 +50,8 @@ struct read_resource {
     uint16_t n_psns;
     uint16_t next;              /* Next response packet to send. */
     bool answered;              /* Every response sent at least once. */
+    bool replayed;              /* Replayed since it was accepted. */
+    long long replayed_at;      /* When it was last replayed. */
     uint64_t va;
     uint32_t rkey;
     uint32_t length;
@@ -60,6 +62,7 @@ struct roe_qp {
     enum roe_qp_state state;
     const char *error;
     long long timeout_us;
+    long long replay_interval_us;   /* The peer's retransmit timeout. */
     unsigned int ack_interval;
 
     /* Requester.  'sq_head' is the oldest work request not completed,
@@ -138,8 +141,9 @@ roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
     } else if (!cfg->window || cfg->window > 0x7fff) {
         *errorp = xalloc_printf("window %u is not in 1..32767",
                                 cfg->window);
-    } else if (cfg->rte > 20) {
-        *errorp = xalloc_printf("rte %u is above 20", cfg->rte);
+    } else if (cfg->rte > ROE_QP_RTE_MAX || cfg->peer_rte > ROE_QP_RTE_MAX) {
+        *errorp = xalloc_printf("rte %u or peer rte %u is above %d",
+                                cfg->rte, cfg->peer_rte, ROE_QP_RTE_MAX);
     } else if (!cfg->max_reads) {
         *errorp = xalloc_printf("max reads must be at least 1");
     } else if (cfg->dest_qpn & ~ROE_QPN_MASK) {
@@ -159,6 +163,7 @@ roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
     qp->cfg = *cfg;
     qp->state = ROE_QP_READY;
     qp->timeout_us = 10LL << cfg->rte;
+    qp->replay_interval_us = 10LL << cfg->peer_rte;
     qp->ack_interval = cfg->window >= 128 ? 64 : (cfg->window + 1) / 2;
     qp->comp_psn = qp->send_psn = qp->sent_hi = qp->next_psn = cfg->sq_psn;
     qp->transmissions = 1;
@@ -545,7 +550,8 @@ mr_reject(enum mr_check_result r)
 }
 
 static void
-responder_duplicate(struct roe_qp *qp, const struct roe_packet *p)
+responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
+                    long long now)
 {
     qp->stats.duplicates++;
     if (p->opcode != ROE_READ_REQUEST) {
@@ -571,9 +577,21 @@ responder_duplicate(struct roe_qp *qp, const struct roe_packet *p)
         if (p->va != r->va + off || p->dma_len != r->length - off) {
             continue;
         }
-        if (k < r->next) {
-            r->next = k;
+        if (k >= r->next) {
+            return;             /* Those responses are still to come. */
         }
+
+        /* Go-back-N retries a READ at once after a gap in its responses,
+         * and then once per retransmit timeout.  Replaying more often
+         * would let a peer that repeats one small request draw any number
+         * of responses. */
+        if (r->replayed && now - r->replayed_at < qp->replay_interval_us) {
+            qp->stats.read_replays_refused++;
+            return;
+        }
+        r->replayed = true;
+        r->replayed_at = now;
+        r->next = k;
         return;
     }
 }
@@ -621,7 +639,8 @@ length_ok(const struct roe_qp *qp, const struct roe_packet *p)
 }
 
 static void
-responder_receive(struct roe_qp *qp, const struct roe_packet *p)
+responder_receive(struct roe_qp *qp, const struct roe_packet *p,
+                  long long now)
 {
     bool continuation = is_write_continuation(p->opcode);
     bool is_read = p->opcode == ROE_READ_REQUEST;
@@ -647,7 +666,7 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p)
         }
         return;
     } else if (d < 0) {
-        responder_duplicate(qp, p);
+        responder_duplicate(qp, p, now);
         return;
     }
     qp->seq_nak_sent = false;
@@ -713,6 +732,7 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p)
         slot->n_psns = n_psns_for(qp, p->dma_len);
         slot->next = 0;
         slot->answered = false;
+        slot->replayed = false;
         slot->va = p->va;
         slot->rkey = p->rkey;
         slot->length = p->dma_len;
@@ -758,7 +778,7 @@ roe_qp_receive(struct roe_qp *qp, const struct roe_packet *p, long long now)
         return;
     }
     if (p->ecp_op == ECP_OP_REQUEST) {
-        responder_receive(qp, p);
+        responder_receive(qp, p, now);
     } else if (qp->state == ROE_QP_READY) {
         qp->stats.rx_packets++;
         requester_receive(qp, p, now);

@@ -29,8 +29,10 @@
  * Reliability: up to 'window' request PSNs are outstanding.  The responder
  * executes requests strictly in PSN order; it acknowledges cumulatively,
  * re-acknowledges duplicates without executing them again, replays READ
- * responses for a retried READ, and answers the first out-of-order packet
- * with one NAK (PSN sequence error).  The requester goes back to the
+ * responses for a retried READ (the first retry at once, later ones at
+ * most once per the peer's retransmit timeout, as go-back-N retries), and
+ * answers the first out-of-order packet with one NAK (PSN sequence
+ * error).  The requester goes back to the
  * first unacknowledged PSN on that NAK, on READ responses that skip a PSN,
  * and on timeout (10 us x 2^rte without progress, doubling with each
  * retransmission up to 16 times that).  After 'max_tries'
@@ -63,6 +65,9 @@ struct roe_qp_config {
     uint16_t segment_size;      /* Payload octets per packet, >= 8. */
     uint16_t window;            /* Outstanding request PSNs, 1..32767. */
     uint8_t rte;                /* Retransmit timeout: 10 us x 2^rte. */
+    uint8_t peer_rte;           /* The peer's 'rte': a retried READ is
+                                 * replayed again at most once per
+                                 * 10 us x 2^peer_rte. */
     uint8_t max_tries;          /* Transmissions without progress before
                                  * error; 0 means never give up. */
     uint8_t max_reads;          /* Outstanding READs, each way, 1..255. */
@@ -76,6 +81,7 @@ struct roe_qp_config {
 
 #define ROE_QP_DEFAULT_WINDOW 128
 #define ROE_QP_DEFAULT_RTE 8
+#define ROE_QP_RTE_MAX 20
 #define ROE_QP_DEFAULT_MAX_TRIES 4
 #define ROE_QP_DEFAULT_MAX_READS 16
 #define ROE_QP_SQ_SIZE 256      /* Work requests posted and not polled. */
@@ -209,6 +215,8 @@ struct roe_qp_stats {
     uint64_t naks_received;
     uint64_t rnr_naks_received;
     uint64_t duplicates;        /* Responder: duplicate requests. */
+    uint64_t read_replays_refused;  /* Responder: retried READs not
+                                     * answered again so soon. */
     uint64_t stale_responses;   /* Requester: responses to ignore. */
     uint64_t no_crc;            /* Dropped for lack of a CRC trailer. */
     uint64_t rejects[N_ROE_REJECTS];

@@ -422,6 +422,8 @@ vsi_up(struct roe_session *s, int handle, const struct vdp_qp *peer,
         .segment_size = s->segment_size,
         .window = s->cfg.window,
         .rte = s->cfg.rte,
+        .peer_rte = (peer->rte < ROE_QP_RTE_MAX ? peer->rte
+                     : ROE_QP_RTE_MAX),
         .max_tries = s->cfg.max_tries,
         .max_reads = ROE_QP_DEFAULT_MAX_READS,
         .crc = s->cfg.crc,

@@ -310,6 +310,7 @@ struct responder {
     uint32_t rw_key, ro_key, wo_key, foreign_key, dead_key;
     uint64_t base;
     uint16_t psn;               /* Next PSN the test sends. */
+    long long now;              /* Virtual time, in microseconds. */
 };
 
 static struct roe_qp *
@@ -324,6 +325,7 @@ make_qp(struct mr_table *mrs, uint32_t pd, uint16_t window, uint8_t reads)
         .segment_size = SEG,
         .window = window,
         .rte = 2,
+        .peer_rte = 2,
         .max_tries = 3,
         .max_reads = reads,
         .mrs = mrs,
@@ -394,7 +396,7 @@ send_request(struct responder *r, uint8_t op, uint16_t psn, uint64_t va,
         printf("request does not parse\n");
         exit(1);
     }
-    roe_qp_receive(r->qp, &q, 0);
+    roe_qp_receive(r->qp, &q, r->now);
 }
 
 /* Prints what the responder sends now, its reject counters, whether its
@@ -413,7 +415,7 @@ show(struct responder *r, const char *what)
         frames[i].data = bufs[i];
     }
     printf("%s:", what);
-    n = roe_qp_transmit(r->qp, 0, frames, 64);
+    n = roe_qp_transmit(r->qp, r->now, frames, 64);
     for (int i = 0; i <= n; i++) {
         struct ecp_frame f;
         struct roe_packet p;
@@ -460,6 +462,58 @@ show(struct responder *r, const char *what)
         printf("; QP error: %s", roe_qp_error_reason(r->qp));
     }
     printf("\n");
+}
+
+/* Returns the READ response octets the responder sends now. */
+static size_t
+read_response_bytes(struct responder *r)
+{
+    static uint8_t bufs[64][REGION + 128];
+    struct roe_frame frames[64];
+    size_t bytes = 0;
+    int n;
+
+    for (int i = 0; i < 64; i++) {
+        frames[i].data = bufs[i];
+    }
+    n = roe_qp_transmit(r->qp, r->now, frames, 64);
+    for (int i = 0; i < n; i++) {
+        struct ecp_frame f;
+        struct roe_packet p;
+
+        if (ecp_parse(frames[i].data, frames[i].len, &f) == ECP_PARSE_OK
+            && roe_parse(&f, &p) == ROE_PARSE_OK && p.opcode != ROE_ACK) {
+            bytes += p.payload_len;
+        }
+    }
+    return bytes;
+}
+
+/* A requester that retries one READ over and over gets it replayed once
+ * per retransmit timeout (10 us x 2^2 here), not once per request. */
+static void
+hostile_read_replays(struct responder *r)
+{
+    uint64_t b = r->base;
+    struct roe_qp_stats s;
+    size_t bytes = 0;
+
+    send_request(r, ROE_READ_REQUEST, 100, b, r->rw_key, 3 * SEG, 0);
+    show(r, "READ");
+    for (int i = 0; i < 10; i++) {
+        send_request(r, ROE_READ_REQUEST, 100, b, r->rw_key, 3 * SEG, 0);
+        bytes += read_response_bytes(r);
+    }
+    roe_qp_get_stats(r->qp, &s);
+    printf("the same READ 10 times: %zu octets replayed, %"PRIu64
+           " replays refused\n", bytes, s.read_replays_refused);
+    send_request(r, ROE_READ_REQUEST, 101, b + SEG, r->rw_key, 2 * SEG, 0);
+    show(r, "its tail at once");
+    r->now += 40;
+    send_request(r, ROE_READ_REQUEST, 101, b + SEG, r->rw_key, 2 * SEG, 0);
+    show(r, "its tail after a retransmit timeout");
+    send_request(r, ROE_READ_REQUEST, 100, b, r->rw_key, 3 * SEG, 0);
+    show(r, "and the whole READ again at once");
 }
 
 static int
@@ -572,6 +626,8 @@ test_roe_responder(int argc, char *argv[])
                      0);
         send_request(&r, ROE_READ_REQUEST, 101, b, r.rw_key, 2 * SEG, 0);
         show(&r, "retried with another rkey or range");
+    } else if (!strcmp(name, "hostile-read-replays")) {
+        hostile_read_replays(&r);
     } else if (!strcmp(name, "rnr")) {
         struct roe_recv_completion c[ROE_QP_RQ_SIZE];
 
