@@ -596,7 +596,9 @@ ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY]]]",
                       test_remote_vsi);
 
 /* A hostile switch: a bridge session on link 'argv[1]' (the settings of
- * the netdev's sessions) that, once a server's VM VSI is associated, READs
+ * the netdev's sessions) that, once a server's VM VSI is associated, has
+ * a frame from another MAC tell the server that the VSI is refused (the
+ * server drops it), READs
  * past the end of the VM's region, READs with a wrong rkey, and, after the
  * VSI went away and came back (the test makes the VM reconnect when this
  * prints "waiting for DEASSOC"), READs with the rkey of the old
@@ -692,6 +694,37 @@ hostile_read(struct hostile *x, const char *what, uint64_t iova,
            hostile_xfer(x, ROE_WR_READ, iova, rkey, buf, sizeof buf));
 }
 
+/* Sends on 'link', from another station's MAC, a VDP answer refusing the
+ * VSI of 'assoc'. */
+static void
+forge_refusal(struct link *link, const struct vdp_message *assoc)
+{
+    struct ecp_l2 l2 = { .src = { 0x02, 0xba, 0xd0, 0, 0, 1 } };
+    struct vdp_message m;
+    uint8_t frame[2048];
+    struct link_frame f;
+    size_t hlen;
+    int len;
+
+    memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
+    vdp_make_response(assoc, VDP_STATUS_INVALID_FORMAT, VDP_RESP_HARD, &m);
+    memset(&m.roe, 0, sizeof m.roe);
+    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP,
+                           0x4242);
+    len = vdp_encode(&m, frame + hlen, sizeof frame - hlen, NULL);
+    if (len <= 0) {
+        printf("VDP message does not encode\n");
+        exit(1);
+    }
+    f.data = frame;
+    f.len = hlen + len;
+    if (f.len < ECP_MIN_FRAME_LEN) {
+        memset(frame + f.len, 0, ECP_MIN_FRAME_LEN - f.len);
+        f.len = ECP_MIN_FRAME_LEN;
+    }
+    link_send(link, &f, 1);
+}
+
 static int
 test_hostile_switch(int argc __attribute__((unused)), char *argv[])
 {
@@ -723,6 +756,7 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
         printf("no VSI\n");
         return 1;
     }
+    forge_refusal(link, roe_session_vsi_assoc(x.s, x.h));
     mr = &roe_session_vsi_assoc(x.s, x.h)->roe.mrs[0];
     hostile_read(&x, "READ past the end of the region",
                  mr->iova + mr->length - 32, mr->rkey);
