@@ -254,19 +254,23 @@ recv_msg(struct memif_server *s, struct memif_msg *msg, int *fdp)
         return EOF;
     }
 
+    /* Keep the first file descriptor and close all the others, however
+     * many the kernel delivered (it closes those that did not fit in
+     * 'control' itself), so that a client cannot make us run out. */
     for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
         if (cmsg->cmsg_level == SOL_SOCKET
             && cmsg->cmsg_type == SCM_RIGHTS) {
-            size_t len = cmsg->cmsg_len - CMSG_LEN(0);
-            int fds[8];
+            const unsigned char *data = CMSG_DATA(cmsg);
+            size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-            len = len > sizeof fds ? sizeof fds : len;
-            memcpy(fds, CMSG_DATA(cmsg), len);
-            for (size_t i = 0; i < len / sizeof(int); i++) {
+            for (size_t i = 0; i < n; i++) {
+                int fd;
+
+                memcpy(&fd, data + i * sizeof fd, sizeof fd);
                 if (n_fds++ == 0) {
-                    *fdp = fds[i];
+                    *fdp = fd;
                 } else {
-                    close(fds[i]);
+                    close(fd);
                 }
             }
         }

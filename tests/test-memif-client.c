@@ -44,6 +44,10 @@
 
 enum { LOG2 = 6, BSIZE = 2048 };
 
+/* Number of file descriptors that case "many-fds" sends with one message:
+ * more than the server has room for, fewer than the kernel's limit. */
+enum { MANY_FDS = 64 };
+
 struct client {
     int fd;
     int mem;
@@ -59,29 +63,38 @@ fatal(const char *what)
     exit(2);
 }
 
+/* Sends 'm' with the 'n_fds' file descriptors in 'fds'. */
 static void
-send_msg(struct client *c, const struct memif_msg *m, int fd)
+send_msg_fds(struct client *c, const struct memif_msg *m, const int *fds,
+             int n_fds)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(MANY_FDS * sizeof(int))];
         struct cmsghdr align;
     } control;
     struct iovec iov = { .iov_base = (void *) m, .iov_len = sizeof *m };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-    if (fd >= 0) {
+    if (n_fds > 0) {
         struct cmsghdr *cmsg;
 
         memset(&control, 0, sizeof control);
         mh.msg_control = control.buf;
-        mh.msg_controllen = sizeof control.buf;
+        mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
         cmsg = CMSG_FIRSTHDR(&mh);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+        cmsg->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+        memcpy(CMSG_DATA(cmsg), fds, n_fds * sizeof(int));
     }
     sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+}
+
+/* Sends 'm' with 'fd', if it is not -1. */
+static void
+send_msg(struct client *c, const struct memif_msg *m, int fd)
+{
+    send_msg_fds(c, m, &fd, fd >= 0);
 }
 
 /* Waits up to 'ms' milliseconds for a message.  Returns its type, or -1 if
@@ -210,6 +223,25 @@ test_memif_client(int argc, char *argv[])
     memcpy(m.init.name, "memif-client", 12);
     if (step(&c, &m, -1)) {
         return 1;
+    }
+
+    if (!strcmp(flaw, "many-fds")) {
+        /* A region with far more descriptors than it needs: the server
+         * must close every one that it received. */
+        int fds[MANY_FDS];
+
+        for (int i = 0; i < MANY_FDS; i++) {
+            fds[i] = eventfd(0, 0);
+            if (fds[i] < 0) {
+                fatal("eventfd");
+            }
+        }
+        memset(&m, 0, sizeof m);
+        m.type = MEMIF_MSG_TYPE_ADD_REGION;
+        m.add_region.size = 4096;
+        send_msg_fds(&c, &m, fds, MANY_FDS);
+        type = recv_msg(&c, &reply, 5000);
+        return report(&c, type, &reply);
     }
 
     make_memory(&c, flaw);
