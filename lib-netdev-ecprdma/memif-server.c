@@ -309,9 +309,10 @@ memif_server_disconnect(struct memif_server *s, const char *reason)
     }
 }
 
-/* Maps a region that the client passed, after checking that it really has
- * the size claimed and cannot shrink under our feet (which would make any
- * access raise SIGBUS). */
+/* Maps a region that the client passed, after checking that it cannot
+ * shrink under our feet (which would make any access raise SIGBUS) and
+ * then that it really has the size claimed.  The seal comes first: the
+ * size of a region that can still shrink means nothing. */
 static const char *
 map_region(int fd, uint64_t size, struct memif_region *r)
 {
@@ -319,12 +320,12 @@ map_region(int fd, uint64_t size, struct memif_region *r)
     int seals;
     void *p;
 
-    if (fstat(fd, &st) || (uint64_t) st.st_size < size) {
-        return "Region smaller than announced";
-    }
     seals = fcntl(fd, F_GET_SEALS);
     if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
         return "Region must be a memfd sealed against shrinking";
+    }
+    if (fstat(fd, &st) || (uint64_t) st.st_size < size) {
+        return "Region smaller than announced";
     }
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
