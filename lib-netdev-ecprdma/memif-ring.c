@@ -21,6 +21,8 @@
 
 #include "frame-copy.h"
 
+/* Initializes 'q' for 'ring', whose next slot to receive from or to
+ * transmit into is slot 0: the caller sets the ring's tail to 0. */
 void
 memif_queue_init(struct memif_queue *q, struct memif_ring *ring,
                  unsigned int log2_ring_size,
@@ -195,7 +197,7 @@ int
 memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
                      int n)
 {
-    uint16_t tail = q->ring->tail;
+    uint16_t tail = q->tail;
     uint16_t head = load_head(q);
     uint16_t n_free = head - tail;
     uint16_t slot = tail;
@@ -245,6 +247,7 @@ memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
 
 publish:
     if (slot != tail) {
+        q->tail = slot;
         store_tail(q, slot);
     }
     return sent;

@@ -31,8 +31,10 @@
  * against the mapped regions, and only then used.  A descriptor that points
  * outside the regions, or a head index that runs more than a ring's worth
  * ahead, is a fault: the burst stops there, 'fault' names the problem and
- * the control plane disconnects the client.  Frames are copied exactly once,
- * between the ring buffers and the caller's buffers. */
+ * the control plane disconnects the client.  The server never reads back an
+ * index that it alone writes: it keeps its own copy, so that a client that
+ * rewrites it cannot make the server fill slots again.  Frames are copied
+ * exactly once, between the ring buffers and the caller's buffers. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +54,9 @@ struct memif_queue {
     uint16_t size;              /* Number of slots, a power of two. */
     uint16_t last_head;         /* C2S: next slot to consume. */
     uint16_t head_seen;         /* C2S: head at the last receive. */
+    uint16_t tail;              /* S2C: next slot to fill.  The ring's tail
+                                 * is only ever written from this copy:
+                                 * the client may rewrite the ring's. */
     int eventfd;                /* Interrupt eventfd (owned elsewhere). */
 
     /* Set by the data path, read by the control plane. */

@@ -267,6 +267,7 @@ test_tx(uint16_t start)
     fake_init(&fc, 3, 2048);
     fc.ring->head = fc.ring->tail = start;
     memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    q.tail = start;
     for (int i = 0; i < 4; i++) {
         memset(data[i], 10 + i, sizeof data[i]);
     }
@@ -450,6 +451,85 @@ test_memif_ring(int argc, char *argv[])
 }
 
 ECPRDMA_TEST_REGISTER("memif-ring", "", test_memif_ring);
+
+/* Tests of a client that breaks the rules of the rings. */
+
+/* Posts the 'n' buffers of an S2C ring that follow its head, with their
+ * original offsets and lengths, and marks them with 'fill'. */
+static void
+fake_post(struct fake_client *fc, int n, uint8_t fill)
+{
+    for (int i = 0; i < n; i++) {
+        uint16_t slot = fc->ring->head++ & (fc->size - 1);
+
+        fc->ring->desc[slot].offset = fc->buf_base + slot * fc->bsize;
+        fc->ring->desc[slot].length = fc->bsize;
+        memset(fake_buf(fc, slot), fill, fc->bsize);
+    }
+}
+
+/* The client rewrites the S2C ring's tail, which only the server writes:
+ * the server neither fills again the slots that it already handed over
+ * nor takes the client's word for where to go on, but continues from its
+ * own copy of the tail. */
+static void
+test_tx_hostile_tail(void)
+{
+    struct memif_tx_pkt pkts[2];
+    uint8_t data[2][60];
+    struct fake_client fc;
+    struct memif_queue q;
+
+    fake_init(&fc, 3, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    memset(data[0], 1, sizeof data[0]);
+    memset(data[1], 2, sizeof data[1]);
+    pkts[0] = (struct memif_tx_pkt) { data[0], sizeof data[0] };
+    pkts[1] = (struct memif_tx_pkt) { data[1], sizeof data[1] };
+
+    fake_post(&fc, 4, 0xee);
+    CHECK(memif_queue_tx_burst(&q, pkts, 2) == 2);
+    CHECK(fc.ring->tail == 2);
+
+    /* Moved back: slots 0 and 1 are the client's now, not filled again. */
+    fc.ring->tail = 0;
+    CHECK(memif_queue_tx_burst(&q, &pkts[1], 1) == 1);
+    CHECK(fc.ring->tail == 3);
+    CHECK(all_bytes(fake_buf(&fc, 0), 60, 1));
+    CHECK(all_bytes(fake_buf(&fc, 2), 60, 2));
+
+    /* Moved far ahead: not a fault of the head, and no slot skipped. */
+    fc.ring->tail = 60000;
+    CHECK(memif_queue_tx_burst(&q, &pkts[0], 1) == 1);
+    CHECK(fc.ring->tail == 4);
+    CHECK(all_bytes(fake_buf(&fc, 3), 60, 1));
+
+    /* Moved to the head: the posted buffers still are free. */
+    fake_post(&fc, 2, 0xee);
+    fc.ring->tail = fc.ring->head;
+    CHECK(memif_queue_tx_burst(&q, pkts, 2) == 2);
+    CHECK(fc.ring->tail == 6);
+    CHECK(all_bytes(fake_buf(&fc, 5), 60, 2));
+    CHECK(!q.fault);
+    fake_destroy(&fc);
+}
+
+static int
+test_memif_ring_hostile(int argc, char *argv[])
+{
+    const char *which = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(which, "tail")) {
+        test_tx_hostile_tail();
+    } else {
+        fprintf(stderr, "unknown case %s\n", which);
+        return 2;
+    }
+    printf("%s\n", n_failures ? "FAILED" : "ok");
+    return n_failures != 0;
+}
+
+ECPRDMA_TEST_REGISTER("memif-ring-hostile", "CASE", test_memif_ring_hostile);
 
 /* Handshake tests. */
 
