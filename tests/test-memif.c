@@ -514,6 +514,93 @@ test_tx_hostile_tail(void)
     fake_destroy(&fc);
 }
 
+/* Sends a 60-byte frame into an S2C ring whose client posted one buffer,
+ * described by 'region', 'offset' and 'length'.  Checks that nothing is
+ * sent, written or published, and returns the fault, or NULL. */
+static const char *
+tx_into_broken_desc(uint16_t region, uint32_t offset, uint32_t length)
+{
+    struct memif_tx_pkt pkt;
+    struct memif_queue q;
+    struct fake_client fc;
+    uint8_t data[60];
+
+    fake_init(&fc, 3, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    fake_post(&fc, 1, 0xee);
+    fc.ring->desc[0].region = region;
+    fc.ring->desc[0].offset = offset;
+    fc.ring->desc[0].length = length;
+    memset(data, 1, sizeof data);
+    pkt = (struct memif_tx_pkt) { data, sizeof data };
+    CHECK(memif_queue_tx_burst(&q, &pkt, 1) == 0);
+    CHECK(fc.ring->tail == 0);
+    CHECK(all_bytes(fc.region.addr + fc.buf_base, 256, 0xee));
+    fake_destroy(&fc);
+    return q.fault;
+}
+
+/* Every S2C descriptor is checked before the server writes to its buffer,
+ * and chains are bounded: a client cannot make the server write outside
+ * its regions, spin, or publish a frame that it did not complete. */
+static void
+test_tx_hostile_desc(void)
+{
+    uint32_t size = memif_ring_bytes(3) + 8 * 256;  /* As in the helper. */
+    struct memif_tx_pkt pkt;
+    uint8_t data[200];
+    struct fake_client fc;
+    struct memif_queue q;
+    const char *fault;
+
+    /* A region that does not exist. */
+    fault = tx_into_broken_desc(1, 0, 256);
+    CHECK(fault && strstr(fault, "region that does not exist"));
+
+    /* A buffer that starts at the end of the region, or ends past it, or
+     * whose offset + length overflows 32 bits, or that is empty. */
+    fault = tx_into_broken_desc(0, size, 1);
+    CHECK(fault && strstr(fault, "outside its region"));
+    fault = tx_into_broken_desc(0, size - 59, 60);
+    CHECK(fault && strstr(fault, "outside its region"));
+    fault = tx_into_broken_desc(0, 16, UINT32_MAX - 8);
+    CHECK(fault && strstr(fault, "outside its region"));
+    fault = tx_into_broken_desc(0, 256, 0);
+    CHECK(fault && strstr(fault, "outside its region"));
+
+    /* Head more than a ring's worth ahead of the tail. */
+    fake_init(&fc, 3, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    memset(data, 1, sizeof data);
+    pkt = (struct memif_tx_pkt) { data, 60 };
+    fc.ring->head = 9;
+    CHECK(memif_queue_tx_burst(&q, &pkt, 1) == 0);
+    CHECK(q.fault && strstr(q.fault, "ran past"));
+    CHECK(fc.ring->tail == 0);
+    fake_destroy(&fc);
+
+    /* Buffers of one byte: a frame that would need a chain longer than
+     * MEMIF_MAX_CHAIN is not sent, although there are enough of them, and
+     * nothing is published.  One that needs exactly that many goes. */
+    fake_init(&fc, 8, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, -1);
+    fake_post(&fc, fc.size, 0xee);
+    for (int i = 0; i < fc.size; i++) {
+        fc.ring->desc[i].length = 1;
+    }
+    pkt = (struct memif_tx_pkt) { data, MEMIF_MAX_CHAIN + 1 };
+    CHECK(memif_queue_tx_burst(&q, &pkt, 1) == 0);
+    CHECK(q.no_room == 1 && !q.fault);
+    CHECK(fc.ring->tail == 0);
+    pkt.len = MEMIF_MAX_CHAIN;
+    CHECK(memif_queue_tx_burst(&q, &pkt, 1) == 1);
+    CHECK(fc.ring->tail == MEMIF_MAX_CHAIN);
+    CHECK(fc.ring->desc[MEMIF_MAX_CHAIN - 2].flags == MEMIF_DESC_FLAG_NEXT);
+    CHECK(fc.ring->desc[MEMIF_MAX_CHAIN - 1].flags == 0);
+    CHECK(!q.fault);
+    fake_destroy(&fc);
+}
+
 static int
 test_memif_ring_hostile(int argc, char *argv[])
 {
@@ -521,6 +608,8 @@ test_memif_ring_hostile(int argc, char *argv[])
 
     if (!strcmp(which, "tail")) {
         test_tx_hostile_tail();
+    } else if (!strcmp(which, "tx-desc")) {
+        test_tx_hostile_desc();
     } else {
         fprintf(stderr, "unknown case %s\n", which);
         return 2;
