@@ -37,6 +37,22 @@ memif_queue_init(struct memif_queue *q, struct memif_ring *ring,
     q->eventfd = eventfd;
 }
 
+/* Records why the client is broken, for the control plane, which reads it
+ * from another thread with memif_queue_fault(). */
+static void
+set_fault(struct memif_queue *q, const char *fault)
+{
+    __atomic_store_n(&q->fault, fault, __ATOMIC_RELEASE);
+}
+
+/* Returns NULL, or why the data path found the client broken.  Any thread
+ * may call it. */
+const char *
+memif_queue_fault(const struct memif_queue *q)
+{
+    return __atomic_load_n(&q->fault, __ATOMIC_ACQUIRE);
+}
+
 static uint16_t
 load_head(const struct memif_queue *q)
 {
@@ -65,12 +81,12 @@ read_desc(struct memif_queue *q, uint16_t slot, struct memif_desc *d)
     d->offset = shared->offset;
 
     if (d->region >= q->n_regions) {
-        q->fault = "Descriptor names a region that does not exist";
+        set_fault(q, "Descriptor names a region that does not exist");
         return NULL;
     }
     r = &q->regions[d->region];
     if (!d->length || d->offset > r->size || d->length > r->size - d->offset) {
-        q->fault = "Descriptor points outside its region";
+        set_fault(q, "Descriptor points outside its region");
         return NULL;
     }
     return r->addr + d->offset;
@@ -114,7 +130,7 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
 
     q->head_seen = head;
     if ((uint16_t) (head - slot) > q->size) {
-        q->fault = "Ring head index ran past the ring size";
+        set_fault(q, "Ring head index ran past the ring size");
         return 0;
     }
 
@@ -134,13 +150,13 @@ memif_queue_rx_burst(struct memif_queue *q, struct memif_rx_buf *bufs, int n)
                 /* Incomplete chain: wait until the client publishes the
                  * rest of it, unless it already fills the whole ring. */
                 if ((uint16_t) (slot - start) >= q->size) {
-                    q->fault = "Descriptor chain fills the ring";
+                    set_fault(q, "Descriptor chain fills the ring");
                 }
                 slot = start;
                 goto done;
             }
             if (++n_desc > MEMIF_MAX_CHAIN) {
-                q->fault = "Descriptor chain too long";
+                set_fault(q, "Descriptor chain too long");
                 slot = start;
                 goto done;
             }
@@ -204,7 +220,7 @@ memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
     int sent;
 
     if (n_free > q->size) {
-        q->fault = "Ring head index ran past the ring size";
+        set_fault(q, "Ring head index ran past the ring size");
         return 0;
     }
 

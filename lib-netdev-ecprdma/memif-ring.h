@@ -59,7 +59,8 @@ struct memif_queue {
                                  * the client may rewrite the ring's. */
     int eventfd;                /* Interrupt eventfd (owned elsewhere). */
 
-    /* Set by the data path, read by the control plane. */
+    /* Set by the data path, read by the control plane, atomically: see
+     * memif_queue_fault(). */
     const char *fault;          /* NULL, or why the client is broken. */
 
     /* Statistics, written only by the thread that uses the queue. */
@@ -94,6 +95,7 @@ int memif_queue_rx_burst(struct memif_queue *, struct memif_rx_buf *,
                          int n);
 int memif_queue_tx_burst(struct memif_queue *, const struct memif_tx_pkt *,
                          int n);
+const char *memif_queue_fault(const struct memif_queue *);
 bool memif_queue_peer_wants_kick(const struct memif_queue *);
 void memif_queue_kick(struct memif_queue *);
 void memif_queue_rx_resync(struct memif_queue *);

@@ -461,7 +461,7 @@ run_connected(struct memif_server *s)
         struct memif_queue *q = i < s->conn.n_c2s
                                 ? &s->conn.c2s[i]
                                 : &s->conn.s2c[i - s->conn.n_c2s];
-        const char *fault = __atomic_load_n(&q->fault, __ATOMIC_RELAXED);
+        const char *fault = memif_queue_fault(q);
 
         if (fault) {
             memif_server_disconnect(s, fault);
