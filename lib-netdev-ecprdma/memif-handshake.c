@@ -154,6 +154,30 @@ ack(struct memif_msg *reply)
     return true;
 }
 
+/* Returns true if 'secret' equals the secret in 'field', which ends at its
+ * first NUL or after MEMIF_SECRET_SIZE - 1 bytes, like memif_copy_name().
+ * The time taken does not depend on the bytes of either: every byte of the
+ * field is compared, whatever the first difference, so that a client
+ * cannot guess the secret byte by byte from the time that a refusal
+ * takes. */
+static bool
+secret_matches(const char *secret, const uint8_t field[MEMIF_SECRET_SIZE])
+{
+    uint8_t expected[MEMIF_SECRET_SIZE];
+    uint8_t ended = 0;
+    uint8_t diff;
+
+    /* A secret too long for the field can never match. */
+    diff = strlen(secret) > MEMIF_SECRET_SIZE - 1;
+    memif_put_name(expected, secret, MEMIF_SECRET_SIZE);
+    for (int i = 0; i < MEMIF_SECRET_SIZE - 1; i++) {
+        /* 'ended' is 0xff from the first NUL of 'field' on. */
+        ended |= -(uint8_t) (field[i] == 0);
+        diff |= (field[i] & ~ended) ^ expected[i];
+    }
+    return !diff;
+}
+
 static bool
 handle_init(struct memif_handshake *hs, const struct memif_msg_init *init,
             struct memif_msg *reply)
@@ -170,13 +194,10 @@ handle_init(struct memif_handshake *hs, const struct memif_msg_init *init,
         return fail(hs, -1, reply, "Only ethernet mode supported");
     }
     if (secret[0]) {
-        char client_secret[MEMIF_SECRET_SIZE];
-
-        memif_copy_name(client_secret, init->secret, MEMIF_SECRET_SIZE);
-        if (!client_secret[0]) {
+        if (!init->secret[0]) {
             return fail(hs, -1, reply, "Secret required");
         }
-        if (strcmp(secret, client_secret)) {
+        if (!secret_matches(secret, init->secret)) {
             return fail(hs, -1, reply, "Incorrect secret");
         }
     }

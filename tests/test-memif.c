@@ -758,6 +758,15 @@ test_memif_handshake(int argc, char *argv[])
         m[0] = make_init(MEMIF_VERSION, 7, 0, "");
     } else if (!strcmp(which, "secret")) {
         m[0] = make_init(MEMIF_VERSION, 7, 0, "s3creT");
+    } else if (!strcmp(which, "secret-prefix")) {
+        m[0] = make_init(MEMIF_VERSION, 7, 0, "s3cre");
+    } else if (!strcmp(which, "secret-longer")) {
+        m[0] = make_init(MEMIF_VERSION, 7, 0, "s3cret!");
+    } else if (!strcmp(which, "secret-unterminated")) {
+        memset(m[0].init.secret, 'x', sizeof m[0].init.secret);
+    } else if (!strcmp(which, "secret-trailing")) {
+        /* What follows the secret's NUL does not count. */
+        memcpy(&m[0].init.secret[7], "xyz", 3);
     } else if (!strcmp(which, "order")) {
         m[0] = make_add_region(0, 4096);
     } else if (!strcmp(which, "region-index")) {
