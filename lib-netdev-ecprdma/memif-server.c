@@ -108,6 +108,24 @@ make_parent_dir(const char *path)
     free(dir);
 }
 
+/* Removes the socket at 'path', if there is one: one that a previous
+ * server left, before listening there, or our own, when done.  Returns 0,
+ * or EEXIST without removing it if 'path' is something other than a
+ * socket, which no server created and none may destroy. */
+static int
+remove_old_socket(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st)) {
+        return 0;
+    } else if (!S_ISSOCK(st.st_mode)) {
+        return EEXIST;
+    }
+    unlink(path);
+    return 0;
+}
+
 /* Creates a server for one memif interface listening on 'socket_path'.
  * On failure returns a positive errno value and sets '*errorp' to a
  * malloc()'d message. */
@@ -137,7 +155,12 @@ memif_server_create(const char *socket_path,
     }
     if (socket_path[0] != '@') {
         make_parent_dir(socket_path);
-        unlink(socket_path);
+        if (remove_old_socket(socket_path)) {
+            *errorp = xalloc_printf("%s: exists and is not a socket",
+                                    socket_path);
+            close(fd);
+            return EEXIST;
+        }
     }
     if (bind(fd, (struct sockaddr *) &sun, len)
         || (socket_path[0] != '@' && chmod(socket_path, 0600))
@@ -208,7 +231,7 @@ memif_server_destroy(struct memif_server *s)
     release_connection(s);
     close(s->listen_fd);
     if (s->path[0] != '@') {
-        unlink(s->path);
+        remove_old_socket(s->path);
     }
     free(s->path);
     free(s->if_name);
