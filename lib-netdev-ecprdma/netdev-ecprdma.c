@@ -2505,7 +2505,10 @@ netdev_ecprdma_link_fault(struct unixctl_conn *conn, int argc OVS_UNUSED,
 static void
 netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+    /* Clients trigger these messages: a client that connects again and
+     * again must not fill the log. */
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    static struct vlog_rate_limit info_rl = VLOG_RATE_LIMIT_INIT(1, 5);
     struct netdev_ecprdma *dev;
     struct netdev **closes;
     size_t n_closes;
@@ -2565,11 +2568,12 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
             enum memif_server_state state = memif_server_state(dev->memif);
 
             if (state == MEMIF_SERVER_CONNECTED) {
-                VLOG_INFO("%s: memif client connected",
-                          netdev_get_name(&dev->up));
+                VLOG_INFO_RL(&info_rl, "%s: memif client connected",
+                             netdev_get_name(&dev->up));
             } else if (memif_server_n_rejected(dev->memif) == rejected) {
-                VLOG_INFO("%s: memif %s", netdev_get_name(&dev->up),
-                          memif_server_last_error(dev->memif));
+                VLOG_INFO_RL(&info_rl, "%s: memif %s",
+                             netdev_get_name(&dev->up),
+                             memif_server_last_error(dev->memif));
             }
             request_reconfigure(dev);
         }
