@@ -82,7 +82,13 @@ struct afpacket_link {
     unsigned int n_frames;
     unsigned int next;
     unsigned int n_held;
+
+    long long int next_stats_ms;    /* When to count overruns again. */
 };
+
+/* How often the kernel's count of frames dropped for a full ring is read,
+ * besides whenever it marks a frame after a drop. */
+#define STATS_INTERVAL_MS 100
 
 static struct afpacket_link *
 afpacket_link_cast(const struct link *link)
@@ -345,6 +351,22 @@ take_frame(struct afpacket_link *al, const struct tpacket2_hdr *h,
     return true;
 }
 
+/* Adds the frames that the kernel dropped for want of room in the ring
+ * since the last call to the link's statistics.  The kernel marks the
+ * next frame it stores after a drop with TP_STATUS_LOSING; the drops of a
+ * burst that no frame follows are counted by afpacket_run(), a little
+ * later. */
+static void
+count_overruns(struct afpacket_link *al)
+{
+    struct tpacket_stats st;
+    socklen_t len = sizeof st;
+
+    if (!getsockopt(al->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+        al->up.stats.rx_overruns += st.tp_drops;
+    }
+}
+
 static int
 afpacket_recv(struct link *link, struct link_frame frames[], int max)
 {
@@ -354,10 +376,13 @@ afpacket_recv(struct link *link, struct link_frame frames[], int max)
     release_slots(al);
     while (n < max && al->n_held < al->n_frames) {
         struct tpacket2_hdr *h = slot(al, al->next);
+        uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 
-        if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE)
-              & TP_STATUS_USER)) {
+        if (!(status & TP_STATUS_USER)) {
             break;
+        }
+        if (status & TP_STATUS_LOSING) {
+            count_overruns(al);
         }
         if (take_frame(al, h, &frames[n])) {
             n++;
@@ -389,10 +414,23 @@ afpacket_send(struct link *link, const struct link_frame frames[], int n)
     return i;
 }
 
+static void
+afpacket_run(struct link *link)
+{
+    struct afpacket_link *al = afpacket_link_cast(link);
+    long long int now = link_time_msec();
+
+    if (now >= al->next_stats_ms) {
+        al->next_stats_ms = now + STATS_INTERVAL_MS;
+        count_overruns(al);
+    }
+}
+
 const struct link_class link_afpacket_class = {
     .type = "afpacket",
     .open = afpacket_open,
     .close = afpacket_close,
+    .run = afpacket_run,
     .is_up = afpacket_is_up,
     .fd = afpacket_fd,
     .recv = afpacket_recv,

@@ -129,6 +129,8 @@ struct link_stats {
     uint64_t tx_frames;
     uint64_t tx_bytes;
     uint64_t rx_errors;         /* Truncated or oversized frames. */
+    uint64_t rx_overruns;       /* Frames the kernel dropped because the
+                                 * receive ring was full (afpacket). */
     uint64_t tx_errors;         /* Oversized frames, send errors. */
     uint64_t reconnects;        /* Peers connected after the first. */
     uint64_t fault_drops;
