@@ -239,6 +239,8 @@ struct netdev_ecprdma {
     atomic_uint64_t rx_dropped; /* ECP frames from a VM. */
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
     atomic_uint64_t ring_errors;    /* Bad indexes from the peer. */
+    atomic_uint64_t unknown_tag;    /* Ingress records for no VM. */
+    uint64_t lapses_seen;           /* Session thread. */
 };
 
 struct netdev_rxq_ecprdma {
@@ -343,6 +345,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
     atomic_init(&dev->ring_errors, 0);
+    atomic_init(&dev->unknown_tag, 0);
     atomic_init(&dev->rings_bad, false);
     atomic_init(&dev->remote, false);
     atomic_init(&dev->status_changed, false);
@@ -696,6 +699,7 @@ session_create(struct netdev_ecprdma *dev)
     cfg.keepalive_us = 1000 * 1000;
     make_vsiid(netdev_get_name(&dev->up), "manager", cfg.manager_id);
     dev->session = roe_session_create(&cfg, &error);
+    dev->lapses_seen = 0;
     if (!dev->session) {
         link_close(dev->link);
         dev->link = NULL;
@@ -1623,6 +1627,104 @@ netdev_ecprdma_get_stats(const struct netdev *netdev,
     return 0;
 }
 
+/* Counters for Interface:statistics, besides the standard ones: one for
+ * every reason to drop a frame or to end an association. */
+struct custom_stats {
+    struct netdev_custom_counter *counters;
+    size_t n, allocated;
+};
+
+static void
+custom_stat(struct custom_stats *cs, const char *name, uint64_t value)
+{
+    if (cs->n >= cs->allocated) {
+        cs->counters = x2nrealloc(cs->counters, &cs->allocated,
+                                  sizeof *cs->counters);
+    }
+    ovs_strlcpy(cs->counters[cs->n].name, name,
+                sizeof cs->counters[cs->n].name);
+    cs->counters[cs->n++].value = value;
+}
+
+static void
+get_memif_custom_stats(const struct memif_connection *conn,
+                       struct custom_stats *cs)
+{
+    uint64_t oversize = 0, no_room = 0;
+
+    for (int i = 0; i < conn->n_c2s; i++) {
+        oversize += conn->c2s[i].oversize;
+    }
+    for (int i = 0; i < conn->n_s2c; i++) {
+        no_room += conn->s2c[i].no_room;
+    }
+    custom_stat(cs, "rx_oversize_drops", oversize);
+    custom_stat(cs, "tx_ring_full_drops", no_room);
+}
+
+static void
+get_session_custom_stats(const struct netdev_ecprdma *dev,
+                         struct custom_stats *cs)
+{
+    struct roe_session_stats st;
+    struct link_stats ls;
+    uint64_t rejected = 0;
+
+    /* Counters of the session's thread, read as they are. */
+    roe_session_get_stats(dev->session, &st);
+    link_get_stats(dev->link, &ls);
+    for (int i = 0; i < N_ROE_REJECTS; i++) {
+        rejected += st.qp.rejects[i];
+    }
+    custom_stat(cs, "session_associations", st.associations);
+    custom_stat(cs, "session_lapses", st.lapses);
+    custom_stat(cs, "session_resets", st.resets);
+    custom_stat(cs, "session_events_lost", st.events_lost);
+    custom_stat(cs, "session_foreign_frames", st.foreign_frames);
+    custom_stat(cs, "vdp_bad", st.vdp_bad);
+    custom_stat(cs, "vdp_lost", st.vdp_lost);
+    custom_stat(cs, "roe_unknown_qp", st.roe_unknown_qp);
+    custom_stat(cs, "roe_rejected", rejected);
+    custom_stat(cs, "roe_read_replays_refused", st.qp.read_replays_refused);
+    custom_stat(cs, "roe_retransmits", st.qp.retransmits);
+    custom_stat(cs, "link_rx_errors", ls.rx_errors);
+    custom_stat(cs, "link_rx_overruns", ls.rx_overruns);
+    custom_stat(cs, "link_tx_errors", ls.tx_errors);
+    custom_stat(cs, "link_tx_dropped", st.tx_dropped);
+}
+
+static int
+netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
+                                struct netdev_custom_stats *stats)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    struct custom_stats cs = { .counters = NULL };
+    uint64_t value;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    if (dev->options.role == PORT_ROLE_VM) {
+        atomic_read_relaxed(&dev->rx_dropped, &value);
+        custom_stat(&cs, "rx_ecp_drops", value);
+        if (dev->conn) {
+            get_memif_custom_stats(dev->conn, &cs);
+        }
+    }
+    if (dev->options.role == PORT_ROLE_UPLINK) {
+        atomic_read_relaxed(&dev->ring_errors, &value);
+        custom_stat(&cs, "ring_index_errors", value);
+        atomic_read_relaxed(&dev->unknown_tag, &value);
+        custom_stat(&cs, "rx_unknown_vm_drops", value);
+    }
+    if (dev->session) {
+        get_session_custom_stats(dev, &cs);
+    }
+    ovs_mutex_unlock(&ecprdma_mutex);
+
+    stats->counters = cs.counters;
+    stats->size = cs.n;
+    return 0;
+}
+
 static void
 get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
     OVS_REQUIRES(ecprdma_mutex)
@@ -2028,9 +2130,11 @@ uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
     if (!b->n && (!b->uv || b->uv->qpn != f->tag)) {
         b->uv = uplink_find_vm(dev, f->tag);
         if (!b->uv) {
+            /* For a VM that went, or of an association that ended. */
             uint64_t orig;
 
             atomic_add_relaxed(&dev->rx_errors, 1, &orig);
+            atomic_add_relaxed(&dev->unknown_tag, 1, &orig);
             return;
         }
     }
@@ -2056,6 +2160,16 @@ session_run(struct netdev_ecprdma *dev, long long now)
         link_set_faults(dev->link, &faults);
     }
     roe_session_run(dev->session, now);
+    if (OVS_UNLIKELY(roe_session_lapses(dev->session) != dev->lapses_seen)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        uint64_t lapses = roe_session_lapses(dev->session);
+
+        VLOG_WARN_RL(&rl, "%s: %"PRIu64" association(s) lapsed: the peer "
+                     "was not heard for 3 keep-alive periods, or a queue "
+                     "pair gave up retrying", netdev_get_name(&dev->up),
+                     lapses - dev->lapses_seen);
+        dev->lapses_seen = lapses;
+    }
 }
 
 /* After the switch wrote a bad index into one of uplink 'dev''s own rings:
@@ -2652,6 +2766,7 @@ static const struct netdev_class netdev_ecprdma_class = {
     .get_mtu = netdev_ecprdma_get_mtu,
     .set_mtu = netdev_ecprdma_set_mtu,
     .get_stats = netdev_ecprdma_get_stats,
+    .get_custom_stats = netdev_ecprdma_get_custom_stats,
     .get_status = netdev_ecprdma_get_status,
     .update_flags = netdev_ecprdma_update_flags,
     .reconfigure = netdev_ecprdma_reconfigure,

@@ -206,11 +206,18 @@ push_event(struct roe_session *s, enum roe_session_event_type type,
 
     if (s->ev_tail - s->ev_head >= N_EVENTS) {
         s->ev_head++;           /* Lose the oldest rather than the news. */
+        s->stats.events_lost++;
     }
     e = &s->events[s->ev_tail++ % N_EVENTS];
     e->type = type;
     e->handle = handle;
     memcpy(e->vsiid, s->vsis[handle].assoc.vsi.vsiid, VDP_VSIID_LEN);
+}
+
+uint64_t
+roe_session_lapses(const struct roe_session *s)
+{
+    return s->stats.lapses;
 }
 
 bool

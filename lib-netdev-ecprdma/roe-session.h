@@ -140,7 +140,13 @@ struct roe_session_event {
     uint8_t vsiid[VDP_VSIID_LEN];
 };
 
-/* Takes the oldest event.  Returns false if there is none. */
+/* The number of associations that lapsed so far (as 'lapses' in the
+ * statistics), cheaply, for the session's thread. */
+uint64_t roe_session_lapses(const struct roe_session *);
+
+/* Takes the oldest event.  Returns false if there is none.  The session
+ * keeps a few per VSI; when they overflow, the oldest are lost (counted in
+ * 'events_lost'). */
 bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
 
 /* Receives and sends what there is, runs the timers. */
@@ -156,6 +162,8 @@ struct roe_session_stats {
     uint64_t lapses;            /* Associations ended by the timer. */
     uint64_t resets;            /* Associations ended by
                                  * roe_session_vsi_reset(). */
+    uint64_t events_lost;       /* Events dropped because nobody polled
+                                 * them in time. */
     uint64_t roe_rx;            /* RoE frames to a QP. */
     uint64_t roe_unknown_qp;    /* RoE frames to no QP. */
     uint64_t rx_dropped;        /* Frames that are neither. */
