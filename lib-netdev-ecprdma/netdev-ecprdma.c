@@ -236,7 +236,7 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
     atomic_uint64_t rx_errors;
-    atomic_uint64_t rx_dropped; /* ECP frames from a VM. */
+    atomic_uint64_t rx_dropped; /* ECP frames from a (remote) VM. */
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
     atomic_uint64_t ring_errors;    /* Bad indexes from the peer. */
     atomic_uint64_t unknown_tag;    /* Ingress records for no VM. */
@@ -1702,9 +1702,11 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
     uint64_t value;
 
     ovs_mutex_lock(&ecprdma_mutex);
-    if (dev->options.role == PORT_ROLE_VM) {
+    if (dev->options.role != PORT_ROLE_UPLINK) {
         atomic_read_relaxed(&dev->rx_dropped, &value);
         custom_stat(&cs, "rx_ecp_drops", value);
+    }
+    if (dev->options.role == PORT_ROLE_VM) {
         if (dev->conn) {
             get_memif_custom_stats(dev->conn, &cs);
         }
@@ -2039,7 +2041,9 @@ vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     return 0;
 }
 
-/* Receives up to a batch of frames from frame ring 'ring' into 'batch'. */
+/* Receives up to a batch of frames from frame ring 'ring' into 'batch':
+ * on a switch, what a remote VM or a server's bridge sent.  ECP frames
+ * are dropped and counted, as on a vm port. */
 static void
 frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
                 struct dp_packet_batch *batch)
@@ -2050,10 +2054,17 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
     struct frame_ring_frame f;
     uint64_t reused = 0;
     uint64_t orig;
+    int ecp = 0;
 
     while (batch->count < NETDEV_MAX_BURST
            && frame_ring_get(ring, &cons, prod, &f) == FRAME_RING_OK) {
-        struct dp_packet *packet = new_rx_packet(cache, f.len, &reused);
+        struct dp_packet *packet;
+
+        if (OVS_UNLIKELY(is_ecp_frame(f.data, f.len))) {
+            ecp++;
+            continue;
+        }
+        packet = new_rx_packet(cache, f.len, &reused);
 
         memcpy(dp_packet_data(packet), f.data, f.len);
         dp_packet_set_size(packet, f.len);
@@ -2062,6 +2073,9 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
     frame_ring_set_consumer(ring, cons);
     if (reused) {
         atomic_add_relaxed(&dev->rx_reused, reused, &orig);
+    }
+    if (ecp) {
+        atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
     }
 }
 
