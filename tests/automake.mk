@@ -14,7 +14,8 @@ TESTSUITE_AT = \
 	tests/wireshark.at \
 	tests/netdev-ecprdma.at \
 	tests/remote.at \
-	tests/agent.at
+	tests/agent.at \
+	tests/fault.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
 	tests/bench-counters.py
 TESTSUITE = tests/testsuite
