@@ -1,5 +1,6 @@
-# The engine: plain C and libc, no Open vSwitch headers.  The netdev class
-# that binds it to OVS is compiled into the plugin.
+# The engine: plain C, libc and libcrypto (for HMAC-SHA256), no Open vSwitch
+# headers.  The netdev class that binds it to OVS is compiled into the
+# plugin.
 noinst_LTLIBRARIES += lib-netdev-ecprdma/libecprdma.la
 ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/byte-order.h \
@@ -40,7 +41,10 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/roe-session.h \
 	lib-netdev-ecprdma/vdp.c \
 	lib-netdev-ecprdma/vdp.h \
+	lib-netdev-ecprdma/vdp-auth.c \
+	lib-netdev-ecprdma/vdp-auth.h \
 	lib-netdev-ecprdma/xalloc.c \
 	lib-netdev-ecprdma/xalloc.h
 lib_netdev_ecprdma_libecprdma_la_SOURCES = $(ECPRDMA_ENGINE_SOURCES)
 lib_netdev_ecprdma_libecprdma_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+lib_netdev_ecprdma_libecprdma_la_LIBADD = $(CRYPTO_LIBS)

@@ -668,7 +668,8 @@ session_options_differ(const struct port_options *a,
            || a->link_type != b->link_type
            || !nullable_string_is_equal(a->link_target, b->link_target)
            || a->mtu != b->mtu || a->window != b->window
-           || a->rte != b->rte || a->max_tries != b->max_tries;
+           || a->rte != b->rte || a->max_tries != b->max_tries
+           || !nullable_string_is_equal(a->secret, b->secret);
 }
 
 /* Opens the link and starts the session of an uplink or switch port. */
@@ -698,6 +699,7 @@ session_create(struct netdev_ecprdma *dev)
     cfg.max_tries = po->max_tries + 1;
     cfg.keepalive_us = 1000 * 1000;
     make_vsiid(netdev_get_name(&dev->up), "manager", cfg.manager_id);
+    cfg.secret = po->secret;
     dev->session = roe_session_create(&cfg, &error);
     dev->lapses_seen = 0;
     if (!dev->session) {
@@ -2534,16 +2536,18 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
             rejected += st.qp.rejects[i];
         }
         ds_put_format(s, "  session: vdp rx=%"PRIu64" tx=%"PRIu64
-                      " bad=%"PRIu64" lost=%"PRIu64" associations=%"PRIu64
+                      " bad=%"PRIu64" lost=%"PRIu64" auth-failures=%"PRIu64
+                      " associations=%"PRIu64
                       " lapses=%"PRIu64" resets=%"PRIu64"\n"
                       "    roe: rx=%"PRIu64" unknown-qp=%"PRIu64
                       " tx-bytes=%"PRIu64" rx-bytes=%"PRIu64
                       " reads=%"PRIu64" writes=%"PRIu64
                       " retransmits=%"PRIu64" rejected=%"PRIu64"\n",
                       st.vdp_rx, st.vdp_tx, st.vdp_bad, st.vdp_lost,
-                      st.associations, st.lapses, st.resets, st.roe_rx,
-                      st.roe_unknown_qp, st.qp.tx_payload_bytes,
-                      st.qp.rx_payload_bytes, st.qp.reads, st.qp.writes,
+                      st.vdp_auth_failures, st.associations, st.lapses,
+                      st.resets, st.roe_rx, st.roe_unknown_qp,
+                      st.qp.tx_payload_bytes, st.qp.rx_payload_bytes,
+                      st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);
         ds_put_format(s, "    hostile: foreign-frames=%"PRIu64
                       " read-replays-refused=%"PRIu64"\n",

@@ -175,6 +175,25 @@ parse_secret(struct port_options *po, const char *value)
     return NULL;
 }
 
+/* The secret that authenticates the VDP messages of an uplink's or a
+ * switch's session.  Both ends must have the same. */
+static char *
+parse_session_secret(struct port_options *po, const char *value)
+{
+    size_t len = strlen(value);
+
+    if (len < PORT_SESSION_SECRET_MIN_LEN
+        || len > PORT_SESSION_SECRET_MAX_LEN || !is_printable(value)) {
+        return xalloc_printf("expected %d to %d printable characters, the "
+                             "same at both ends of the link",
+                             PORT_SESSION_SECRET_MIN_LEN,
+                             PORT_SESSION_SECRET_MAX_LEN);
+    }
+    free(po->secret);
+    po->secret = xalloc_strdup(value);
+    return NULL;
+}
+
 static char *
 parse_ring_size(struct port_options *po, const char *value)
 {
@@ -355,15 +374,19 @@ static const struct option_def option_defs[] = {
     { "window", ROLES_LINK, parse_window },
     { "rte", ROLES_LINK, parse_rte },
     { "max-tries", ROLES_LINK, parse_max_tries },
+    { "secret", ROLES_LINK, parse_session_secret },
     { "session", ROLES_VSI, parse_session },
     { "vsi", ROLES_VSI, parse_vsi },
 };
 
+/* Returns the definition of option 'name' for 'role' or, if 'role' has no
+ * such option, NULL. */
 static const struct option_def *
-find_option(const char *name)
+find_option(const char *name, enum port_role role)
 {
     for (size_t i = 0; i < sizeof option_defs / sizeof *option_defs; i++) {
-        if (!strcmp(option_defs[i].name, name)) {
+        if (!strcmp(option_defs[i].name, name)
+            && option_defs[i].roles & ROLE_BIT(role)) {
             return &option_defs[i];
         }
     }
@@ -562,9 +585,9 @@ port_options_parse(struct port_options *po, size_t n,
     }
 
     for (size_t i = 0; i < n && !error; i++) {
-        const struct option_def *def = find_option(keys[i]);
+        const struct option_def *def = find_option(keys[i], po->role);
 
-        if (!def || !(def->roles & ROLE_BIT(po->role))) {
+        if (!def) {
             char *accepted = options_of_role(po->role);
 
             error = xalloc_printf("options:%s: unknown option for role=%s "

@@ -54,6 +54,8 @@ enum port_link_type {
 enum {
     PORT_ID_MAX = UINT32_MAX,
     PORT_SECRET_MAX_LEN = 23,       /* memif's secret is 24 bytes with NUL. */
+    PORT_SESSION_SECRET_MIN_LEN = 8,    /* VDP authentication secret. */
+    PORT_SESSION_SECRET_MAX_LEN = 64,
     PORT_RING_SIZE_MIN = 2,
     PORT_RING_SIZE_MAX = 1 << 14,   /* memif's maximum log2 ring size is 14. */
     PORT_RING_SIZE_DEFAULT = 1024,
@@ -78,7 +80,10 @@ struct port_options {
     /* Role "vm". */
     char *socket;               /* memif socket; NULL for the default. */
     uint32_t id;                /* memif interface id. */
-    char *secret;               /* memif secret; NULL for none. */
+    char *secret;               /* Role "vm": memif secret.  Roles "uplink"
+                                 * and "switch": the session's VDP
+                                 * authentication secret.  NULL for
+                                 * none. */
     uint32_t ring_size;         /* Largest ring a client may use. */
     uint32_t buffer_size;       /* Largest frame accepted from a client. */
     uint32_t n_rxq;             /* Number of queue pairs. */

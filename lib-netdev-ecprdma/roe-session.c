@@ -27,6 +27,7 @@
 #include "mr-table.h"
 #include "roe.h"
 #include "roe-qp.h"
+#include "vdp-auth.h"
 #include "xalloc.h"
 
 #define BATCH 32
@@ -55,6 +56,8 @@ struct vsi {
 struct roe_session {
     struct roe_session_config cfg;
     struct ecp_sw *vdp;
+    bool auth;                  /* Authenticate VDP. */
+    struct vdp_auth_state auth_state;
     struct mr_table *mrs;
     struct ecp_l2 l2;
     uint16_t segment_size;
@@ -133,8 +136,20 @@ roe_session_create(const struct roe_session_config *cfg, char **errorp)
         *errorp = xalloc_printf("keep-alive period must be positive");
         return NULL;
     }
+    if (cfg->secret && (!cfg->secret[0]
+                        || strlen(cfg->secret) > ROE_SESSION_SECRET_MAX)) {
+        *errorp = xalloc_printf("secret must have 1 to %d octets",
+                                ROE_SESSION_SECRET_MAX);
+        return NULL;
+    }
     s = xalloc_zeroed(1, sizeof *s);
     s->cfg = *cfg;
+    s->cfg.secret = NULL;
+    if (cfg->secret) {
+        s->auth = true;
+        vdp_auth_init(&s->auth_state, cfg->secret, strlen(cfg->secret),
+                      cfg->role == ROE_SESSION_BRIDGE);
+    }
     memcpy(s->l2.dst, ecp_nearest_customer_bridge, 6);
     link_get_mac(cfg->link, s->l2.src);
     s->segment_size = roe_segment_size_for_mtu(link_mtu(cfg->link));
@@ -194,6 +209,7 @@ roe_session_destroy(struct roe_session *s)
         ecp_sw_destroy(s->vdp);
         mr_table_destroy(s->mrs);
         free(s->frame_mem);
+        memset(&s->auth_state, 0, sizeof s->auth_state);
         free(s);
     }
 }
@@ -230,17 +246,36 @@ roe_session_poll_event(struct roe_session *s, struct roe_session_event *e)
     return true;
 }
 
+/* Queues 'm' for the peer, with an AUTH TLV with 'auth_flags' if the
+ * session has a secret. */
 static void
-send_vdp(struct roe_session *s, const struct vdp_message *m)
+send_vdp_flags(struct roe_session *s, const struct vdp_message *m,
+               uint8_t auth_flags)
 {
     uint8_t buf[VDP_MESSAGE_MAX_LEN];
-    int len = vdp_encode(m, buf, sizeof buf, NULL);
+    struct vdp_message copy;
+    int len;
 
+    if (s->auth) {
+        copy = *m;
+        vdp_auth_prepare(&s->auth_state, &copy, auth_flags);
+        m = &copy;
+    }
+    len = vdp_encode(m, buf, sizeof buf, NULL);
+    if (len > 0 && s->auth) {
+        vdp_auth_sign(s->auth_state.key, s->auth_state.key_len, buf, len);
+    }
     if (len > 0 && !ecp_sw_send(s->vdp, buf, len)) {
         s->stats.vdp_tx++;
     } else {
         s->stats.vdp_lost++;
     }
+}
+
+static void
+send_vdp(struct roe_session *s, const struct vdp_message *m)
+{
+    send_vdp_flags(s, m, 0);
 }
 
 static int
@@ -612,6 +647,58 @@ station_response(struct roe_session *s, const struct vdp_message *m,
     vsi_up(s, handle, &m->roe.qp, now);
 }
 
+/* Checks the AUTH TLV of 'm', decoded from 'payload', and takes it out of
+ * 'm'.  Returns true if 'm' is to be acted on. */
+static bool
+authenticate_vdp(struct roe_session *s, const uint8_t *payload,
+                 struct vdp_message *m, long long now)
+{
+    bool challenge = m->has_auth && m->auth.flags & VDP_AUTH_CHALLENGE;
+    enum vdp_auth_result r;
+
+    if (!s->auth) {
+        if (m->has_auth) {
+            /* The peer has a secret and we do not. */
+            s->stats.vdp_auth_failures++;
+            return false;
+        }
+        return true;
+    }
+    r = vdp_auth_check(&s->auth_state, payload, m);
+    m->has_auth = false;
+    memset(&m->auth, 0, sizeof m->auth);
+    if (r == VDP_AUTH_STALE) {
+        s->stats.vdp_auth_stale++;
+        if (s->cfg.role == ROE_SESSION_BRIDGE && !m->vsi.response
+            && !challenge) {
+            /* Tell the station our nonce, so that it may ask again. */
+            struct vdp_message response;
+
+            if (!vdp_make_response(m, VDP_STATUS_OTHER, VDP_RESP_KEEP,
+                                   &response)) {
+                memset(&response.roe, 0, sizeof response.roe);
+                send_vdp_flags(s, &response, VDP_AUTH_CHALLENGE);
+            }
+        }
+        return false;
+    } else if (r != VDP_AUTH_OK) {
+        s->stats.vdp_auth_failures++;
+        return false;
+    }
+    if (challenge) {
+        /* The bridge did not know us: ask again now, not a period later. */
+        if (s->cfg.role == ROE_SESSION_STATION) {
+            for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+                if (s->vsis[i].state != VSI_FREE) {
+                    s->vsis[i].next_assoc = now;
+                }
+            }
+        }
+        return false;
+    }
+    return true;
+}
+
 static void
 receive_vdp(struct roe_session *s, const struct ecp_frame *f, long long now)
 {
@@ -624,6 +711,9 @@ receive_vdp(struct roe_session *s, const struct ecp_frame *f, long long now)
     s->stats.vdp_rx++;
     if (vdp_decode(ulpdu.data, ulpdu.len, &m, NULL)) {
         s->stats.vdp_bad++;
+        return;
+    }
+    if (!authenticate_vdp(s, ulpdu.data, &m, now)) {
         return;
     }
     if (s->cfg.role == ROE_SESSION_BRIDGE && !m.vsi.response) {

@@ -42,6 +42,13 @@
  * its ECP acks, RoE requests and responses) is dropped and counted in
  * 'foreign_frames', until no VSI is up any more (DEASSOC or lapse).
  *
+ * With a secret, every VDP message carries an AUTH TLV (vdp-auth.h): an
+ * HMAC-SHA256 keyed by the secret, and a session ID, nonces and a counter
+ * that make a replayed message fail.  Messages without it, with a wrong
+ * MAC or replayed are dropped and counted in 'vdp_auth_failures'.  Without
+ * a secret, VDP is not authenticated, and messages that carry an AUTH TLV
+ * are dropped and counted the same way: both ends need the same secret.
+ *
  * Either end reports a VSI coming up or going down as an event.  A VSI's
  * regions are invalidated before roe_session_vsi_remove() returns, so the
  * caller may unmap the memory afterwards.
@@ -78,7 +85,12 @@ struct roe_session_config {
     bool crc;                   /* CRC-32C trailers on RoE frames. */
     long long keepalive_us;     /* ASSOC period. */
     uint8_t manager_id[VDP_MANAGER_ID_LEN];
+    const char *secret;         /* VDP authentication key, NULL for none;
+                                 * at most ROE_SESSION_SECRET_MAX octets;
+                                 * copied. */
 };
+
+#define ROE_SESSION_SECRET_MAX 64
 
 #define ROE_SESSION_MAX_VSIS 64
 
@@ -158,6 +170,12 @@ struct roe_session_stats {
     uint64_t vdp_tx;            /* VDP messages queued. */
     uint64_t vdp_bad;           /* VDP messages that did not decode. */
     uint64_t vdp_lost;          /* VDP messages ECP gave up on. */
+    uint64_t vdp_auth_failures; /* VDP messages dropped: AUTH TLV missing
+                                 * (or present without a secret), wrong
+                                 * MAC, reflected or replayed. */
+    uint64_t vdp_auth_stale;    /* VDP messages of a peer session not yet
+                                 * accepted, dropped (normal once when
+                                 * either end starts). */
     uint64_t associations;      /* VSIs that came up. */
     uint64_t lapses;            /* Associations ended by the timer. */
     uint64_t resets;            /* Associations ended by

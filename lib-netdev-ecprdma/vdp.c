@@ -344,6 +344,23 @@ check_ring(const struct vdp_roe *roe, size_t i, char err[ERR_LEN])
 }
 
 static int
+check_auth(const struct vdp_auth *auth, char err[ERR_LEN])
+{
+    if (auth->flags & ~VDP_AUTH_FLAGS) {
+        return fail(err, "RoE AUTH TLV: reserved flags 0x%02x set",
+                    auth->flags & ~VDP_AUTH_FLAGS);
+    }
+    if (auth->algorithm != VDP_AUTH_HMAC_SHA256) {
+        return fail(err, "RoE AUTH TLV: algorithm %u is not defined",
+                    auth->algorithm);
+    }
+    if (!auth->session_id || !auth->nonce || !auth->counter) {
+        return fail(err, "RoE AUTH TLV: session ID, nonce or counter is 0");
+    }
+    return 0;
+}
+
+static int
 validate(const struct vdp_message *msg, char err[ERR_LEN])
 {
     const struct vdp_roe *roe = &msg->roe;
@@ -366,6 +383,9 @@ validate(const struct vdp_message *msg, char err[ERR_LEN])
     }
     for (size_t i = 0; !error && i < roe->n_rings; i++) {
         error = check_ring(roe, i, err);
+    }
+    if (!error && msg->has_auth) {
+        error = check_auth(&msg->auth, err);
     }
     return error;
 }
@@ -394,6 +414,7 @@ encoded_len(const struct vdp_message *msg)
             + roe->n_mrs * (org + VDP_ROE_MR_LEN)
             + roe->n_rings * (org + VDP_ROE_RING_LEN)
             + (roe->has_port ? org + VDP_ROE_PORT_LEN : 0)
+            + (msg->has_auth ? org + VDP_ROE_AUTH_LEN : 0)
             + VDP_TLV_HEADER_LEN);
 }
 
@@ -406,7 +427,9 @@ put_roe_header(uint8_t *p, enum vdp_roe_subtype subtype, size_t data_len)
 }
 
 /* Encodes 'msg' into the 'size' octets at 'buf': Manager ID TLV, VSI TLV,
- * RoE TLVs (QP, MRs, rings, port), END TLV.  Returns the encoded length
+ * RoE TLVs (QP, MRs, rings, port, AUTH), END TLV.  The AUTH TLV's MAC is
+ * written as it is in 'msg', normally zeros, for vdp_auth_sign() to fill
+ * in at VDP_AUTH_MAC_OFS() of the length.  Returns the encoded length
  * (at most VDP_MESSAGE_MAX_LEN), or -EINVAL if 'msg' is not valid (see
  * vdp_validate()) or -ENOSPC if 'size' is too small.  On error, if
  * 'errorp' is nonnull, stores in '*errorp' a message that the caller must
@@ -504,6 +527,18 @@ vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
         p = put_roe_header(p, VDP_ROE_PORT, VDP_ROE_PORT_LEN);
         p = put_bytes(p, roe->port.mac, 6);
         p = put_be16(p, roe->port.vlan_tci);
+    }
+    if (msg->has_auth) {
+        const struct vdp_auth *a = &msg->auth;
+
+        p = put_roe_header(p, VDP_ROE_AUTH, VDP_ROE_AUTH_LEN);
+        p = put_u8(p, a->flags);
+        p = put_u8(p, a->algorithm);
+        p = put_be64(p, a->session_id);
+        p = put_be64(p, a->nonce);
+        p = put_be64(p, a->echo);
+        p = put_be64(p, a->counter);
+        p = put_bytes(p, a->mac, VDP_AUTH_MAC_LEN);
     }
     p = put_tlv_header(p, VDP_TLV_END, 0);
     return p - (uint8_t *) buf;
@@ -605,9 +640,10 @@ check_roe_len(const char *name, size_t len, size_t data_len,
 /* Decodes the RoE TLV whose 'len' octets of information, OUI included, are
  * at 'p'. */
 static int
-decode_roe(const uint8_t *p, size_t len, struct vdp_roe *roe,
+decode_roe(const uint8_t *p, size_t len, struct vdp_message *msg,
            char err[ERR_LEN])
 {
+    struct vdp_roe *roe = &msg->roe;
     uint8_t subtype = p[3];
     int error;
 
@@ -694,6 +730,25 @@ decode_roe(const uint8_t *p, size_t len, struct vdp_roe *roe,
         roe->port.vlan_tci = get_be16(p + 6);
         return 0;
 
+    case VDP_ROE_AUTH: {
+        struct vdp_auth *a = &msg->auth;
+
+        /* The decoder refuses any TLV after this one but END. */
+        error = check_roe_len("AUTH", len, VDP_ROE_AUTH_LEN, err);
+        if (error) {
+            return error;
+        }
+        msg->has_auth = true;
+        a->flags = p[0];
+        a->algorithm = p[1];
+        a->session_id = get_be64(p + 2);
+        a->nonce = get_be64(p + 10);
+        a->echo = get_be64(p + 18);
+        a->counter = get_be64(p + 26);
+        memcpy(a->mac, p + 34, VDP_AUTH_MAC_LEN);
+        return check_auth(a, err);
+    }
+
     default:
         return fail(err, "RoE TLV: subtype %u is not defined", subtype);
     }
@@ -734,6 +789,11 @@ decode(const uint8_t *buf, size_t len, struct vdp_message *msg,
         info = buf + ofs;
         ofs += tlv_len;
 
+        if (msg->has_auth && type != VDP_TLV_END) {
+            return fail(err, "TLV type %u at offset %zu after the RoE AUTH "
+                        "TLV", type, tlv_ofs);
+        }
+
         switch (type) {
         case VDP_TLV_END:
             if (tlv_len) {
@@ -745,6 +805,9 @@ decode(const uint8_t *buf, size_t len, struct vdp_message *msg,
             }
             if (!have_vsi) {
                 return fail(err, "missing VSI TLV");
+            }
+            if (msg->has_auth) {
+                msg->auth.signed_len = ofs;
             }
             return 0;
 
@@ -789,9 +852,12 @@ decode(const uint8_t *buf, size_t len, struct vdp_message *msg,
             if (!have_vsi) {
                 return fail(err, "RoE TLV before the VSI TLV");
             }
-            error = decode_roe(info, tlv_len, &msg->roe, err);
+            error = decode_roe(info, tlv_len, msg, err);
             if (error) {
                 return error;
+            }
+            if (msg->has_auth) {
+                msg->auth.mac_ofs = ofs - VDP_AUTH_MAC_LEN;
             }
             break;
 
@@ -992,6 +1058,19 @@ vdp_format(const struct vdp_message *msg, char *buf, size_t size)
         out_printf(&out, " port={mac=");
         out_mac(&out, roe->port.mac);
         out_printf(&out, " tci=0x%04x}", roe->port.vlan_tci);
+    }
+    if (msg->has_auth) {
+        const struct vdp_auth *a = &msg->auth;
+
+        out_printf(&out, " auth={%s%salg=%u sid=0x%016"PRIx64
+                   " nonce=0x%016"PRIx64" echo=0x%016"PRIx64
+                   " counter=%"PRIu64" mac=",
+                   a->flags & VDP_AUTH_BRIDGE ? "bridge " : "",
+                   a->flags & VDP_AUTH_CHALLENGE ? "challenge " : "",
+                   a->algorithm, a->session_id, a->nonce, a->echo,
+                   a->counter);
+        out_hex(&out, a->mac, 4);
+        out_printf(&out, "..}");
     }
     return out.len;
 }

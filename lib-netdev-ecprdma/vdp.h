@@ -56,8 +56,16 @@
  *                 (zero), u64 base iova, u32 rkey, u64 producer index
  *                 iova, u64 consumer index iova
  *         4 PORT  (at most one)  6-octet MAC, u16 VLAN TCI
+ *         5 AUTH  (at most one, the last TLV before END)  u8 flags
+ *                 (VDP_AUTH_*), u8 algorithm (VDP_AUTH_HMAC_SHA256), u64
+ *                 session ID (not 0), u64 nonce (not 0), u64 echo, u64
+ *                 counter (not 0), 32-octet MAC
  *
  *     Organizationally specific TLVs of other OUIs are skipped.
+ *
+ *   - The AUTH TLV protects the whole payload, from the first octet to the
+ *     END TLV, with an HMAC-SHA256 computed over it with the MAC field
+ *     zeroed (vdp-auth.h); see Documentation/roe.rst for the scheme.
  *
  * All integers are in network byte order.  Nothing here does I/O or keeps
  * state. */
@@ -135,6 +143,7 @@ enum vdp_roe_subtype {
     VDP_ROE_MR = 2,
     VDP_ROE_RING = 3,
     VDP_ROE_PORT = 4,
+    VDP_ROE_AUTH = 5,
 };
 
 /* Length of each RoE TLV's data, after OUI and subtype. */
@@ -142,6 +151,7 @@ enum vdp_roe_subtype {
 #define VDP_ROE_MR_LEN 24
 #define VDP_ROE_RING_LEN 34
 #define VDP_ROE_PORT_LEN 8
+#define VDP_ROE_AUTH_LEN 66
 
 /* MR access bits (as IBV_ACCESS_REMOTE_*). */
 #define VDP_MR_REMOTE_WRITE 2
@@ -225,6 +235,37 @@ struct vdp_port {
     uint16_t vlan_tci;
 };
 
+/* AUTH TLV flags. */
+#define VDP_AUTH_BRIDGE 0x80        /* Sent by the bridge (switch); clear
+                                     * when sent by the station. */
+#define VDP_AUTH_CHALLENGE 0x40     /* Carries only the sender's nonce: the
+                                     * rest of the message is to be
+                                     * ignored. */
+#define VDP_AUTH_FLAGS (VDP_AUTH_BRIDGE | VDP_AUTH_CHALLENGE)
+
+/* AUTH TLV algorithms. */
+#define VDP_AUTH_HMAC_SHA256 1
+
+#define VDP_AUTH_MAC_LEN 32
+
+/* The integrity TLV. */
+struct vdp_auth {
+    uint8_t flags;              /* VDP_AUTH_* bits only. */
+    uint8_t algorithm;          /* VDP_AUTH_HMAC_SHA256. */
+    uint64_t session_id;        /* The sender's session: not 0. */
+    uint64_t nonce;             /* The sender's current nonce: not 0. */
+    uint64_t echo;              /* The receiver's nonce, as last heard by
+                                 * the sender; 0 if none. */
+    uint64_t counter;           /* Per sender session, from 1 up. */
+    uint8_t mac[VDP_AUTH_MAC_LEN];
+
+    /* Set by vdp_decode(), ignored by vdp_encode(): where the MAC field
+     * is in the payload, and the length of the payload through its END
+     * TLV, which the MAC covers. */
+    size_t mac_ofs;
+    size_t signed_len;
+};
+
 /* The RoE parameters: all optional. */
 struct vdp_roe {
     bool has_qp;
@@ -242,6 +283,8 @@ struct vdp_message {
     uint8_t manager_id[VDP_MANAGER_ID_LEN];
     struct vdp_vsi vsi;
     struct vdp_roe roe;
+    bool has_auth;              /* The AUTH TLV, encoded last. */
+    struct vdp_auth auth;
 };
 
 /* Largest encoding of a struct vdp_message: every list full, filters of the
@@ -253,7 +296,13 @@ struct vdp_message {
      + VDP_MAX_MRS * (6 + VDP_ROE_MR_LEN)                               \
      + VDP_MAX_RINGS * (6 + VDP_ROE_RING_LEN)                           \
      + 6 + VDP_ROE_PORT_LEN                                             \
+     + 6 + VDP_ROE_AUTH_LEN                                             \
      + VDP_TLV_HEADER_LEN)
+
+/* The offset of the AUTH TLV's MAC in an encoding of 'len' octets that
+ * vdp_encode() returned for a message with an AUTH TLV. */
+#define VDP_AUTH_MAC_OFS(LEN) \
+    ((LEN) - VDP_TLV_HEADER_LEN - VDP_AUTH_MAC_LEN)
 
 int vdp_encode(const struct vdp_message *, void *buf, size_t size,
                char **errorp);

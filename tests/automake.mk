@@ -79,6 +79,7 @@ tests_ecprdma_test_SOURCES = \
 	utilities/ecp-rdma-vm-payload.h \
 	$(ECPRDMA_ENGINE_SOURCES)
 tests_ecprdma_test_CFLAGS = $(AM_CFLAGS) $(SANITIZER_CFLAGS)
+tests_ecprdma_test_LDADD = $(CRYPTO_LIBS)
 tests_ecprdma_test_LDFLAGS = $(SANITIZER_CFLAGS)
 if SANITIZERS
 SANITIZER_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -132,14 +133,17 @@ tests_fuzz_fuzz_memif_SOURCES = \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz-memif.c $(ECPRDMA_ENGINE_SOURCES)
 tests_fuzz_fuzz_memif_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_memif_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_memif_LDADD = $(CRYPTO_LIBS)
 tests_fuzz_fuzz_roe_SOURCES = \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz-roe.c $(ECPRDMA_ENGINE_SOURCES)
 tests_fuzz_fuzz_roe_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_roe_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_roe_LDADD = $(CRYPTO_LIBS)
 tests_fuzz_fuzz_vdp_SOURCES = \
 	tests/fuzz/fuzz.h tests/fuzz/fuzz-vdp.c $(ECPRDMA_ENGINE_SOURCES)
 tests_fuzz_fuzz_vdp_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_vdp_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_vdp_LDADD = $(CRYPTO_LIBS)
 EXTRA_DIST += tests/fuzz/corpus
 fuzz-corpus: tests/ecprdma-test$(EXEEXT)
 	$(AM_V_GEN)for t in $(FUZZ_TARGETS); do \

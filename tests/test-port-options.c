@@ -52,6 +52,7 @@ print_options(const struct port_options *po)
         printf("window=%"PRIu32"\n", po->window);
         printf("rte=%"PRIu32"\n", po->rte);
         printf("max-tries=%"PRIu32"\n", po->max_tries);
+        printf("secret=%s\n", po->secret ? po->secret : "(none)");
         break;
     case PORT_ROLE_VSI:
         printf("session=%s\n", po->session);

@@ -32,6 +32,7 @@
 #include "roe.h"
 #include "roe-qp.h"
 #include "vdp.h"
+#include "vdp-auth.h"
 #include "ecprdma-test.h"
 #include "xalloc.h"
 
@@ -55,13 +56,26 @@ struct world {
     size_t read_len;
     uint8_t response[2048];     /* The first READ response to the bridge. */
     size_t response_len;
+
+    /* VDP requests on their way to the bridge. */
+    bool tap_vdp;               /* Look at them. */
+    int vdp_signed;             /* With an AUTH TLV. */
+    int vdp_unsigned;           /* Without. */
+    uint8_t deassoc[2048];      /* The first DEASSOC. */
+    size_t deassoc_len;
+    uint8_t assoc[2048];        /* The last ASSOC. */
+    size_t assoc_len;
+
+    /* The secrets of the station and the bridge, or NULL. */
+    const char *station_secret, *bridge_secret;
 };
 
 /* The third station's MAC. */
 static const uint8_t foreign_mac[6] = { 0x02, 0xba, 0xd0, 0, 0, 1 };
 
 static struct roe_session *
-make_session(struct link *link, enum roe_session_role role)
+make_session(struct link *link, enum roe_session_role role,
+             const char *secret)
 {
     struct roe_session_config cfg = {
         .role = role,
@@ -73,6 +87,7 @@ make_session(struct link *link, enum roe_session_role role)
         .crc = true,
         .keepalive_us = PERIOD,
         .manager_id = { 0xfe, 0x80, [15] = 1 },
+        .secret = secret,
     };
     struct roe_session *s;
     char *error;
@@ -106,13 +121,40 @@ print_events(struct world *w, struct roe_session *s)
     }
 }
 
+/* Looks at the VDP request 'f' on its way to the bridge. */
+static void
+tap_vdp(struct world *w, const struct link_frame *frame,
+        const struct ecp_frame *f)
+{
+    struct vdp_message m;
+
+    if (f->op != ECP_OP_REQUEST
+        || vdp_decode(f->payload, f->payload_len, &m, NULL)
+        || m.vsi.response || frame->len > 2048) {
+        return;
+    }
+    if (m.has_auth) {
+        w->vdp_signed++;
+    } else {
+        w->vdp_unsigned++;
+    }
+    if (m.vsi.mode == VDP_TLV_DEASSOC && !w->deassoc_len) {
+        memcpy(w->deassoc, frame->data, frame->len);
+        w->deassoc_len = frame->len;
+    } else if (m.vsi.mode == VDP_TLV_ASSOC) {
+        memcpy(w->assoc, frame->data, frame->len);
+        w->assoc_len = frame->len;
+    }
+}
+
 /* Takes the frames queued for 'to' and queues them again through 'from'.
  * If 'copy' is nonnull and '*lenp' is 0, copies the first frame with RoE
  * opcode 'opcode' among them into 'copy' and its length into '*lenp'.
- * Returns the number of RoE frames seen. */
+ * With 'w->tap_vdp', looks at the VDP requests to the bridge.  Returns the
+ * number of RoE frames seen. */
 static int
-tap(struct link *to, struct link *from, uint8_t opcode, uint8_t *copy,
-    size_t *lenp)
+tap(struct world *w, struct link *to, struct link *from, uint8_t opcode,
+    uint8_t *copy, size_t *lenp)
 {
     struct link_frame in[64];
     int n = link_recv(to, in, 64);
@@ -122,8 +164,13 @@ tap(struct link *to, struct link *from, uint8_t opcode, uint8_t *copy,
         struct roe_packet p;
         struct ecp_frame f;
 
-        if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK
-            || f.subtype != ECP_SUBTYPE_ROE_DEFAULT
+        if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK) {
+            continue;
+        }
+        if (f.subtype == ECP_SUBTYPE_VDP && w->tap_vdp && to == w->lb) {
+            tap_vdp(w, &in[i], &f);
+        }
+        if (f.subtype != ECP_SUBTYPE_ROE_DEFAULT
             || roe_parse(&f, &p) != ROE_PARSE_OK) {
             continue;
         }
@@ -146,15 +193,15 @@ run_until(struct world *w, long long until_us)
         long long t = LLONG_MAX;
 
         if (w->tap) {
-            tap(w->la, w->lb, ROE_READ_REQUEST, w->read, &w->read_len);
+            tap(w, w->la, w->lb, ROE_READ_REQUEST, w->read, &w->read_len);
         }
         if (w->station_alive) {
             roe_session_run(w->station, w->now);
             t = roe_session_next_timeout(w->station);
         }
-        if (w->tap) {
-            tap(w->lb, w->la, ROE_READ_RESPONSE_FIRST, w->response,
-                &w->response_len);
+        if (w->tap || w->tap_vdp) {
+            tap(w, w->lb, w->la, ROE_READ_RESPONSE_FIRST,
+                w->tap ? w->response : NULL, &w->response_len);
         }
         if (w->bridge_alive) {
             long long tb;
@@ -200,7 +247,8 @@ add_vsi(struct world *w)
 }
 
 static void
-world_init(struct world *w, const struct link_faults *faults)
+world_init(struct world *w, const struct link_faults *faults,
+           const char *station_secret, const char *bridge_secret)
 {
     memset(w, 0, sizeof *w);
     link_pair_create(1500, 1024, &w->la, &w->lb);
@@ -208,8 +256,10 @@ world_init(struct world *w, const struct link_faults *faults)
         link_set_faults(w->la, faults);
         link_set_faults(w->lb, faults);
     }
-    w->station = make_session(w->la, ROE_SESSION_STATION);
-    w->bridge = make_session(w->lb, ROE_SESSION_BRIDGE);
+    w->station_secret = station_secret;
+    w->bridge_secret = bridge_secret;
+    w->station = make_session(w->la, ROE_SESSION_STATION, station_secret);
+    w->bridge = make_session(w->lb, ROE_SESSION_BRIDGE, bridge_secret);
     w->station_alive = w->bridge_alive = true;
     for (size_t i = 0; i < sizeof w->ring; i++) {
         w->ring[i] = i * 13 + 1;
@@ -290,23 +340,31 @@ inject(struct world *w, bool to_bridge, const uint8_t *frame, size_t len)
     link_send(to_bridge ? w->la : w->lb, &f, 1);
 }
 
-/* The third station sends the bridge the station's ASSOC or a DEASSOC of
- * the station's VSI. */
+/* A third station sends the bridge the station's ASSOC or a DEASSOC of
+ * the station's VSI, from 'src' (its own MAC, or the station's).  With a
+ * 'secret', the message carries an AUTH TLV signed with it, as a station
+ * that just started would send it. */
 static void
-forge_vdp(struct world *w, uint8_t mode)
+forge_vdp_from(struct world *w, uint8_t mode, const uint8_t src[6],
+               const char *secret)
 {
     struct vdp_message m = *roe_session_vsi_assoc(w->station, w->vsi);
     struct ecp_l2 l2 = { .has_vlan = false };
     static uint16_t seqno = 0x4242;
+    struct vdp_auth_state auth;
     uint8_t frame[2048];
     size_t hlen;
     int len;
 
     memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
-    memcpy(l2.src, foreign_mac, 6);
+    memcpy(l2.src, src, 6);
     if (mode == VDP_TLV_DEASSOC) {
         m.vsi.mode = VDP_TLV_DEASSOC;
         memset(&m.roe, 0, sizeof m.roe);
+    }
+    if (secret) {
+        vdp_auth_init(&auth, secret, strlen(secret), false);
+        vdp_auth_prepare(&auth, &m, 0);
     }
     hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP,
                            seqno++);
@@ -315,12 +373,21 @@ forge_vdp(struct world *w, uint8_t mode)
         printf("VDP message does not encode\n");
         exit(1);
     }
+    if (secret) {
+        vdp_auth_sign(secret, strlen(secret), frame + hlen, len);
+    }
     len += hlen;
     if (len < ECP_MIN_FRAME_LEN) {
         memset(frame + len, 0, ECP_MIN_FRAME_LEN - len);
         len = ECP_MIN_FRAME_LEN;
     }
     inject(w, true, frame, len);
+}
+
+static void
+forge_vdp(struct world *w, uint8_t mode)
+{
+    forge_vdp_from(w, mode, foreign_mac, NULL);
 }
 
 /* The third station sends the RoE frame 'frame' again from its own MAC,
@@ -357,7 +424,7 @@ station_answers(struct world *w)
     int n;
 
     roe_session_run(w->station, w->now);
-    n = tap(w->lb, w->la, 0, NULL, NULL);
+    n = tap(w, w->lb, w->la, 0, NULL, NULL);
     print_events(w, w->station);
     return n;
 }
@@ -409,6 +476,182 @@ hostile_foreign(struct world *w)
                          ? "WRONG" : "exact");
 }
 
+/* Prints whether the bridge's VSI stayed up since the last call. */
+static void
+print_stayed_up(struct world *w, const char *after)
+{
+    printf("after %s: bridge VSI %s\n", after,
+           w->bridge_downs ? "went down" : bridge_vsi(w) >= 0 ? "stayed up"
+                                                               : "is gone");
+    w->bridge_downs = 0;
+}
+
+static void
+print_auth(const struct world *w)
+{
+    struct roe_session_stats ss, bs;
+
+    roe_session_get_stats(w->station, &ss);
+    roe_session_get_stats(w->bridge, &bs);
+    printf("VDP refused: station %"PRIu64", bridge %"PRIu64"\n",
+           ss.vdp_auth_failures, bs.vdp_auth_failures);
+}
+
+/* The station's MAC, which a third station forges. */
+static void
+station_mac(const struct world *w, uint8_t mac[6])
+{
+    link_get_mac(w->la, mac);
+}
+
+/* With the same secret at both ends: every VDP message is signed, the VSI
+ * associates and its memory can be read. */
+static void
+hostile_auth_same(struct world *w)
+{
+    uint8_t buf[8192];
+
+    bridge_op(w, "READ the ring", ROE_WR_READ, buf, sizeof w->ring,
+              RING_IOVA, 0);
+    printf("data: %s\n", memcmp(buf, w->ring, sizeof w->ring)
+                         ? "WRONG" : "exact");
+    run_until(w, w->now + 10 * PERIOD);
+    printf("after 10 periods: %s\n",
+           roe_session_vsi_is_up(w->station, w->vsi) ? "up" : "down");
+    printf("VDP requests: %s signed, %d unsigned\n",
+           w->vdp_signed > 10 ? "all" : "too few", w->vdp_unsigned);
+    print_auth(w);
+}
+
+/* Without the same secret at both ends, nothing associates. */
+static void
+hostile_auth_differ(struct world *w)
+{
+    struct roe_session_stats bs;
+
+    run_until(w, w->now + 10 * PERIOD);
+    roe_session_get_stats(w->bridge, &bs);
+    printf("after 10 periods: station %s, bridge VSIs %d\n",
+           roe_session_vsi_is_up(w->station, w->vsi) ? "up" : "down",
+           bridge_vsi(w) >= 0);
+    printf("bridge refused every ASSOC: %s\n",
+           bs.vdp_auth_failures > 10 && bs.vdp_auth_failures == bs.vdp_rx
+           ? "yes" : "no");
+}
+
+/* Sends the captured VDP request 'frame' to the bridge again, with a new
+ * ECP sequence number, so that ECP does not take it for a duplicate: the
+ * ECP header is not protected, and an attacker can choose any. */
+static void
+replay_vdp(struct world *w, uint8_t *frame, size_t len)
+{
+    static uint16_t seqno = 0x7000;
+    struct ecp_frame f;
+
+    if (ecp_parse(frame, len, &f) != ECP_PARSE_OK) {
+        printf("nothing to replay\n");
+        exit(1);
+    }
+    seqno++;
+    frame[f.payload - frame - 2] = seqno >> 8;
+    frame[f.payload - frame - 1] = seqno;
+    inject(w, true, frame, len);
+}
+
+/* A third station forges the station's MAC: a DEASSOC without an AUTH
+ * TLV, an ASSOC signed with another secret, and the station's own last
+ * ASSOC with an MR made longer. */
+static void
+hostile_auth_forged(struct world *w)
+{
+    uint8_t mac[6];
+
+    station_mac(w, mac);
+    w->tap_vdp = true;
+    run_until(w, w->now + PERIOD);
+    w->tap_vdp = false;
+
+    w->bridge_downs = 0;
+    forge_vdp_from(w, VDP_TLV_DEASSOC, mac, NULL);
+    run_until(w, w->now + PERIOD);
+    print_stayed_up(w, "a DEASSOC without AUTH TLV");
+
+    forge_vdp_from(w, VDP_TLV_DEASSOC, mac, "not-the-secret");
+    run_until(w, w->now + PERIOD);
+    print_stayed_up(w, "a DEASSOC signed with another secret");
+
+    if (w->assoc_len) {
+        struct ecp_frame f;
+        struct vdp_message m;
+
+        /* Lengthen the first MR (its last octet of length is 33 octets
+         * into the first MR TLV's data) and replay it. */
+        if (ecp_parse(w->assoc, w->assoc_len, &f) != ECP_PARSE_OK
+            || vdp_decode(f.payload, f.payload_len, &m, NULL)
+            || !m.roe.n_mrs) {
+            printf("captured ASSOC does not decode\n");
+            exit(1);
+        }
+        for (size_t ofs = 0; ofs + 4 < f.payload_len; ofs++) {
+            const uint8_t *p = f.payload + ofs;
+
+            if (p[0] == 0xfe && p[1] == 0x1c && p[5] == VDP_ROE_MR) {
+                w->assoc[(p - w->assoc) + 2 + 4 + 23] ^= 0x80;
+                break;
+            }
+        }
+        replay_vdp(w, w->assoc, w->assoc_len);
+        run_until(w, w->now + PERIOD);
+        print_stayed_up(w, "the station's ASSOC with a longer MR");
+        printf("bridge's MR length: 0x%"PRIx64"\n",
+               bridge_vsi(w) >= 0
+               ? roe_session_vsi_assoc(w->bridge,
+                                       bridge_vsi(w))->roe.mrs[0].length
+               : 0);
+    }
+    print_auth(w);
+}
+
+/* The station's DEASSOC, captured, is sent again: once the VSI has
+ * associated again, then after the station restarted. */
+static void
+hostile_auth_replay(struct world *w)
+{
+    struct roe_session_stats before, after;
+    uint8_t buf[64];
+
+    w->tap_vdp = true;
+    roe_session_vsi_remove(w->station, w->vsi);
+    run_until(w, w->now + PERIOD);
+    w->tap_vdp = false;
+    printf("captured a DEASSOC: %s\n", w->deassoc_len ? "yes" : "no");
+    add_vsi(w);
+    run_until(w, w->now + PERIOD);
+    w->bridge_downs = 0;
+
+    replay_vdp(w, w->deassoc, w->deassoc_len);
+    run_until(w, w->now + PERIOD);
+    print_stayed_up(w, "the DEASSOC again");
+    print_auth(w);
+
+    printf("the station restarts\n");
+    roe_session_destroy(w->station);
+    w->station = make_session(w->la, ROE_SESSION_STATION,
+                              w->station_secret);
+    add_vsi(w);
+    run_until(w, w->now + 2 * PERIOD);
+    w->bridge_downs = 0;
+    roe_session_get_stats(w->bridge, &before);
+    replay_vdp(w, w->deassoc, w->deassoc_len);
+    run_until(w, w->now + PERIOD);
+    roe_session_get_stats(w->bridge, &after);
+    print_stayed_up(w, "the old session's DEASSOC");
+    printf("stale messages ignored: %"PRIu64"\n",
+           after.vdp_auth_stale - before.vdp_auth_stale);
+    print_auth(w);
+    bridge_op(w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+}
+
 static int
 test_roe_session(int argc, char *argv[])
 {
@@ -417,10 +660,27 @@ test_roe_session(int argc, char *argv[])
         .drop = 0.1, .reorder = 0.1,
         .seed = 7,
     };
+    const char *secret = "s3cret-of-the-link";
+    const char *station_secret = NULL, *bridge_secret = NULL;
     struct world w;
     uint8_t buf[8192];
 
-    world_init(&w, !strcmp(name, "lossy") ? &faults : NULL);
+    /* "CASE secret" runs CASE with the same secret at both ends. */
+    if (argc > 2 && !strcmp(argv[2], "secret")) {
+        station_secret = bridge_secret = secret;
+    } else if (!strcmp(name, "hostile-auth-station-only")) {
+        station_secret = secret;
+    } else if (!strcmp(name, "hostile-auth-bridge-only")) {
+        bridge_secret = secret;
+    } else if (!strcmp(name, "hostile-auth-differ")) {
+        station_secret = secret;
+        bridge_secret = "another-secret";
+    } else if (!strncmp(name, "hostile-auth", 12)) {
+        station_secret = bridge_secret = secret;
+    }
+    world_init(&w, !strcmp(name, "lossy") ? &faults : NULL,
+               station_secret, bridge_secret);
+    w.tap_vdp = !strcmp(name, "hostile-auth-same");
     add_vsi(&w);
     if (!strcmp(name, "hostile-first-wins")) {
         /* The third station's copy of the ASSOC reaches the bridge
@@ -483,9 +743,26 @@ test_roe_session(int argc, char *argv[])
         bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
     } else if (!strcmp(name, "bridge-restart")) {
         roe_session_destroy(w.bridge);
-        w.bridge = make_session(w.lb, ROE_SESSION_BRIDGE);
+        w.bridge = make_session(w.lb, ROE_SESSION_BRIDGE, w.bridge_secret);
         run_until(&w, w.now + 2 * PERIOD);
         bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+    } else if (!strcmp(name, "station-restart")) {
+        roe_session_destroy(w.station);
+        w.station = make_session(w.la, ROE_SESSION_STATION,
+                                 w.station_secret);
+        add_vsi(&w);
+        run_until(&w, w.now + 2 * PERIOD);
+        bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+    } else if (!strcmp(name, "hostile-auth-same")) {
+        hostile_auth_same(&w);
+    } else if (!strcmp(name, "hostile-auth-differ")
+               || !strcmp(name, "hostile-auth-station-only")
+               || !strcmp(name, "hostile-auth-bridge-only")) {
+        hostile_auth_differ(&w);
+    } else if (!strcmp(name, "hostile-auth-forged")) {
+        hostile_auth_forged(&w);
+    } else if (!strcmp(name, "hostile-auth-replay")) {
+        hostile_auth_replay(&w);
     } else {
         fprintf(stderr, "unknown case \"%s\"\n", name);
         return 2;
@@ -494,4 +771,4 @@ test_roe_session(int argc, char *argv[])
     return 0;
 }
 
-ECPRDMA_TEST_REGISTER("roe-session", "CASE", test_roe_session);
+ECPRDMA_TEST_REGISTER("roe-session", "CASE [secret]", test_roe_session);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ecprdma-test.h"
+#include "vdp-auth.h"
 
 #define ARRAY_SIZE(A) (sizeof (A) / sizeof *(A))
 
@@ -173,9 +174,33 @@ messages_equal(const struct vdp_message *a, const struct vdp_message *b)
             return false;
         }
     }
+    if (a->has_auth != b->has_auth
+        || (a->has_auth
+            && (a->auth.flags != b->auth.flags
+                || a->auth.algorithm != b->auth.algorithm
+                || a->auth.session_id != b->auth.session_id
+                || a->auth.nonce != b->auth.nonce
+                || a->auth.echo != b->auth.echo
+                || a->auth.counter != b->auth.counter
+                || memcmp(a->auth.mac, b->auth.mac, VDP_AUTH_MAC_LEN)))) {
+        return false;
+    }
     return (!ra->has_port
             || (!memcmp(ra->port.mac, rb->port.mac, 6)
                 && ra->port.vlan_tci == rb->port.vlan_tci));
+}
+
+/* Adds an AUTH TLV with fixed values to 'm'. */
+static void
+sample_auth(struct vdp_message *m)
+{
+    m->has_auth = true;
+    m->auth = (struct vdp_auth) {
+        .flags = VDP_AUTH_BRIDGE, .algorithm = VDP_AUTH_HMAC_SHA256,
+        .session_id = UINT64_C(0x0123456789abcdef),
+        .nonce = UINT64_C(0xfedcba9876543210),
+        .echo = UINT64_C(0x1122334455667788), .counter = 42,
+    };
 }
 
 static void
@@ -285,6 +310,17 @@ test_vdp_roundtrip(int argc, char *argv[])
     m.vsi.response = true;
     n_failed += !roundtrip(&m);
 
+    /* With an AUTH TLV, alone and after the others. */
+    sample_message(&m, VDP_TLV_DEASSOC, VDP_FILTER_VID, 1, false);
+    sample_auth(&m);
+    memset(m.auth.mac, 0x5a, VDP_AUTH_MAC_LEN);
+    n_failed += !roundtrip(&m);
+    sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1, true);
+    sample_auth(&m);
+    m.auth.flags = VDP_AUTH_CHALLENGE;
+    m.auth.echo = 0;
+    n_failed += !roundtrip(&m);
+
     /* Each RoE TLV alone. */
     sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_VID, 1, true);
     m.roe.n_mrs = m.roe.n_rings = 0;
@@ -308,6 +344,7 @@ test_vdp_roundtrip(int argc, char *argv[])
         m.roe.rings[i].id = i;
     }
     m.roe.n_rings = VDP_MAX_RINGS;
+    sample_auth(&m);
     {
         uint8_t buf[VDP_MESSAGE_MAX_LEN];
         struct vdp_message d;
@@ -324,24 +361,165 @@ test_vdp_roundtrip(int argc, char *argv[])
     return n_failed != 0;
 }
 
-/* vdp-sample [roe]: prints the encoding of an ASSOC request with one
- * MAC/VID filter (and RoE parameters). */
+/* vdp-sample [roe|auth]: prints the encoding of an ASSOC request with one
+ * MAC/VID filter (and RoE parameters, or an AUTH TLV signed with the key
+ * "s3cret-of-the-link"). */
 static int
 test_vdp_sample(int argc, char *argv[])
 {
+    static const char key[] = "s3cret-of-the-link";
+    bool auth = argc > 1 && !strcmp(argv[1], "auth");
     uint8_t buf[VDP_MESSAGE_MAX_LEN];
     struct vdp_message m;
     int len;
 
     sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1,
                    argc > 1 && !strcmp(argv[1], "roe"));
+    if (auth) {
+        sample_auth(&m);
+        m.auth.flags = 0;
+    }
     len = vdp_encode(&m, buf, sizeof buf, NULL);
     if (len < 0) {
         printf("encode failed\n");
         return 1;
     }
+    if (auth) {
+        vdp_auth_sign(key, strlen(key), buf, len);
+    }
     print_hex(buf, len);
     return 0;
+}
+
+/* Prints what 'st' makes of the 'len' octets at 'buf'. */
+static void
+check_auth(const char *what, struct vdp_auth_state *st, const uint8_t *buf,
+           size_t len)
+{
+    struct vdp_message m;
+    char *error;
+
+    if (vdp_decode(buf, len, &m, &error)) {
+        printf("%s: error: %s\n", what, error);
+        free(error);
+        return;
+    }
+    printf("%s: %s\n", what,
+           vdp_auth_result_to_string(vdp_auth_check(st, buf, &m)));
+}
+
+/* A message signed by 'st', with 'flags'. */
+struct signed_msg {
+    uint8_t b[VDP_MESSAGE_MAX_LEN];
+    int n;
+};
+
+static void
+sign_msg(struct vdp_auth_state *st, uint8_t flags, struct signed_msg *sm)
+{
+    struct vdp_message m;
+
+    sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1, true);
+    m.vsi.response = st->bridge;
+    vdp_auth_prepare(st, &m, flags);
+    sm->n = vdp_encode(&m, sm->b, sizeof sm->b, NULL);
+    vdp_auth_sign(st->key, st->key_len, sm->b, sm->n);
+}
+
+/* vdp-auth: HMAC-SHA256 against RFC 4231, the MAC over every octet, and the
+ * replay rules between a station and a bridge. */
+static int
+test_vdp_auth(int argc, char *argv[])
+{
+    static const char key[] = "s3cret-of-the-link";
+    struct vdp_auth_state station, bridge, other;
+    struct signed_msg a1, a2, b1, b2, a3, r1, r2, r3;
+    uint8_t mac[VDP_AUTH_MAC_LEN];
+    struct vdp_message m;
+    uint8_t buf[VDP_MESSAGE_MAX_LEN + 46];
+    int len, n_bad = 0, n_still = 0;
+
+    /* RFC 4231, test case 2. */
+    vdp_auth_hmac("Jefe", 4, "what do ya want for nothing?", 28, mac);
+    printf("RFC 4231 case 2: ");
+    print_hex(mac, sizeof mac);
+
+    /* Every octet through the END TLV is covered; padding is not. */
+    sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1, true);
+    sample_auth(&m);
+    len = vdp_encode(&m, buf, VDP_MESSAGE_MAX_LEN, NULL);
+    vdp_auth_sign(key, strlen(key), buf, len);
+    memset(buf + len, 0, 46);
+    if (vdp_decode(buf, len + 46, &m, NULL)) {
+        printf("signed message does not decode\n");
+        return 1;
+    }
+    printf("signed message: %s\n",
+           vdp_auth_verify(key, strlen(key), buf, &m) ? "verifies"
+                                                      : "FAILS");
+    printf("with another key: %s\n",
+           vdp_auth_verify("s3cret-of-the-linK", strlen(key), buf, &m)
+           ? "VERIFIES" : "fails");
+    for (int i = 0; i < len + 46; i++) {
+        struct vdp_message m2;
+        bool ok;
+
+        buf[i] ^= 0x01;
+        ok = (!vdp_decode(buf, len + 46, &m2, NULL)
+              && vdp_auth_verify(key, strlen(key), buf, &m2));
+        buf[i] ^= 0x01;
+        if (i < len) {
+            n_bad += !ok;
+        } else {
+            n_still += ok;
+        }
+    }
+    printf("one bit changed in each of %d octets: %d fail\n", len, n_bad);
+    n_bad = len - n_bad;
+    printf("one bit changed in each of 46 octets of padding: %d verify\n",
+           n_still);
+
+    /* A station and a bridge start. */
+    vdp_auth_init(&station, key, strlen(key), false);
+    vdp_auth_init(&bridge, key, strlen(key), true);
+    sign_msg(&station, 0, &a1);
+    check_auth("station's first message, to the bridge", &bridge, a1.b,
+               a1.n);
+    sign_msg(&bridge, VDP_AUTH_CHALLENGE, &b1);
+    check_auth("bridge's challenge, to the station", &station, b1.b, b1.n);
+    sign_msg(&station, 0, &a2);
+    check_auth("station's second message", &bridge, a2.b, a2.n);
+    sign_msg(&bridge, 0, &b2);
+    check_auth("bridge's answer", &station, b2.b, b2.n);
+    check_auth("station's second message again", &bridge, a2.b, a2.n);
+    check_auth("station's first message again", &bridge, a1.b, a1.n);
+    check_auth("bridge's answer again", &station, b2.b, b2.n);
+    check_auth("station's message back to the station", &station, a2.b,
+               a2.n);
+    sign_msg(&station, 0, &a3);
+    check_auth("station's third message", &bridge, a3.b, a3.n);
+
+    /* The station restarts: its old messages stay refused. */
+    vdp_auth_init(&station, key, strlen(key), false);
+    sign_msg(&station, 0, &r1);
+    check_auth("restarted station's first message", &bridge, r1.b, r1.n);
+    sign_msg(&bridge, VDP_AUTH_CHALLENGE, &b1);
+    check_auth("bridge's challenge", &station, b1.b, b1.n);
+    sign_msg(&station, 0, &r2);
+    check_auth("restarted station's second message", &bridge, r2.b, r2.n);
+    check_auth("old station's third message", &bridge, a3.b, a3.n);
+    check_auth("old station's second message", &bridge, a2.b, a2.n);
+    sign_msg(&station, 0, &r3);
+    check_auth("restarted station's third message", &bridge, r3.b, r3.n);
+
+    /* Another secret. */
+    vdp_auth_init(&other, "another-secret", 14, false);
+    sign_msg(&other, 0, &r1);
+    check_auth("message signed with another secret", &bridge, r1.b, r1.n);
+    sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1, true);
+    len = vdp_encode(&m, buf, sizeof buf, NULL);
+    check_auth("message without AUTH TLV", &bridge, buf, len);
+    return n_bad || n_still != 46;
 }
 
 /* vdp-decode HEX...: decodes one payload and prints it or the error. */
@@ -810,11 +988,89 @@ CASE(roe_subtype_0)
     add_end(p);
 }
 
-CASE(roe_subtype_5)
+CASE(roe_subtype_6)
 {
     start(p);
-    add_org_header(p, VDP_ROE_OUI, 5, 2);
+    add_org_header(p, VDP_ROE_OUI, 6, 2);
     put16(p, 0);
+    add_end(p);
+}
+
+static void
+add_auth(struct pdu *p, uint8_t flags, uint8_t algorithm, uint64_t counter)
+{
+    add_org_header(p, VDP_ROE_OUI, VDP_ROE_AUTH, VDP_ROE_AUTH_LEN);
+    put8(p, flags);
+    put8(p, algorithm);
+    put64(p, 0x1111111111111111);
+    put64(p, 0x2222222222222222);
+    put64(p, 0);
+    put64(p, counter);
+    for (int i = 0; i < VDP_AUTH_MAC_LEN; i++) {
+        put8(p, 0xa0 + i);
+    }
+}
+
+CASE(auth)
+{
+    start(p);
+    add_good_qp(p);
+    add_auth(p, VDP_AUTH_BRIDGE | VDP_AUTH_CHALLENGE, 1, 7);
+    add_end(p);
+}
+
+CASE(auth_len)
+{
+    start(p);
+    add_org_header(p, VDP_ROE_OUI, VDP_ROE_AUTH, VDP_ROE_AUTH_LEN - 1);
+    for (int i = 0; i < VDP_ROE_AUTH_LEN - 1; i++) {
+        put8(p, 1);
+    }
+    add_end(p);
+}
+
+CASE(auth_flags)
+{
+    start(p);
+    add_auth(p, 0x20, 1, 7);
+    add_end(p);
+}
+
+CASE(auth_algorithm)
+{
+    start(p);
+    add_auth(p, 0, 2, 7);
+    add_end(p);
+}
+
+CASE(auth_counter_0)
+{
+    start(p);
+    add_auth(p, 0, 1, 0);
+    add_end(p);
+}
+
+CASE(auth_not_last)
+{
+    start(p);
+    add_auth(p, 0, 1, 7);
+    add_good_qp(p);
+    add_end(p);
+}
+
+CASE(auth_then_foreign)
+{
+    start(p);
+    add_auth(p, 0, 1, 7);
+    add_org_header(p, 0x001b21, 9, 0);
+    add_end(p);
+}
+
+CASE(two_auths)
+{
+    start(p);
+    add_auth(p, 0, 1, 7);
+    add_auth(p, 0, 1, 8);
     add_end(p);
 }
 
@@ -1068,14 +1324,16 @@ static const struct vdp_case cases[] = {
     C(filter_format_0), C(filter_format_5), C(status_reserved),
     C(request_status), C(response_status_6), C(response_status_15),
     C(org_short), C(foreign_oui), C(roe_before_vsi), C(roe_subtype_0),
-    C(roe_subtype_5), C(qp_len), C(two_qps), C(qpn_reserved),
+    C(roe_subtype_6), C(qp_len), C(two_qps), C(qpn_reserved),
     C(segment_0), C(window_0), C(window_32768), C(rte_32),
     C(retry_reserved), C(mr_len), C(too_many_mrs), C(mr_length_0),
     C(mr_overflow), C(mr_huge), C(mr_to_the_end), C(mr_access),
     C(mr_access_local), C(mr_twice), C(ring_len), C(too_many_rings),
     C(ring_kind), C(ring_entry_2), C(ring_entry_17), C(ring_entries_0),
     C(ring_entries_16), C(ring_flags), C(ring_overflow), C(ring_twice),
-    C(port_len), C(two_ports), C(all_roe),
+    C(port_len), C(two_ports), C(all_roe), C(auth), C(auth_len),
+    C(auth_flags), C(auth_algorithm), C(auth_counter_0), C(auth_not_last),
+    C(auth_then_foreign), C(two_auths),
 };
 #undef C
 
@@ -1290,7 +1548,8 @@ done:
 }
 
 ECPRDMA_TEST_REGISTER("vdp-roundtrip", "", test_vdp_roundtrip);
-ECPRDMA_TEST_REGISTER("vdp-sample", "[roe]", test_vdp_sample);
+ECPRDMA_TEST_REGISTER("vdp-sample", "[roe|auth]", test_vdp_sample);
+ECPRDMA_TEST_REGISTER("vdp-auth", "", test_vdp_auth);
 ECPRDMA_TEST_REGISTER("vdp-decode", "HEX...", test_vdp_decode);
 ECPRDMA_TEST_REGISTER("vdp-cases", "[NAME]...", test_vdp_cases);
 ECPRDMA_TEST_REGISTER("vdp-response", "", test_vdp_response);
