@@ -1685,6 +1685,7 @@ get_session_custom_stats(const struct netdev_ecprdma *dev,
     custom_stat(cs, "session_foreign_frames", st.foreign_frames);
     custom_stat(cs, "vdp_bad", st.vdp_bad);
     custom_stat(cs, "vdp_lost", st.vdp_lost);
+    custom_stat(cs, "vdp_auth_failures", st.vdp_auth_failures);
     custom_stat(cs, "roe_unknown_qp", st.roe_unknown_qp);
     custom_stat(cs, "roe_rejected", rejected);
     custom_stat(cs, "roe_read_replays_refused", st.qp.read_replays_refused);
