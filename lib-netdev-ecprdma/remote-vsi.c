@@ -96,6 +96,7 @@ struct vm_ring {
     uint16_t mask;              /* Slots - 1. */
     bool have_tail;
     uint16_t tail;              /* Next slot to read. */
+    uint16_t head;              /* As read from 'head_buf', once. */
     uint16_t head_buf;          /* READ target. */
     uint16_t tail_buf[2];       /* WRITE sources, used in turn. */
     int tail_turn;
@@ -820,7 +821,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             r->state = RS_IDLE;
             return;
         }
-        r->n = (le16toh(r->head_buf) - r->tail) & 0xffff;
+        r->head = le16toh(r->head_buf);
+        r->n = (r->head - r->tail) & 0xffff;
         if (r->n > r->mask + 1) {
             /* The VM published a head out of range: try again later. */
             v->stats.rx_bad++;
@@ -892,6 +894,13 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             return;
         }
         if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
+            return;
+        }
+        if ((uint16_t) (r->head - r->tail) < r->n) {
+            /* Never past the head that the VM published: the slots
+             * beyond it are the VM's. */
+            v->stats.rx_bad++;
+            stop_all(v);
             return;
         }
         r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);

@@ -34,6 +34,10 @@
 /* The RNR NAK timer we send: the requester waits 10 us x 2^timer. */
 #define RNR_TIMER 4
 
+/* READ responses and WRITEs of at most this many octets access registered
+ * memory with copy_from_shared() and copy_to_shared(). */
+#define SHARED_COPY_MAX 256
+
 /* A posted work request. */
 struct wqe {
     struct roe_send_wr wr;
@@ -109,6 +113,98 @@ static int
 psn_diff(uint16_t a, uint16_t b)
 {
     return ecp_seq_diff(a, b);
+}
+
+/* Registered memory is shared with its owner, who may change it while a
+ * peer accesses it: a VM publishes the head index of its ring while the
+ * switch READs it.  memcpy() makes no promise about how it accesses
+ * memory (glibc copies 2 octets with a 2-octet load and then a 1-octet
+ * load of the second octet), so a READ of a 16-bit index that changes in
+ * between would return the new high octet with the old low one: a value
+ * that the index never held, up to 255 ahead of it.  Like RDMA hardware,
+ * the responder therefore accesses an index or a header (a short transfer)
+ * in the largest naturally aligned loads or stores that fit, up to 8
+ * octets: each naturally aligned field of up to 8 octets is then read or
+ * written whole.  Longer transfers carry frames and descriptors, which
+ * their owner leaves alone while the peer may access them. */
+
+/* Returns the size of the largest naturally aligned access of at most 8
+ * octets at 'p' that fits in 'n' octets. */
+static size_t
+shared_access_size(const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t) p;
+    size_t size = 8;
+
+    while (size > 1 && ((a & (size - 1)) || n < size)) {
+        size /= 2;
+    }
+    return size;
+}
+
+/* Copies 'n' octets from shared memory at 'src' to 'dst'. */
+static void
+copy_from_shared(void *dst_, const void *src_, size_t n)
+{
+    const uint8_t *src = src_;
+    uint8_t *dst = dst_;
+
+    while (n) {
+        size_t size = shared_access_size(src, n);
+
+        if (size == 8) {
+            uint64_t x = __atomic_load_n((const uint64_t *) src,
+                                         __ATOMIC_ACQUIRE);
+            memcpy(dst, &x, 8);
+        } else if (size == 4) {
+            uint32_t x = __atomic_load_n((const uint32_t *) src,
+                                         __ATOMIC_ACQUIRE);
+            memcpy(dst, &x, 4);
+        } else if (size == 2) {
+            uint16_t x = __atomic_load_n((const uint16_t *) src,
+                                         __ATOMIC_ACQUIRE);
+            memcpy(dst, &x, 2);
+        } else {
+            *dst = __atomic_load_n(src, __ATOMIC_ACQUIRE);
+        }
+        src += size;
+        dst += size;
+        n -= size;
+    }
+}
+
+/* Copies 'n' octets from 'src' to shared memory at 'dst'. */
+static void
+copy_to_shared(void *dst_, const void *src_, size_t n)
+{
+    const uint8_t *src = src_;
+    uint8_t *dst = dst_;
+
+    while (n) {
+        size_t size = shared_access_size(dst, n);
+
+        if (size == 8) {
+            uint64_t x;
+
+            memcpy(&x, src, 8);
+            __atomic_store_n((uint64_t *) dst, x, __ATOMIC_RELEASE);
+        } else if (size == 4) {
+            uint32_t x;
+
+            memcpy(&x, src, 4);
+            __atomic_store_n((uint32_t *) dst, x, __ATOMIC_RELEASE);
+        } else if (size == 2) {
+            uint16_t x;
+
+            memcpy(&x, src, 2);
+            __atomic_store_n((uint16_t *) dst, x, __ATOMIC_RELEASE);
+        } else {
+            __atomic_store_n(dst, *src, __ATOMIC_RELEASE);
+        }
+        src += size;
+        dst += size;
+        n -= size;
+    }
 }
 
 uint16_t
@@ -742,7 +838,9 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
         return;
     }
 
-    if (p->payload_len) {
+    if (p->payload_len <= SHARED_COPY_MAX) {
+        copy_to_shared(addr, p->payload, p->payload_len);
+    } else {
         memcpy(addr, p->payload, p->payload_len);
     }
     qp->stats.rx_payload_bytes += p->payload_len;
@@ -828,6 +926,7 @@ put_read_response(struct roe_qp *qp, struct read_resource *r,
         .msn = qp->msn & 0xffffff,
         .payload_len = len,
     };
+    uint8_t copy[SHARED_COPY_MAX];
     uint8_t *addr = NULL;
 
     if (len) {
@@ -842,7 +941,13 @@ put_read_response(struct roe_qp *qp, struct read_resource *r,
             return false;
         }
     }
-    p.payload = addr;
+    if (len <= SHARED_COPY_MAX) {
+        /* The memory is read once, here, and sent from 'copy'. */
+        copy_from_shared(copy, addr, len);
+        p.payload = copy;
+    } else {
+        p.payload = addr;
+    }
     p.opcode = (r->n_psns == 1 ? ROE_READ_RESPONSE_ONLY
                 : !k ? ROE_READ_RESPONSE_FIRST
                 : k == r->n_psns - 1u ? ROE_READ_RESPONSE_LAST

@@ -21,14 +21,17 @@
  * egress rings; a bridge reads and writes them over an in-memory link pair
  * with faults, on a virtual clock.  Every frame is numbered, and its size
  * and contents follow from its number, so the receiver checks each one. */
-
+#define _GNU_SOURCE
 #include "remote-vsi.h"
 
 #include <endian.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "ecp.h"
@@ -594,6 +597,205 @@ test_remote_vsi(int argc, char *argv[])
 
 ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY]]]",
                       test_remote_vsi);
+
+/* A VM that publishes its head while the server READs it.
+ *
+ * The client filled the first HR_FRAMES slots of its C2S ring before the
+ * test begins, and publishes them one at a time, each just before some
+ * code loads its head index.  The page of the ring's header is not
+ * accessible: each access to it faults, the fault handler publishes the
+ * next frame if the access is to the head, makes the page accessible and
+ * single-steps the access, and the trap that follows makes the page
+ * inaccessible again.  Whatever the server does to read the head, each
+ * load sees a new value, as if the client raced with every one of them.
+ * The switch must read the frames in order, once each, and never move the
+ * tail past the head. */
+enum {
+    HR_LOG2_SLOTS = 10,
+    HR_SLOTS = 1 << HR_LOG2_SLOTS,
+    HR_BUF = 2048,
+    HR_FRAMES = 1000,
+    HR_MAX_FRAME = 1500,
+};
+
+#if defined(__x86_64__) && defined(__linux__)
+#define HR_EFLAGS_TF 0x100
+
+static uint8_t *hr_page;
+static struct memif_ring *hr_ring;
+static uint16_t hr_published;
+
+static void
+hr_segv(int sig, siginfo_t *si, void *uc_)
+{
+    uint8_t *addr = si->si_addr;
+    ucontext_t *uc = uc_;
+
+    if (addr < hr_page || addr >= hr_page + 4096) {
+        signal(sig, SIG_DFL);
+        return;
+    }
+    mprotect(hr_page, 4096, PROT_READ | PROT_WRITE);
+    if (addr >= (uint8_t *) &hr_ring->head
+        && addr < (uint8_t *) (&hr_ring->head + 1)
+        && hr_published < HR_FRAMES) {
+        hr_ring->head = ++hr_published;
+    }
+    uc->uc_mcontext.gregs[REG_EFL] |= HR_EFLAGS_TF;
+}
+
+static void
+hr_trap(int sig __attribute__((unused)),
+        siginfo_t *si __attribute__((unused)), void *uc_)
+{
+    ucontext_t *uc = uc_;
+
+    mprotect(hr_page, 4096, PROT_NONE);
+    uc->uc_mcontext.gregs[REG_EFL] &= ~HR_EFLAGS_TF;
+}
+
+static int
+test_vm_head_race(int argc __attribute__((unused)),
+                  char *argv[] __attribute__((unused)))
+{
+    size_t ring_size = memif_ring_bytes(HR_LOG2_SLOTS);
+    size_t region_size = ring_size + HR_SLOTS * HR_BUF;
+    struct sigaction segv, trap;
+    struct roe_session *station, *bridge;
+    struct remote_vsi *rv = NULL;
+    struct remote_vsi_stats stats;
+    struct roe_session_event e;
+    struct link *la, *lb;
+    struct frame_ring rx;
+    uint32_t got = 0;
+    uint8_t *region;
+    long long now = 1;
+    char *error;
+
+    region = xalloc_aligned_zeroed(4096, region_size);
+    hr_page = region;
+    hr_ring = (struct memif_ring *) region;
+    hr_ring->cookie = MEMIF_COOKIE;
+    for (uint32_t seq = 0; seq < HR_FRAMES; seq++) {
+        struct memif_desc *d = &hr_ring->desc[seq];
+        uint32_t len = frame_size(seq, HR_MAX_FRAME);
+
+        d->region = 0;
+        d->offset = ring_size + seq * HR_BUF;
+        d->length = len;
+        fill_frame(region + d->offset, seq, len);
+    }
+
+    link_pair_create(9000, 4096, &la, &lb);
+    station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000);
+    frame_ring_alloc(&rx, RING_SIZE);
+    add_vsi(station, &(struct roe_vsi_spec) {
+        .vsiid = { 1 },
+        .mac = { 0x52, 0x54, 0, 0, 0, 1 },
+        .n_regions = 2,
+        .regions = {
+            { region, IOVA(0), region_size, MR_ACCESS_REMOTE_READ },
+            { &hr_ring->tail, IOVA(1), 2,
+              MR_ACCESS_REMOTE_READ | MR_ACCESS_REMOTE_WRITE },
+        },
+        .n_rings = 1,
+        .rings = { {
+            .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
+            .log2_entries = HR_LOG2_SLOTS,
+            .base_iova = IOVA(0) + offsetof(struct memif_ring, desc),
+            .producer_iova = IOVA(0) + offsetof(struct memif_ring, head),
+            .consumer_iova = IOVA(1),
+        } },
+        .ring_region = { 0 },
+    });
+
+    memset(&segv, 0, sizeof segv);
+    segv.sa_sigaction = hr_segv;
+    segv.sa_flags = SA_SIGINFO;
+    trap = segv;
+    trap.sa_sigaction = hr_trap;
+    sigaction(SIGSEGV, &segv, NULL);
+    sigaction(SIGTRAP, &trap, NULL);
+    mprotect(hr_page, 4096, PROT_NONE);
+
+    while (now < 60LL * 1000 * 1000) {
+        uint16_t tail, head;
+
+        roe_session_run(station, now);
+        roe_session_run(bridge, now);
+        while (roe_session_poll_event(station, &e)) {
+            continue;
+        }
+        while (roe_session_poll_event(bridge, &e)) {
+            remote_vsi_destroy(rv);
+            rv = NULL;
+            if (e.type == ROE_SESSION_VSI_UP) {
+                rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
+                                       roe_session_vsi_assoc(bridge,
+                                                             e.handle),
+                                       32768, &error);
+                if (!rv) {
+                    printf("%s\n", error);
+                    return 1;
+                }
+            }
+        }
+        if (rv) {
+            remote_vsi_run(rv, now, &rx);
+        }
+
+        /* The client's view. */
+        tail = __atomic_load_n(&hr_ring->tail, __ATOMIC_ACQUIRE);
+        head = hr_published;
+        if ((uint16_t) (head - tail) > HR_SLOTS) {
+            printf("vm ring: tail %"PRIu16" beyond head %"PRIu16"\n",
+                   tail, head);
+            return 1;
+        }
+        if (!drain(&rx, &got, HR_MAX_FRAME, "vm", NULL)) {
+            return 1;
+        }
+        if (got > head) {
+            printf("vm ring: %"PRIu32" frames read, %"PRIu16" published\n",
+                   got, head);
+            return 1;
+        }
+        if (got == HR_FRAMES && tail == HR_FRAMES) {
+            break;
+        }
+        now += 10;
+    }
+    mprotect(hr_page, 4096, PROT_READ | PROT_WRITE);
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGTRAP, SIG_DFL);
+
+    printf("vm ring: %"PRIu32" frames in order, tail %"PRIu16"\n",
+           got, hr_ring->tail);
+    remote_vsi_get_stats(rv, &stats);
+    printf("vm ring: bad %"PRIu64", errors %"PRIu64"\n",
+           stats.rx_bad, stats.errors);
+
+    remote_vsi_destroy(rv);
+    roe_session_destroy(station);
+    roe_session_destroy(bridge);
+    link_close(la);
+    link_close(lb);
+    frame_ring_free(&rx);
+    free(region);
+    return 0;
+}
+#else
+static int
+test_vm_head_race(int argc __attribute__((unused)),
+                  char *argv[] __attribute__((unused)))
+{
+    printf("needs x86-64 Linux\n");
+    return 77;
+}
+#endif
+
+ECPRDMA_TEST_REGISTER("vm-head-race", "", test_vm_head_race);
 
 /* A hostile switch: a bridge session on link 'argv[1]' (the settings of
  * the netdev's sessions) that, once a server's VM VSI is associated, has
