@@ -199,10 +199,10 @@ struct netdev_ecprdma {
     struct frame_ring ingress;
     uint64_t ingress_cons;      /* Session thread. */
     struct frame_ring egress;
-    struct ovs_spin egress_lock;
-    uint64_t egress_prod OVS_GUARDED_BY(egress_lock);
-    uint64_t egress_cons OVS_GUARDED_BY(egress_lock);   /* Last good one. */
-    bool egress_bad OVS_GUARDED_BY(egress_lock);
+    struct ovs_spin egress_lock;    /* Guards the next three. */
+    uint64_t egress_prod OVS_GUARDED;
+    uint64_t egress_cons OVS_GUARDED;   /* Last good one. */
+    bool egress_bad OVS_GUARDED;
     atomic_bool rings_bad;      /* The switch wrote a bad index. */
     int own_vsi;                /* Handle of the uplink's own VSI. */
     struct uplink_vm vms[ROE_SESSION_MAX_VSIS];     /* See 'vms_mutex'. */
