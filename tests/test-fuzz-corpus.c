@@ -15,11 +15,13 @@
  */
 
 /* "ecprdma-test fuzz-corpus TARGET DIR" writes the seed corpus of fuzz
- * target TARGET (memif, roe, vdp) into DIR, one small file per input, built
- * with the engine's own encoders.  The committed corpora in
- * tests/fuzz/corpus/ are its output ("make fuzz-corpus" regenerates them)
- * and tests/fuzz.at checks that they are up to date.  See tests/fuzz/ for
- * the input format of each target. */
+ * target TARGET (memif, roe, vdp, frame-ring, memif-ring, roe-responder)
+ * into DIR, one small file per input, built with the engine's own
+ * encoders or, for the targets whose inputs are operations, with the
+ * helpers below.  The committed corpora in tests/fuzz/corpus/ are its
+ * output ("make fuzz-corpus" regenerates them) and tests/fuzz.at checks
+ * that they are up to date.  See tests/fuzz/ for the input format of each
+ * target. */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,8 +33,11 @@
 
 #include "ecp.h"
 #include "ecprdma-test.h"
+#include "frame-ring.h"
 #include "memif-handshake.h"
 #include "memif-proto.h"
+#include "memif-ring.h"
+#include "roe-qp.h"
 #include "roe-samples.h"
 #include "roe.h"
 #include "vdp.h"
@@ -596,6 +601,589 @@ vdp_corpus(struct corpus *c)
                 ECP_MIN_FRAME_LEN - ECP_ETH_HEADER_LEN - ECP_HEADER_LEN);
 }
 
+/* A generic input: octets and little-endian integers, appended. */
+struct input {
+    uint8_t data[MAX_INPUT];
+    size_t size;
+};
+
+static void
+input_le(struct input *in, uint64_t x, int n)
+{
+    if (in->size + n > sizeof in->data) {
+        fprintf(stderr, "fuzz-corpus: input too long\n");
+        exit(1);
+    }
+    for (int i = 0; i < n; i++) {
+        in->data[in->size++] = x >> (8 * i);
+    }
+}
+
+static void
+input_start(struct input *in, uint8_t config)
+{
+    in->size = 0;
+    input_le(in, config, 1);
+}
+
+/* frame-ring: a configuration octet (bit 0: 8192-octet area), then
+ * operations.  See fuzz-frame-ring.c. */
+
+enum {
+    FR_PUT, FR_GET, FR_NEAR_PROD, FR_NEAR_CONS, FR_SET_PROD, FR_SET_CONS,
+    FR_RECORD, FR_POKE, FR_RESET, FR_ECHO,
+};
+
+/* Appends operation 'op': 'a' is its first argument, 'b' the second one
+ * of FR_RECORD, FR_POKE (the octets to write follow) and FR_RESET. */
+static void
+fr_op(struct input *in, int op, uint64_t a, uint64_t b)
+{
+    static const int a_len[] = { 3, 0, 2, 2, 8, 8, 2, 2, 8, 0 };
+
+    input_le(in, op, 1);
+    input_le(in, a, a_len[op]);
+    if (op == FR_RECORD) {
+        input_le(in, b, 2);
+    } else if (op == FR_POKE) {
+        input_le(in, b, 1);
+    } else if (op == FR_RESET) {
+        input_le(in, b, 8);
+    }
+}
+
+/* Puts a frame of 'len' octets and gets it back through the peer. */
+static void
+fr_loop(struct input *in, uint32_t len)
+{
+    fr_op(in, FR_PUT, len, 0);
+    fr_op(in, FR_ECHO, 0, 0);
+    fr_op(in, FR_GET, 0, 0);
+    fr_op(in, FR_ECHO, 0, 0);
+}
+
+static void
+frame_ring_corpus(struct corpus *c)
+{
+    static const uint8_t junk[] = { 0x10, 0, 0, 0, 0xf8, 0x0f, 0, 0 };
+    struct input in;
+
+    input_start(&in, 0);
+    fr_loop(&in, 100);
+    fr_loop(&in, 1500);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "put-get", in.data, in.size);
+
+    /* Laps around the area, with skip records at its end. */
+    input_start(&in, 0);
+    for (int i = 0; i < 20; i++) {
+        fr_loop(&in, 700 + 13 * i);
+    }
+    write_input(c, "laps", in.data, in.size);
+
+    /* Until full, then one more. */
+    input_start(&in, 0);
+    for (int i = 0; i < 5; i++) {
+        fr_op(&in, FR_PUT, 1000, 0);
+    }
+    write_input(c, "full", in.data, in.size);
+
+    input_start(&in, 1);
+    fr_op(&in, FR_PUT, FRAME_RING_MAX_FRAME, 0);
+    fr_op(&in, FR_PUT, FRAME_RING_MAX_FRAME + 1, 0);
+    fr_op(&in, FR_PUT, 0, 0);
+    fr_loop(&in, 8000);
+    write_input(c, "big-area", in.data, in.size);
+
+    /* Records that the peer writes. */
+    input_start(&in, 0);
+    fr_op(&in, FR_RECORD, 0, 100);
+    fr_op(&in, FR_NEAR_PROD, 112, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-record", in.data, in.size);
+
+    input_start(&in, 0);
+    fr_op(&in, FR_RESET, 0, 4088);
+    fr_op(&in, FR_RECORD, 4088, 0);
+    fr_op(&in, FR_RECORD, 0, 8);
+    fr_op(&in, FR_NEAR_PROD, 24, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-skip", in.data, in.size);
+
+    input_start(&in, 0);
+    fr_op(&in, FR_RESET, 0, 4080);
+    fr_op(&in, FR_RECORD, 4080, 0);
+    fr_op(&in, FR_NEAR_PROD, 8, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    fr_op(&in, FR_NEAR_PROD, 16, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-skip-short", in.data, in.size);
+
+    input_start(&in, 0);
+    fr_op(&in, FR_RECORD, 0, 5000);
+    fr_op(&in, FR_NEAR_PROD, 64, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    fr_op(&in, FR_RECORD, 0, 48);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-record-long", in.data, in.size);
+
+    input_start(&in, 0);
+    fr_op(&in, FR_POKE, 4064, sizeof junk);
+    for (size_t i = 0; i < sizeof junk; i++) {
+        input_le(&in, junk[i], 1);
+    }
+    fr_op(&in, FR_RESET, 0, 4064);
+    fr_op(&in, FR_NEAR_PROD, 32, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-poke", in.data, in.size);
+
+    /* Indexes that the peer breaks. */
+    input_start(&in, 0);
+    fr_op(&in, FR_NEAR_PROD, 61, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    fr_op(&in, FR_NEAR_PROD, 4096 + 8, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    fr_op(&in, FR_SET_PROD, UINT64_MAX - 7, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "bad-producer", in.data, in.size);
+
+    input_start(&in, 0);
+    fr_op(&in, FR_PUT, 100, 0);
+    fr_op(&in, FR_NEAR_CONS, 4096 + 8, 0);
+    fr_op(&in, FR_PUT, 100, 0);
+    fr_op(&in, FR_SET_CONS, 3, 0);
+    fr_op(&in, FR_PUT, 100, 0);
+    fr_op(&in, FR_SET_CONS, 1000, 0);
+    fr_op(&in, FR_PUT, 100, 0);
+    write_input(c, "bad-consumer", in.data, in.size);
+
+    /* Our own indexes read back from the header, across 2^64. */
+    input_start(&in, 0);
+    fr_op(&in, FR_RESET, UINT64_MAX - 4095, UINT64_MAX - 4095);
+    for (int i = 0; i < 6; i++) {
+        fr_loop(&in, 1000);
+    }
+    fr_op(&in, FR_RESET, 5, 13);
+    fr_op(&in, FR_PUT, 100, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "wrap-2-64", in.data, in.size);
+}
+
+/* memif-ring: a configuration octet (bits 2-0: log2 ring size - 1; bit 3:
+ * two regions), then operations; bit 7 of one picks the S2C ring.  See
+ * fuzz-memif-ring.c. */
+
+enum {
+    MR_HEAD, MR_FLAGS, MR_DESC, MR_TAIL, MR_RX, MR_TX, MR_RESYNC,
+    MR_S2C = 0x80,
+    MR_LOG2 = 4,                /* Ring size of most inputs. */
+    MR_CONFIG = MR_LOG2 - 1,
+    MR_TWO_REGIONS = 8,
+    MR_REGION_BUFS = 2048,      /* As in fuzz-memif-ring.c. */
+};
+
+/* Offset of the buffers in region 0, after both rings of 2^'log2'. */
+static uint32_t
+mr_bufs(unsigned int log2)
+{
+    return 2 * memif_ring_bytes(log2);
+}
+
+static void
+mr_op(struct input *in, int op, uint64_t x)
+{
+    input_le(in, op, 1);
+    switch (op & 0x7f) {
+    case MR_HEAD:
+    case MR_FLAGS:
+    case MR_TAIL:
+        input_le(in, x, 2);
+        break;
+    case MR_RX:
+    case MR_TX:
+        input_le(in, x, 1);
+        break;
+    }
+}
+
+static void
+mr_desc(struct input *in, int ring, uint8_t slot, uint16_t region,
+        uint32_t offset, uint32_t length, uint16_t flags)
+{
+    input_le(in, ring | MR_DESC, 1);
+    input_le(in, slot, 1);
+    input_le(in, region, 2);
+    input_le(in, offset, 4);
+    input_le(in, length, 4);
+    input_le(in, flags, 2);
+}
+
+/* A burst argument: 'n' frames into buffers of 2^'log2' octets. */
+static uint8_t
+mr_rx_arg(int n, int log2)
+{
+    return (log2 - 5) << 5 | (n - 1);
+}
+
+/* Transmits 'n' frames of 1 + 9 * 'len9' octets. */
+static void
+mr_tx(struct input *in, int n, uint8_t len9)
+{
+    mr_op(in, MR_TX, n - 1);
+    for (int i = 0; i < n; i++) {
+        input_le(in, len9, 1);
+    }
+}
+
+static void
+memif_ring_corpus(struct corpus *c)
+{
+    uint32_t bufs = mr_bufs(MR_LOG2);
+    struct input in;
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, 0, 0, 0, bufs, 60, 0);
+    mr_desc(&in, 0, 1, 0, bufs + 256, 100, 0);
+    mr_op(&in, MR_HEAD, 2);
+    mr_op(&in, MR_RX, mr_rx_arg(4, 11));
+    write_input(c, "rx", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    for (int i = 0; i < 3; i++) {
+        mr_desc(&in, 0, i, 0, bufs + 64 * i, 60,
+                i < 2 ? MEMIF_DESC_FLAG_NEXT : 0);
+    }
+    mr_op(&in, MR_HEAD, 2);
+    mr_op(&in, MR_RX, mr_rx_arg(4, 11));
+    mr_op(&in, MR_HEAD, 3);
+    mr_op(&in, MR_RX, mr_rx_arg(4, 11));
+    write_input(c, "rx-chain", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, 0, 0, 0, bufs, 2000, 0);
+    mr_desc(&in, 0, 1, 0, bufs, 10, 0);
+    mr_op(&in, MR_HEAD, 2);
+    mr_op(&in, MR_RX, mr_rx_arg(2, 6));
+    write_input(c, "rx-oversize", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, 0, 0, 1, 0, 60, 0);
+    mr_op(&in, MR_HEAD, 1);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    write_input(c, "rx-bad-region", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, 0, 0, 0, bufs + MR_REGION_BUFS - 10, 11, 0);
+    mr_desc(&in, 0, 1, 0, UINT32_MAX, 2, 0);
+    mr_desc(&in, 0, 2, 0, 0, 0, 0);
+    mr_op(&in, MR_HEAD, 1);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    write_input(c, "rx-bad-offset", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_op(&in, MR_HEAD, (1 << MR_LOG2) + 1);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    write_input(c, "rx-head-past", in.data, in.size);
+
+    /* A chain longer than MEMIF_MAX_CHAIN, and one as long as the ring. */
+    input_start(&in, 6);
+    for (int i = 0; i <= MEMIF_MAX_CHAIN; i++) {
+        mr_desc(&in, 0, i, 0, mr_bufs(7), 8, MEMIF_DESC_FLAG_NEXT);
+    }
+    mr_op(&in, MR_HEAD, MEMIF_MAX_CHAIN + 1);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    write_input(c, "rx-chain-too-long", in.data, in.size);
+    input_start(&in, MR_CONFIG);
+    for (int i = 0; i < 1 << MR_LOG2; i++) {
+        mr_desc(&in, 0, i, 0, bufs, 8, MEMIF_DESC_FLAG_NEXT);
+    }
+    mr_op(&in, MR_HEAD, 1 << MR_LOG2);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    write_input(c, "rx-chain-fills-ring", in.data, in.size);
+
+    /* The client rewrites the tail, then the server resynchronizes. */
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, 0, 0, 0, bufs, 60, 0);
+    mr_op(&in, MR_HEAD, 1);
+    mr_op(&in, MR_RX, mr_rx_arg(1, 11));
+    mr_op(&in, MR_TAIL, 0x8000);
+    mr_op(&in, MR_RESYNC, 0);
+    mr_op(&in, MR_HEAD, 3);
+    mr_op(&in, MR_RX, mr_rx_arg(4, 11));
+    write_input(c, "rx-resync", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    for (int i = 0; i < 4; i++) {
+        mr_desc(&in, MR_S2C, i, 0, bufs + 256 * i, 256, 0);
+    }
+    mr_op(&in, MR_S2C | MR_HEAD, 4);
+    mr_tx(&in, 3, 20);
+    mr_op(&in, MR_S2C | MR_FLAGS, MEMIF_RING_FLAG_MASK_INT);
+    write_input(c, "tx", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    for (int i = 0; i < 8; i++) {
+        mr_desc(&in, MR_S2C, i, 0, bufs + 64 * i, 64, 0);
+    }
+    mr_op(&in, MR_S2C | MR_HEAD, 8);
+    mr_tx(&in, 3, 22);
+    write_input(c, "tx-chain", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, MR_S2C, 0, 0, bufs, 64, 0);
+    mr_op(&in, MR_S2C | MR_HEAD, 1);
+    mr_tx(&in, 3, 10);
+    mr_op(&in, MR_S2C | MR_TAIL, 0);
+    mr_tx(&in, 1, 1);
+    write_input(c, "tx-no-room", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_op(&in, MR_S2C | MR_HEAD, 100);
+    mr_tx(&in, 1, 1);
+    write_input(c, "tx-head-past", in.data, in.size);
+
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, MR_S2C, 0, 5, 0, 64, 0);
+    mr_desc(&in, MR_S2C, 1, 0, bufs, 64, 0);
+    mr_op(&in, MR_S2C | MR_HEAD, 2);
+    mr_tx(&in, 1, 1);
+    write_input(c, "tx-bad-region", in.data, in.size);
+
+    /* A buffer over the S2C ring itself. */
+    input_start(&in, MR_CONFIG);
+    mr_desc(&in, MR_S2C, 0, 0, memif_ring_bytes(MR_LOG2), 512, 0);
+    mr_desc(&in, MR_S2C, 1, 0, bufs, 64, 0);
+    mr_op(&in, MR_S2C | MR_HEAD, 2);
+    mr_tx(&in, 2, 50);
+    write_input(c, "tx-over-ring", in.data, in.size);
+
+    input_start(&in, MR_CONFIG | MR_TWO_REGIONS);
+    mr_desc(&in, 0, 0, 1, 0, MR_REGION_BUFS, 0);
+    mr_desc(&in, 0, 1, 1, MR_REGION_BUFS, 1, 0);
+    mr_op(&in, MR_HEAD, 2);
+    mr_op(&in, MR_RX, mr_rx_arg(2, 11));
+    mr_desc(&in, MR_S2C, 0, 1, 100, 1000, 0);
+    mr_op(&in, MR_S2C | MR_HEAD, 1);
+    mr_tx(&in, 1, 100);
+    write_input(c, "two-regions", in.data, in.size);
+}
+
+/* roe-responder: four configuration octets, then packets of 17 octets.
+ * See fuzz-roe-responder.c. */
+
+enum {
+    RR_SEG = 64,                /* Segment size of most inputs. */
+    RR_CONFIG0 = 3 | 3 << 4,    /* Segments of 64 octets, 4 READs. */
+    RR_ACKREQ = 0x10,
+    RR_CRC = 0x20,
+    RR_INVALIDATE = 0x40,
+    RR_POST = 0x80,
+    RR_RW = 0, RR_RO, RR_WO, RR_FOREIGN, RR_DOOMED, RR_STALE, RR_UNKNOWN,
+};
+
+static void
+rr_start(struct input *in, uint8_t config0, uint8_t psn_hi)
+{
+    input_start(in, config0);
+    input_le(in, 127, 1);               /* Window 128. */
+    input_le(in, 2 << 4 | 2, 1);        /* rte 2 on both sides. */
+    input_le(in, psn_hi, 1);
+}
+
+/* A packet with opcode 'op', 'psn' past the initial PSN, through region
+ * 'mr' at 'off' past its base, and the clock advanced by 'us' (at most
+ * 127) before up to 16 frames are transmitted. */
+static void
+rr_pkt(struct input *in, uint8_t op, uint8_t ctl, uint16_t psn, int mr,
+       int32_t off, uint32_t dma_len, uint8_t syndrome, uint16_t len,
+       uint8_t us)
+{
+    input_le(in, (op - ROE_WRITE_FIRST) | ctl, 1);
+    input_le(in, psn, 2);
+    input_le(in, mr, 1);
+    input_le(in, (uint32_t) off, 4);
+    input_le(in, dma_len, 4);
+    input_le(in, syndrome, 1);
+    input_le(in, len, 2);
+    input_le(in, us, 1);
+    input_le(in, 15, 1);
+}
+
+/* A request of 'op' to region 'mr' at 'off', 'len' octets in one packet. */
+static void
+rr_req(struct input *in, uint8_t op, uint16_t psn, int mr, int32_t off,
+       uint32_t len)
+{
+    rr_pkt(in, op, RR_ACKREQ, psn, mr, off, len, 0,
+           op == ROE_READ_REQUEST ? 0 : len, 10);
+}
+
+/* A packet that only lets the clock advance by 'us': an ACK of nothing. */
+static void
+rr_wait(struct input *in, uint8_t us)
+{
+    rr_pkt(in, ROE_ACK, 0, 0x8000, RR_RW, 0, 0, 0, 0, us);
+}
+
+/* Posts a work request (see post() in the target) with a stale ACK. */
+static void
+rr_post(struct input *in, enum roe_wr_opcode op, uint32_t len)
+{
+    rr_pkt(in, ROE_ACK, RR_POST, 0x8000, RR_RW, 0, len << 2 | op, 0, 0, 1);
+}
+
+static void
+roe_responder_corpus(struct corpus *c)
+{
+    static const struct {
+        const char *name;
+        uint8_t op;
+        int mr;
+        int32_t off;
+        uint32_t len;
+    } refusals[] = {
+        { "read-write-only", ROE_READ_REQUEST, RR_WO, 0, 10 },
+        { "write-read-only", ROE_WRITE_ONLY, RR_RO, 0, 10 },
+        { "foreign-region", ROE_WRITE_ONLY, RR_FOREIGN, 0, 10 },
+        { "stale-rkey", ROE_READ_REQUEST, RR_STALE, 0, 10 },
+        { "unknown-rkey", ROE_READ_REQUEST, RR_UNKNOWN, 0, 10 },
+        { "past-end", ROE_WRITE_ONLY, RR_RW, 290, 20 },
+        { "before-start", ROE_READ_REQUEST, RR_RW, -1, 20 },
+        { "read-huge", ROE_READ_REQUEST, RR_RW, 0, 0x7fffffff },
+    };
+    struct input in;
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_req(&in, ROE_WRITE_ONLY, 0, RR_RW, 0, 50);
+    rr_req(&in, ROE_WRITE_ONLY_IMM, 1, RR_RW, 250, 50);
+    rr_req(&in, ROE_READ_REQUEST, 2, RR_RW, 10, 200);
+    rr_req(&in, ROE_READ_REQUEST, 6, RR_RW, 299, 1);
+    rr_req(&in, ROE_READ_REQUEST, 7, RR_RW, 0, 0);
+    write_input(c, "write-read", in.data, in.size);
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_pkt(&in, ROE_WRITE_FIRST, 0, 0, RR_RW, 0, 150, 0, RR_SEG, 1);
+    rr_pkt(&in, ROE_WRITE_MIDDLE, 0, 1, RR_RW, 0, 0, 0, RR_SEG, 1);
+    rr_pkt(&in, ROE_WRITE_LAST, RR_ACKREQ, 2, RR_RW, 0, 0, 0, 22, 1);
+    rr_pkt(&in, ROE_WRITE_FIRST, 0, 3, RR_RW, 100, 100, 0, RR_SEG, 1);
+    rr_pkt(&in, ROE_WRITE_LAST_IMM, 0, 4, RR_RW, 0, 0, 0, 36, 1);
+    write_input(c, "write-multi", in.data, in.size);
+
+    /* The read-only region ends at the top of the address space. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_req(&in, ROE_READ_REQUEST, 0, RR_RO, 0, 200);
+    rr_req(&in, ROE_READ_REQUEST, 4, RR_RO, 199, 1);
+    rr_req(&in, ROE_READ_REQUEST, 5, RR_RO, 150, 100);
+    write_input(c, "read-top", in.data, in.size);
+
+    /* Retries of a READ, whole and in part, soon and later. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_req(&in, ROE_READ_REQUEST, 0, RR_RW, 0, 300);
+    rr_req(&in, ROE_READ_REQUEST, 0, RR_RW, 0, 300);
+    rr_req(&in, ROE_READ_REQUEST, 2, RR_RW, 128, 172);
+    rr_req(&in, ROE_READ_REQUEST, 2, RR_RW, 128, 172);
+    rr_wait(&in, 127);
+    rr_req(&in, ROE_READ_REQUEST, 2, RR_RW, 128, 172);
+    rr_req(&in, ROE_READ_REQUEST, 2, RR_RW, 100, 200);
+    write_input(c, "read-retry", in.data, in.size);
+
+    /* More READs than may be outstanding, each answered one frame at a
+     * time. */
+    rr_start(&in, 3, 0);
+    for (int i = 0; i < 3; i++) {
+        rr_pkt(&in, ROE_READ_REQUEST, 0, 5 * i, RR_RW, 0, 300, 0, 0, 1);
+        in.data[in.size - 1] = 0;
+    }
+    write_input(c, "read-resources", in.data, in.size);
+
+    /* Each of the responder's refusals. */
+    for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
+        rr_start(&in, RR_CONFIG0, 0);
+        rr_req(&in, refusals[i].op, 0, refusals[i].mr, refusals[i].off,
+               refusals[i].len);
+        rr_req(&in, ROE_WRITE_ONLY, 1, RR_RW, 0, 8);
+        write_input(c, refusals[i].name, in.data, in.size);
+    }
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_pkt(&in, ROE_WRITE_MIDDLE, 0, 0, RR_RW, 0, 0, 0, RR_SEG, 1);
+    write_input(c, "op-sequence", in.data, in.size);
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_pkt(&in, ROE_WRITE_ONLY, 0, 0, RR_RW, 0, 20, 0, 21, 1);
+    write_input(c, "length", in.data, in.size);
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_req(&in, ROE_WRITE_ONLY, 5, RR_RW, 0, 8);
+    rr_req(&in, ROE_WRITE_ONLY, 6, RR_RW, 0, 8);
+    rr_req(&in, ROE_WRITE_ONLY, 0, RR_RW, 0, 8);
+    rr_req(&in, ROE_WRITE_ONLY, 0, RR_RW, 0, 8);
+    write_input(c, "psn-gap", in.data, in.size);
+
+    /* The region goes away inside a WRITE and inside a READ. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_pkt(&in, ROE_WRITE_FIRST, 0, 0, RR_DOOMED, 0, 100, 0, RR_SEG, 1);
+    rr_pkt(&in, ROE_WRITE_LAST, RR_INVALIDATE, 1, RR_DOOMED, 0, 0, 0, 36,
+           1);
+    write_input(c, "invalidate-write", in.data, in.size);
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_req(&in, ROE_READ_REQUEST, 0, RR_DOOMED, 0, 100);
+    in.data[in.size - 1] = 0;           /* One frame only. */
+    rr_pkt(&in, ROE_ACK, RR_INVALIDATE, 0x8000, RR_RW, 0, 0, 0, 0, 1);
+    write_input(c, "invalidate-read", in.data, in.size);
+
+    /* The QP's own requests, and the peer's responses. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_post(&in, ROE_WR_WRITE, 100);
+    rr_pkt(&in, ROE_ACK, 0, 1, RR_RW, 0, 0, 0x1f, 0, 1);
+    rr_post(&in, ROE_WR_WRITE_IMM, 10);
+    rr_pkt(&in, ROE_ACK, 0, 2, RR_RW, 0, 0, 0x1f, 0, 1);
+    write_input(c, "requester-write", in.data, in.size);
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_post(&in, ROE_WR_READ, 100);
+    rr_pkt(&in, ROE_READ_RESPONSE_FIRST, 0, 0, RR_RW, 0, 0, 0x1f, RR_SEG,
+           1);
+    rr_pkt(&in, ROE_READ_RESPONSE_LAST, 0, 1, RR_RW, 0, 0, 0x1f, 36, 1);
+    rr_post(&in, ROE_WR_READ, 0);
+    rr_pkt(&in, ROE_READ_RESPONSE_ONLY, 0, 2, RR_RW, 0, 0, 0x1f, 0, 1);
+    write_input(c, "requester-read", in.data, in.size);
+
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_post(&in, ROE_WR_WRITE, 300);
+    rr_pkt(&in, ROE_ACK, 0, 1, RR_RW, 0, 0, ROE_SYN_NAK_PSN_SEQ, 0, 1);
+    rr_pkt(&in, ROE_ACK, 0, 2, RR_RW, 0, 0, ROE_SYN_RNR_NAK | 3, 0, 1);
+    rr_wait(&in, 100);
+    rr_pkt(&in, ROE_ACK, 0, 3, RR_RW, 0, 0, ROE_SYN_NAK_ACCESS, 0, 1);
+    write_input(c, "requester-naks", in.data, in.size);
+
+    /* No answer: retransmissions, then the retry limit. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_post(&in, ROE_WR_WRITE, 100);
+    for (int i = 0; i < 6; i++) {
+        rr_wait(&in, 0xff);
+    }
+    write_input(c, "requester-timeout", in.data, in.size);
+
+    /* CRC trailers required: one packet without. */
+    rr_start(&in, RR_CONFIG0 | 8, 0);
+    rr_pkt(&in, ROE_WRITE_ONLY, RR_CRC | RR_ACKREQ, 0, RR_RW, 0, 8, 0, 8, 1);
+    rr_pkt(&in, ROE_WRITE_ONLY, RR_ACKREQ, 1, RR_RW, 0, 8, 0, 8, 1);
+    rr_pkt(&in, ROE_READ_REQUEST, RR_CRC, 1, RR_RW, 0, 100, 0, 0, 1);
+    write_input(c, "crc", in.data, in.size);
+
+    /* PSNs across 0xffff, with segments of 8 octets. */
+    rr_start(&in, RR_CONFIG0 & 0xf0, 0xff);
+    rr_pkt(&in, ROE_WRITE_FIRST, 0, 0, RR_RW, 0, 200, 0, 8, 1);
+    for (int i = 1; i < 24; i++) {
+        rr_pkt(&in, ROE_WRITE_MIDDLE, 0, i, RR_RW, 0, 0, 0, 8, 1);
+    }
+    rr_pkt(&in, ROE_WRITE_LAST, RR_ACKREQ, 24, RR_RW, 0, 0, 0, 8, 1);
+    rr_req(&in, ROE_READ_REQUEST, 25, RR_RW, 0, 100);
+    write_input(c, "psn-wrap", in.data, in.size);
+}
+
 static int
 test_fuzz_corpus(int argc, char *argv[])
 {
@@ -618,6 +1206,12 @@ test_fuzz_corpus(int argc, char *argv[])
         roe_corpus(&c);
     } else if (!strcmp(argv[1], "vdp")) {
         vdp_corpus(&c);
+    } else if (!strcmp(argv[1], "frame-ring")) {
+        frame_ring_corpus(&c);
+    } else if (!strcmp(argv[1], "memif-ring")) {
+        memif_ring_corpus(&c);
+    } else if (!strcmp(argv[1], "roe-responder")) {
+        roe_responder_corpus(&c);
     } else {
         fprintf(stderr, "fuzz-corpus: unknown target %s\n", argv[1]);
         return 2;

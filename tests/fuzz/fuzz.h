@@ -19,6 +19,7 @@
 
 /* Shared by the libFuzzer targets in tests/fuzz/. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,5 +37,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             __builtin_trap();                                           \
         }                                                               \
     } while (0)
+
+/* Takes the next 'n' octets (at most 8) of the '*size' octets of input at
+ * '*data' and returns them as a little-endian integer.  If fewer are left,
+ * returns 0 and sets '*ok' to false. */
+static inline uint64_t
+fuzz_take(const uint8_t **data, size_t *size, size_t n, bool *ok)
+{
+    uint64_t x = 0;
+
+    if (*size < n) {
+        *ok = false;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x |= (uint64_t) (*data)[i] << (8 * i);
+    }
+    *data += n;
+    *size -= n;
+    return x;
+}
 
 #endif /* fuzz.h */
