@@ -603,6 +603,32 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
  * octets (the unused end of a buffer slot, read and ignored), which is
  * what packs many small frames into one READ.  May shorten the batch to
  * whole frames that fit. */
+/* Appends to the READs of 'r' those of 'len' octets at 'iova' with 'rkey'
+ * into 'staging' at 'ofs': one READ, or several if 'len' is longer than
+ * the longest the queue pair takes at once, which a VM's buffer (up to
+ * 64 kB) can be with a small window.  Returns false, and appends nothing,
+ * if 'r' has no room for them all. */
+static bool
+plan_reads(const struct remote_vsi *v, struct vm_ring *r, uint64_t iova,
+           uint32_t rkey, uint32_t len, uint32_t ofs)
+{
+    uint32_t n = (len + v->max_xfer - 1) / v->max_xfer;
+
+    if (n > ARRAY_SIZE(r->reads) - r->n_reads) {
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct transfer *op = &r->reads[r->n_reads++];
+        uint32_t done = i * v->max_xfer;
+
+        op->iova = iova + done;
+        op->rkey = rkey;
+        op->len = MIN(len - done, v->max_xfer);
+        op->local = r->staging + ofs + done;
+    }
+    return true;
+}
+
 static void
 plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
 {
@@ -665,12 +691,9 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
             if (gap != UINT64_MAX) {
                 op->len += gap + d->length;
                 ofs += gap;
-            } else {
-                op = &r->reads[r->n_reads++];
-                op->iova = iova;
-                op->rkey = mr->rkey;
-                op->len = d->length;
-                op->local = r->staging + ofs;
+            } else if (!plan_reads(v, r, iova, mr->rkey, d->length, ofs)) {
+                full = true;
+                break;
             }
             if (!len) {
                 start = ofs;
@@ -738,15 +761,20 @@ deliver_frames(struct remote_vsi *v, struct frame_ring *rx,
 }
 
 /* Posts READs of 'n' descriptors from slot 'first' on, in two pieces if
- * they wrap around the end of the ring.  Returns 0 or an error. */
+ * they wrap around the end of the ring, and no more than a READ may take
+ * (the rest wait for the next batch).  Sets 'n_descs' to the number
+ * asked for.  Returns 0 or an error. */
 static int
 post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t first,
                 uint16_t n)
 {
     struct vm_ring *r = &v->vm_rings[idx];
     uint16_t slot = first & r->mask;
-    uint16_t n1 = MIN(n, r->mask + 1 - slot);
+    uint16_t n1;
     int error;
+
+    n = MIN(n, MAX(1, v->max_xfer / sizeof *r->descs));
+    n1 = MIN(n, r->mask + 1 - slot);
 
     error = post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs,
                  n1 * sizeof *r->descs,

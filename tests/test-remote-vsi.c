@@ -209,6 +209,8 @@ enum {
 };
 
 #define IOVA(I) ((uint64_t) ((I) + 1) << 40)
+#define MIN(A, B) ((A) < (B) ? (A) : (B))
+#define MAX(A, B) ((A) > (B) ? (A) : (B))
 
 struct vm_client {
     uint8_t *region;
@@ -280,13 +282,13 @@ create_session(const struct roe_session_config *cfg)
  * keeps VSIs alive every 'keepalive_ms'. */
 static struct roe_session *
 make_session(struct link *link, enum roe_session_role role, int max_tries,
-             int keepalive_ms)
+             int keepalive_ms, uint16_t window)
 {
     struct roe_session_config cfg = {
         .role = role,
         .link = link,
         .subtype = ECP_SUBTYPE_ROE_DEFAULT,
-        .window = 64,
+        .window = window,
         .rte = 4,
         .max_tries = max_tries,
         .crc = true,
@@ -428,6 +430,9 @@ test_remote_vsi(int argc, char *argv[])
 {
     uint32_t total = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
     uint32_t every = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
+    int mtu = argc > 4 ? atoi(argv[4]) : 9000;
+    uint16_t window = argc > 5 ? atoi(argv[5]) : 64;
+    uint32_t seg, max_xfer;
     struct remote_vsi *rv[ROE_SESSION_MAX_VSIS] = { NULL };
     struct remote_vsi *old_up = NULL;
     uint32_t next_reset = every, n_resets = 0, eg_dups = 0, vm_dups = 0;
@@ -450,13 +455,17 @@ test_remote_vsi(int argc, char *argv[])
         printf("%s\n", error);
         return 2;
     }
-    link_pair_create(9000, 4096, &la, &lb);
+    link_pair_create(mtu, 4096, &la, &lb);
     link_set_faults(la, &faults);
     link_set_faults(lb, &faults);
     station = make_session(la, ROE_SESSION_STATION, every ? 4 : 0,
-                           every ? 20 : 1000 * 1000);
+                           every ? 20 : 1000 * 1000, window);
     bridge = make_session(lb, ROE_SESSION_BRIDGE, every ? 4 : 0,
-                          every ? 20 : 1000 * 1000);
+                          every ? 20 : 1000 * 1000, window);
+    /* As the netdev: whole segments, about 32 KiB, and half the window
+     * at most. */
+    seg = roe_segment_size_for_mtu(mtu);
+    max_xfer = seg * MAX(1, MIN(window / 2, (32768 + seg - 1) / seg));
     vm_client_init(&client);
     frame_ring_alloc(&ingress, RING_SIZE);
     frame_ring_alloc(&egress, RING_SIZE);
@@ -491,7 +500,7 @@ test_remote_vsi(int argc, char *argv[])
             if (e.type == ROE_SESSION_VSI_UP) {
                 rv[h] = remote_vsi_create(roe_session_vsi_qp(bridge, h),
                                           roe_session_vsi_assoc(bridge, h),
-                                          32768, &error);
+                                          max_xfer, &error);
                 if (!rv[h]) {
                     printf("%s\n", error);
                     return 1;
@@ -595,7 +604,7 @@ test_remote_vsi(int argc, char *argv[])
     return 0;
 }
 
-ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY]]]",
+ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
                       test_remote_vsi);
 
 /* A VM that publishes its head while the server READs it.
@@ -687,8 +696,8 @@ test_vm_head_race(int argc __attribute__((unused)),
     }
 
     link_pair_create(9000, 4096, &la, &lb);
-    station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000);
-    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000);
+    station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000, 64);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000, 64);
     frame_ring_alloc(&rx, RING_SIZE);
     add_vsi(station, &(struct roe_vsi_spec) {
         .vsiid = { 1 },
