@@ -936,8 +936,11 @@ forge_refusal(struct link *link, const struct vdp_message *assoc)
     link_send(link, &f, 1);
 }
 
-static int
-test_hostile_switch(int argc __attribute__((unused)), char *argv[])
+/* Opens link 'name' and starts a hostile switch's session on it, with
+ * the settings of the netdev's sessions, in 'x'.  Returns the link, or
+ * NULL after printing why not. */
+static struct link *
+hostile_open(const char *name, struct hostile *x)
 {
     struct roe_session_config cfg = {
         .role = ROE_SESSION_BRIDGE,
@@ -948,20 +951,33 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
         .keepalive_us = 1000 * 1000,
         .manager_id = { 0xba, 0xd },
     };
+    struct link *link;
+    char *error;
+
+    if (link_open(name, 9000, &link, &error)) {
+        printf("%s\n", error);
+        free(error);
+        return NULL;
+    }
+    cfg.link = link;
+    x->s = create_session(&cfg);
+    setvbuf(stdout, NULL, _IONBF, 0);
+    return link;
+}
+
+static int
+test_hostile_switch(int argc __attribute__((unused)), char *argv[])
+{
     struct hostile x = { .kind = VDP_RING_VM_TX, .h = -1 };
     const struct vdp_mr *mr;
     struct link *link;
     uint32_t old_rkey;
     uint64_t iova;
-    char *error;
 
-    if (link_open(argv[1], 9000, &link, &error)) {
-        printf("%s\n", error);
+    link = hostile_open(argv[1], &x);
+    if (!link) {
         return 1;
     }
-    cfg.link = link;
-    x.s = create_session(&cfg);
-    setvbuf(stdout, NULL, _IONBF, 0);
 
     if (!hostile_wait(&x, false)) {
         printf("no VSI\n");
@@ -1085,28 +1101,15 @@ hostile_wait_reset(struct hostile *x)
 static int
 test_hostile_rings(int argc __attribute__((unused)), char *argv[])
 {
-    struct roe_session_config cfg = {
-        .role = ROE_SESSION_BRIDGE,
-        .subtype = ECP_SUBTYPE_ROE_DEFAULT,
-        .window = 128,
-        .rte = 8,
-        .max_tries = 4,
-        .keepalive_us = 1000 * 1000,
-        .manager_id = { 0xba, 0xd },
-    };
     struct hostile x = { .kind = VDP_RING_EGRESS, .h = -1 };
     struct hostile_ring eg, in;
     long long until;
     struct link *link;
-    char *error;
 
-    if (link_open(argv[1], 9000, &link, &error)) {
-        printf("%s\n", error);
+    link = hostile_open(argv[1], &x);
+    if (!link) {
         return 1;
     }
-    cfg.link = link;
-    x.s = create_session(&cfg);
-    setvbuf(stdout, NULL, _IONBF, 0);
 
     if (!hostile_wait(&x, false) || !hostile_find_ring(&x, VDP_RING_EGRESS,
                                                        &eg)) {
