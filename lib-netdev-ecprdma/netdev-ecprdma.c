@@ -2235,6 +2235,12 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     while (roe_session_poll_event(dev->session, &ev)) {
         bool up = ev.type == ROE_SESSION_VSI_UP;
 
+        if (ev.handle == dev->own_vsi) {
+            /* Interface:status shows whether the session is associated
+             * (a rare event). */
+            atomic_store(&dev->status_changed, true);
+            seq_change(status_seq);
+        }
         for (size_t i = 0; i < dev->n_vms; i++) {
             struct uplink_vm *uv = &dev->vms[i];
 
