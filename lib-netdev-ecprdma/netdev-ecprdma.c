@@ -241,6 +241,7 @@ struct netdev_ecprdma {
     atomic_uint64_t ring_errors;    /* Bad indexes from the peer. */
     atomic_uint64_t unknown_tag;    /* Ingress records for no VM. */
     uint64_t lapses_seen;           /* Session thread. */
+    uint64_t refusals_seen;         /* Session thread. */
 };
 
 struct netdev_rxq_ecprdma {
@@ -669,7 +670,11 @@ session_options_differ(const struct port_options *a,
            || !nullable_string_is_equal(a->link_target, b->link_target)
            || a->mtu != b->mtu || a->window != b->window
            || a->rte != b->rte || a->max_tries != b->max_tries
-           || !nullable_string_is_equal(a->secret, b->secret);
+           || !nullable_string_is_equal(a->secret, b->secret)
+           || a->max_vsis != b->max_vsis || a->max_vsi_mb != b->max_vsi_mb
+           || a->max_session_mb != b->max_session_mb
+           || a->max_regions != b->max_regions
+           || a->max_assoc_rate != b->max_assoc_rate;
 }
 
 /* Opens the link and starts the session of an uplink or switch port. */
@@ -700,8 +705,17 @@ session_create(struct netdev_ecprdma *dev)
     cfg.keepalive_us = 1000 * 1000;
     make_vsiid(netdev_get_name(&dev->up), "manager", cfg.manager_id);
     cfg.secret = po->secret;
+    cfg.max_vsis = po->max_vsis;
+    cfg.max_vsi_bytes = (uint64_t) po->max_vsi_mb << 20;
+    cfg.max_session_bytes = (uint64_t) po->max_session_mb << 20;
+    cfg.max_regions = po->max_regions;
+    cfg.max_assoc_rate = po->max_assoc_rate;
+    if (po->role == PORT_ROLE_SWITCH) {
+        cfg.vsi_cost = remote_vsi_memory;
+    }
     dev->session = roe_session_create(&cfg, &error);
     dev->lapses_seen = 0;
+    dev->refusals_seen = 0;
     if (!dev->session) {
         link_close(dev->link);
         dev->link = NULL;
@@ -742,6 +756,18 @@ error:
     free(name);
 }
 
+static bool
+netdev_in(const struct netdev *netdev, struct netdev *const *netdevs,
+          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (netdevs[i] == netdev) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Exports the vm ports that name uplink 'dev' and have a client, and stops
  * exporting the others. */
 static void
@@ -772,12 +798,15 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
     LIST_FOR_EACH (vm, list_node, &ecprdma_list) {
         struct roe_vsi_spec spec;
         struct uplink_vm *uv;
-        char *error;
+        char *error, *old_error;
         size_t i;
 
         if (vm->options.role != PORT_ROLE_VM
             || !nullable_string_is_equal(vm->options.uplink, name)
-            || vm->options.switching == PORT_SWITCHING_LOCAL) {
+            || vm->options.switching == PORT_SWITCHING_LOCAL
+            || netdev_in(&vm->up, closing, *n_closing)) {
+            /* (A port just dropped because OVS closed it stays in the
+             * list until 'closing' is closed.) */
             continue;
         }
         for (i = 0; i < dev->n_vms; i++) {
@@ -788,7 +817,7 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
         if (i < dev->n_vms || !vm->conn) {
             continue;
         }
-        free(vm->uplink_error);
+        old_error = vm->uplink_error;
         vm->uplink_error = vm_vsi_spec(vm, vm->conn, &spec);
         uv = &dev->vms[dev->n_vms];
         if (!vm->uplink_error
@@ -796,6 +825,11 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
                                    &error)) {
             vm->uplink_error = error;
         }
+        if (!nullable_string_is_equal(old_error, vm->uplink_error)) {
+            /* Interface:status shows it. */
+            netdev_change_seq_changed(&vm->up);
+        }
+        free(old_error);
         if (vm->uplink_error) {
             VLOG_WARN_RL(&rl, "%s: cannot export %s: %s", name,
                          netdev_get_name(&vm->up), vm->uplink_error);
@@ -1073,6 +1107,33 @@ netdev_ecprdma_set_config(struct netdev *netdev, const struct smap *args,
     return 0;
 }
 
+/* Adds the session caps of 'po' that are not their defaults to 'args'. */
+static void
+port_caps_to_smap(const struct port_options *po, struct smap *args)
+{
+    struct port_options defaults;
+
+    port_options_init_for_role(&defaults, po->role);
+    if (po->max_vsis != defaults.max_vsis) {
+        smap_add_format(args, "max-vsis", "%"PRIu32, po->max_vsis);
+    }
+    if (po->max_vsi_mb != defaults.max_vsi_mb) {
+        smap_add_format(args, "max-vsi-mb", "%"PRIu32, po->max_vsi_mb);
+    }
+    if (po->max_session_mb != defaults.max_session_mb) {
+        smap_add_format(args, "max-session-mb", "%"PRIu32,
+                        po->max_session_mb);
+    }
+    if (po->max_regions != defaults.max_regions) {
+        smap_add_format(args, "max-regions", "%"PRIu32, po->max_regions);
+    }
+    if (po->max_assoc_rate != defaults.max_assoc_rate) {
+        smap_add_format(args, "max-assoc-rate", "%"PRIu32,
+                        po->max_assoc_rate);
+    }
+    port_options_destroy(&defaults);
+}
+
 static void
 get_config__(const struct netdev_ecprdma *dev, struct smap *args)
     OVS_REQUIRES(ecprdma_mutex)
@@ -1104,6 +1165,7 @@ get_config__(const struct netdev_ecprdma *dev, struct smap *args)
         smap_add_format(args, "window", "%"PRIu32, po->window);
         smap_add_format(args, "rte", "%"PRIu32, po->rte);
         smap_add_format(args, "max-tries", "%"PRIu32, po->max_tries);
+        port_caps_to_smap(po, args);
         break;
     case PORT_ROLE_VSI:
         smap_add(args, "session", po->session);
@@ -1681,6 +1743,7 @@ get_session_custom_stats(const struct netdev_ecprdma *dev,
     custom_stat(cs, "session_associations", st.associations);
     custom_stat(cs, "session_lapses", st.lapses);
     custom_stat(cs, "session_resets", st.resets);
+    custom_stat(cs, "session_vsis_refused", st.vsis_refused);
     custom_stat(cs, "session_events_lost", st.events_lost);
     custom_stat(cs, "session_foreign_frames", st.foreign_frames);
     custom_stat(cs, "vdp_bad", st.vdp_bad);
@@ -2187,6 +2250,15 @@ session_run(struct netdev_ecprdma *dev, long long now)
                      lapses - dev->lapses_seen);
         dev->lapses_seen = lapses;
     }
+    if (OVS_UNLIKELY(roe_session_refusals(dev->session)
+                     != dev->refusals_seen)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        dev->refusals_seen = roe_session_refusals(dev->session);
+        VLOG_WARN_RL(&rl, "%s: VSI association refused (%"PRIu64" so far): "
+                     "%s", netdev_get_name(&dev->up), dev->refusals_seen,
+                     roe_session_refusal(dev->session));
+    }
 }
 
 /* After the switch wrote a bad index into one of uplink 'dev''s own rings:
@@ -2314,6 +2386,20 @@ switch_publish(struct netdev_ecprdma *dev)
     }
 }
 
+/* Whether the VSI that event 'ev' brought up is still up.  A station may
+ * associate a VSI and end the association (or the session end it) before
+ * the switch polls the events: then the VSI is gone, or its handle belongs
+ * to another VSI, and an event that says so follows. */
+static bool
+switch_vsi_still_up(const struct roe_session *session,
+                    const struct roe_session_event *ev)
+{
+    const struct vdp_message *m = roe_session_vsi_assoc(session, ev->handle);
+
+    return (roe_session_vsi_is_up(session, ev->handle) && m
+            && !memcmp(m->vsi.vsiid, ev->vsiid, VDP_VSIID_LEN));
+}
+
 /* Runs the switch's session and its VSIs' data paths, then receives what
  * the server's uplink sent. */
 static void
@@ -2345,7 +2431,8 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             dev->rvs[h] = NULL;
         }
         memset(info, 0, sizeof *info);
-        if (ev.type == ROE_SESSION_VSI_UP) {
+        if (ev.type == ROE_SESSION_VSI_UP
+            && switch_vsi_still_up(dev->session, &ev)) {
             const struct vdp_message *m = roe_session_vsi_assoc(dev->session,
                                                                 h);
             char *error;
@@ -2557,8 +2644,15 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                       st.qp.reads, st.qp.writes,
                       st.qp.retransmits, rejected);
         ds_put_format(s, "    hostile: foreign-frames=%"PRIu64
-                      " read-replays-refused=%"PRIu64"\n",
-                      st.foreign_frames, st.qp.read_replays_refused);
+                      " read-replays-refused=%"PRIu64
+                      " vsis-refused=%"PRIu64"\n",
+                      st.foreign_frames, st.qp.read_replays_refused,
+                      st.vsis_refused);
+        if (st.vsis_refused) {
+            /* Written by the session's thread: a diagnostic, bounded. */
+            ds_put_format(s, "    last refusal: %.100s\n",
+                          roe_session_refusal(dev->session));
+        }
         if (rejected) {
             const char *sep = "";
 

@@ -33,6 +33,8 @@
 #define ROLE_BIT(ROLE) (1u << (ROLE))
 #define ROLES_VM ROLE_BIT(PORT_ROLE_VM)
 #define ROLES_LINK (ROLE_BIT(PORT_ROLE_UPLINK) | ROLE_BIT(PORT_ROLE_SWITCH))
+#define ROLES_UPLINK ROLE_BIT(PORT_ROLE_UPLINK)
+#define ROLES_SWITCH ROLE_BIT(PORT_ROLE_SWITCH)
 #define ROLES_VSI ROLE_BIT(PORT_ROLE_VSI)
 #define ROLES_ALL (ROLES_VM | ROLES_LINK | ROLES_VSI)
 
@@ -333,6 +335,51 @@ parse_max_tries(struct port_options *po, const char *value)
 }
 
 static char *
+parse_max_vsis(struct port_options *po, const char *value)
+{
+    return parse_uint(value, 1, PORT_MAX_VSIS_MAX, &po->max_vsis)
+           ? NULL
+           : xalloc_printf("expected a number of VSIs from 1 to %d",
+                           PORT_MAX_VSIS_MAX);
+}
+
+static char *
+parse_max_vsi_mb(struct port_options *po, const char *value)
+{
+    return parse_uint(value, 1, PORT_MAX_MB_MAX, &po->max_vsi_mb)
+           ? NULL
+           : xalloc_printf("expected a number of MiB from 1 to %d",
+                           PORT_MAX_MB_MAX);
+}
+
+static char *
+parse_max_session_mb(struct port_options *po, const char *value)
+{
+    return parse_uint(value, 1, PORT_MAX_MB_MAX, &po->max_session_mb)
+           ? NULL
+           : xalloc_printf("expected a number of MiB from 1 to %d",
+                           PORT_MAX_MB_MAX);
+}
+
+static char *
+parse_max_regions(struct port_options *po, const char *value)
+{
+    return parse_uint(value, 1, PORT_MAX_REGIONS_MAX, &po->max_regions)
+           ? NULL
+           : xalloc_printf("expected a number of regions from 1 to %d",
+                           PORT_MAX_REGIONS_MAX);
+}
+
+static char *
+parse_max_assoc_rate(struct port_options *po, const char *value)
+{
+    return parse_uint(value, 1, PORT_MAX_ASSOC_RATE_MAX, &po->max_assoc_rate)
+           ? NULL
+           : xalloc_printf("expected associations per second from 1 to %d",
+                           PORT_MAX_ASSOC_RATE_MAX);
+}
+
+static char *
 parse_session(struct port_options *po, const char *value)
 {
     if (!is_valid_port_name(value)) {
@@ -375,6 +422,11 @@ static const struct option_def option_defs[] = {
     { "rte", ROLES_LINK, parse_rte },
     { "max-tries", ROLES_LINK, parse_max_tries },
     { "secret", ROLES_LINK, parse_session_secret },
+    { "max-vsis", ROLES_LINK, parse_max_vsis },
+    { "max-vsi-mb", ROLES_LINK, parse_max_vsi_mb },
+    { "max-session-mb", ROLES_LINK, parse_max_session_mb },
+    { "max-regions", ROLES_UPLINK, parse_max_regions },
+    { "max-assoc-rate", ROLES_SWITCH, parse_max_assoc_rate },
     { "session", ROLES_VSI, parse_session },
     { "vsi", ROLES_VSI, parse_vsi },
 };
@@ -461,6 +513,20 @@ port_link_type_to_string(enum port_link_type type)
     return "unknown";
 }
 
+/* Sets the role of 'po' and the defaults that depend on it. */
+static void
+port_options_set_role(struct port_options *po, enum port_role role)
+{
+    po->role = role;
+    if (role == PORT_ROLE_SWITCH) {
+        po->max_vsi_mb = PORT_SWITCH_MAX_VSI_MB_DEFAULT;
+        po->max_session_mb = PORT_SWITCH_MAX_SESSION_MB_DEFAULT;
+    } else {
+        po->max_vsi_mb = PORT_UPLINK_MAX_VSI_MB_DEFAULT;
+        po->max_session_mb = PORT_UPLINK_MAX_SESSION_MB_DEFAULT;
+    }
+}
+
 void
 port_options_init(struct port_options *po)
 {
@@ -474,6 +540,17 @@ port_options_init(struct port_options *po)
     po->window = PORT_WINDOW_DEFAULT;
     po->rte = PORT_RTE_DEFAULT;
     po->max_tries = PORT_MAX_TRIES_DEFAULT;
+    po->max_vsis = PORT_MAX_VSIS_MAX;
+    po->max_regions = PORT_MAX_REGIONS_MAX;
+    po->max_assoc_rate = PORT_MAX_ASSOC_RATE_DEFAULT;
+    port_options_set_role(po, PORT_ROLE_VM);
+}
+
+void
+port_options_init_for_role(struct port_options *po, enum port_role role)
+{
+    port_options_init(po);
+    port_options_set_role(po, role);
 }
 
 void
@@ -577,10 +654,13 @@ port_options_parse(struct port_options *po, size_t n,
 
     for (size_t i = 0; i < n; i++) {
         if (!strcmp(keys[i], "role")) {
-            error = parse_role(values[i], &po->role);
+            enum port_role role;
+
+            error = parse_role(values[i], &role);
             if (error) {
                 goto exit;
             }
+            port_options_set_role(po, role);
         }
     }
 
@@ -641,6 +721,11 @@ port_options_equal(const struct port_options *a,
            && a->window == b->window
            && a->rte == b->rte
            && a->max_tries == b->max_tries
+           && a->max_vsis == b->max_vsis
+           && a->max_vsi_mb == b->max_vsi_mb
+           && a->max_session_mb == b->max_session_mb
+           && a->max_regions == b->max_regions
+           && a->max_assoc_rate == b->max_assoc_rate
            && string_equal(a->session, b->session)
            && !memcmp(a->vsi_id, b->vsi_id, sizeof a->vsi_id);
 }

@@ -72,6 +72,20 @@ enum {
     PORT_RTE_DEFAULT = 8,           /* 10 us * 2^8 = 2.56 ms. */
     PORT_MAX_TRIES_MAX = 7,         /* 3 bits in the EVB TLV. */
     PORT_MAX_TRIES_DEFAULT = 3,
+
+    /* Caps on a session (see roe-session.h). */
+    PORT_MAX_VSIS_MAX = 64,             /* ROE_SESSION_MAX_VSIS. */
+    PORT_MAX_REGIONS_MAX = 256,         /* ROE_SESSION_MAX_REGIONS. */
+    PORT_MAX_ASSOC_RATE_MAX = 1000000,
+    PORT_MAX_ASSOC_RATE_DEFAULT = 16,
+    PORT_MAX_MB_MAX = 1 << 30,          /* 1 PiB. */
+    /* Uplink: what a VSI, and all of them, may export (MiB). */
+    PORT_UPLINK_MAX_VSI_MB_DEFAULT = 64 * 1024,
+    PORT_UPLINK_MAX_SESSION_MB_DEFAULT = 1024 * 1024,
+    /* Switch: what it allocates for a station's VSI, and for all of the
+     * station's VSIs (MiB). */
+    PORT_SWITCH_MAX_VSI_MB_DEFAULT = 64,
+    PORT_SWITCH_MAX_SESSION_MB_DEFAULT = 1024,
 };
 
 struct port_options {
@@ -97,6 +111,12 @@ struct port_options {
     uint32_t window;            /* RoE PSNs in flight. */
     uint32_t rte;               /* Retransmit timeout is 10 us * 2^rte. */
     uint32_t max_tries;         /* Retransmissions before the QP fails. */
+    uint32_t max_vsis;          /* VSIs in the session at once. */
+    uint32_t max_vsi_mb;        /* Uplink: memory a VSI exports.  Switch:
+                                 * memory it allocates for a VSI.  MiB. */
+    uint32_t max_session_mb;    /* The same, for all VSIs together. */
+    uint32_t max_regions;       /* Uplink: registered regions. */
+    uint32_t max_assoc_rate;    /* Switch: associations per second. */
 
     /* Role "vsi". */
     char *session;              /* Name of the switch port. */
@@ -104,6 +124,8 @@ struct port_options {
 };
 
 void port_options_init(struct port_options *);
+/* The defaults of 'role'. */
+void port_options_init_for_role(struct port_options *, enum port_role);
 void port_options_destroy(struct port_options *);
 void port_options_clone(struct port_options *dst,
                         const struct port_options *src);

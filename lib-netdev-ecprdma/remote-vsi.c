@@ -275,6 +275,26 @@ locate_frame_ring(const struct vdp_message *assoc,
     return NULL;
 }
 
+uint64_t
+remote_vsi_memory(const struct vdp_message *assoc)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < assoc->roe.n_rings; i++) {
+        const struct vdp_ring *ring = &assoc->roe.rings[i];
+        unsigned int log2_size = ring->log2_entries + ring->log2_entry_size;
+
+        if (ring->kind == VDP_RING_VM_TX) {
+            n += STAGING_SIZE;
+        } else if (ring->kind == VDP_RING_EGRESS
+                   || ring->kind == VDP_RING_INGRESS) {
+            /* Larger rings are refused. */
+            n += UINT64_C(1) << MIN(log2_size, 30);
+        }
+    }
+    return n;
+}
+
 struct remote_vsi *
 remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
                   uint32_t max_xfer, char **errorp)

@@ -66,6 +66,10 @@ struct remote_vsi *remote_vsi_create(struct roe_qp *,
                                      uint32_t max_xfer, char **errorp);
 void remote_vsi_destroy(struct remote_vsi *);
 
+/* The memory that remote_vsi_create() allocates for 'assoc': a staging
+ * buffer per VM ring and a mirror of each frame ring. */
+uint64_t remote_vsi_memory(const struct vdp_message *assoc);
+
 /* What the ASSOC exported. */
 bool remote_vsi_has_vm_rings(const struct remote_vsi *);
 bool remote_vsi_has_ingress(const struct remote_vsi *);

@@ -17,7 +17,9 @@
 #include "roe-session.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -51,6 +53,7 @@ struct vsi {
     long long last_heard;       /* Last answer (station) or ASSOC
                                  * (bridge). */
     long long next_assoc;       /* Station: when to send the ASSOC. */
+    uint64_t cost;              /* Counted against the session's caps. */
 };
 
 struct roe_session {
@@ -63,6 +66,16 @@ struct roe_session {
     uint16_t segment_size;
 
     struct vsi vsis[ROE_SESSION_MAX_VSIS];
+
+    /* Caps (see the configuration), and why the last VSI was refused. */
+    int max_vsis;
+    uint64_t max_vsi_bytes;
+    uint64_t max_session_bytes;
+    int max_regions;
+    long long assoc_interval;   /* Bridge: 1 s / max_assoc_rate. */
+    long long assoc_tat;        /* Bridge: when the next association is
+                                 * due at the full rate (GCRA). */
+    char refusal[128];
 
     /* The peer station, once a VSI is up: frames from any other source MAC
      * are dropped until no VSI is up any more. */
@@ -142,9 +155,27 @@ roe_session_create(const struct roe_session_config *cfg, char **errorp)
                                 ROE_SESSION_SECRET_MAX);
         return NULL;
     }
+    if (cfg->max_vsis < 0 || cfg->max_vsis > ROE_SESSION_MAX_VSIS
+        || cfg->max_regions < 0
+        || cfg->max_regions > ROE_SESSION_MAX_REGIONS
+        || cfg->max_assoc_rate < 0) {
+        *errorp = xalloc_printf("at most %d VSIs and %d regions",
+                                ROE_SESSION_MAX_VSIS,
+                                ROE_SESSION_MAX_REGIONS);
+        return NULL;
+    }
     s = xalloc_zeroed(1, sizeof *s);
     s->cfg = *cfg;
     s->cfg.secret = NULL;
+    s->max_vsis = cfg->max_vsis ? cfg->max_vsis : ROE_SESSION_MAX_VSIS;
+    s->max_vsi_bytes = cfg->max_vsi_bytes ? cfg->max_vsi_bytes : UINT64_MAX;
+    s->max_session_bytes = (cfg->max_session_bytes ? cfg->max_session_bytes
+                            : UINT64_MAX);
+    s->max_regions = (cfg->max_regions ? cfg->max_regions
+                      : ROE_SESSION_MAX_REGIONS);
+    s->assoc_interval = 1000000 / (cfg->max_assoc_rate
+                                   ? cfg->max_assoc_rate
+                                   : ROE_SESSION_ASSOC_RATE);
     if (cfg->secret) {
         s->auth = true;
         vdp_auth_init(&s->auth_state, cfg->secret, strlen(cfg->secret),
@@ -315,11 +346,94 @@ own_qp_params(const struct roe_session *s, const struct vsi *v)
     };
 }
 
+static uint64_t
+add_saturated(uint64_t a, uint64_t b)
+{
+    return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* Checks that one more VSI, which costs 'cost', stays within the caps of
+ * 's'.  If not, records why in 's->refusal' and returns false. */
+static bool
+vsi_admissible(struct roe_session *s, uint64_t cost)
+{
+    uint64_t total = 0;
+    int n = 0;
+
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        if (s->vsis[i].state != VSI_FREE) {
+            total = add_saturated(total, s->vsis[i].cost);
+            n++;
+        }
+    }
+    if (n >= s->max_vsis) {
+        snprintf(s->refusal, sizeof s->refusal,
+                 "too many VSIs (at most %d)", s->max_vsis);
+    } else if (cost > s->max_vsi_bytes) {
+        snprintf(s->refusal, sizeof s->refusal,
+                 "VSI needs %"PRIu64" bytes, more than %"PRIu64,
+                 cost, s->max_vsi_bytes);
+    } else if (add_saturated(total, cost) > s->max_session_bytes) {
+        snprintf(s->refusal, sizeof s->refusal,
+                 "VSI needs %"PRIu64" bytes, %"PRIu64" of %"PRIu64
+                 " are taken", cost, total, s->max_session_bytes);
+    } else {
+        return true;
+    }
+    return false;
+}
+
+/* Bridge: whether a new association is within the rate cap, in which case
+ * it takes its share of the rate.  A cell rate algorithm: bursts of up to
+ * 'max_vsis' associations, then one per 'assoc_interval'. */
+static bool
+assoc_rate_allows(struct roe_session *s, long long now)
+{
+    long long burst = (long long) (s->max_vsis - 1) * s->assoc_interval;
+
+    if (s->assoc_tat < now) {
+        s->assoc_tat = now;
+    }
+    if (s->assoc_tat - now > burst) {
+        snprintf(s->refusal, sizeof s->refusal,
+                 "more than %lld associations per second",
+                 1000000 / s->assoc_interval);
+        return false;
+    }
+    s->assoc_tat += s->assoc_interval;
+    return true;
+}
+
+/* The length of the regions of 'assoc', together. */
+static uint64_t
+assoc_region_bytes(const struct vdp_message *assoc)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < assoc->roe.n_mrs; i++) {
+        n = add_saturated(n, assoc->roe.mrs[i].length);
+    }
+    return n;
+}
+
+uint64_t
+roe_session_refusals(const struct roe_session *s)
+{
+    return s->stats.vsis_refused;
+}
+
+const char *
+roe_session_refusal(const struct roe_session *s)
+{
+    return s->refusal;
+}
+
 int
 roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
                     int *handlep, char **errorp)
 {
     struct vdp_message *m;
+    uint64_t cost = 0;
     struct vsi *v;
     int handle;
     char *error;
@@ -338,6 +452,18 @@ roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
     if (spec->n_regions > VDP_MAX_MRS || spec->n_rings > VDP_MAX_RINGS) {
         *errorp = xalloc_printf("too many regions or rings");
         return EINVAL;
+    }
+    for (size_t i = 0; i < spec->n_regions; i++) {
+        cost = add_saturated(cost, spec->regions[i].length);
+    }
+    if (!vsi_admissible(s, cost)) {
+        *errorp = xalloc_strdup(s->refusal);
+        return ENOSPC;
+    }
+    if (mr_table_count(s->mrs) + spec->n_regions > s->max_regions) {
+        *errorp = xalloc_printf("too many regions (at most %d)",
+                                s->max_regions);
+        return ENOSPC;
     }
     v = &s->vsis[handle];
     m = &v->assoc;
@@ -391,6 +517,7 @@ roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
     }
     v->state = VSI_DISCOVERING;
     v->next_assoc = 0;
+    v->cost = cost;
     *handlep = handle;
     return 0;
 }
@@ -581,6 +708,7 @@ bridge_request(struct roe_session *s, const struct vdp_message *m,
                long long now)
 {
     int handle = find_vsi(s, m->vsi.vsiid);
+    uint64_t cost;
     struct vsi *v;
 
     if (m->vsi.mode == VDP_TLV_DEASSOC) {
@@ -604,13 +732,17 @@ bridge_request(struct roe_session *s, const struct vdp_message *m,
         }
         vsi_down(s, handle, false);         /* The station restarted. */
     }
+    cost = (s->cfg.vsi_cost ? s->cfg.vsi_cost(m) : assoc_region_bytes(m));
     handle = free_slot(s);
-    if (handle < 0) {
+    if (handle < 0 || !vsi_admissible(s, cost)
+        || !assoc_rate_allows(s, now)) {
+        s->stats.vsis_refused++;
         respond(s, m, VDP_STATUS_INSUFFICIENT_RESOURCES, NULL);
         return;
     }
     v = &s->vsis[handle];
     v->assoc = *m;
+    v->cost = cost;
     vsi_init_qp_params(v, handle);
     vsi_up(s, handle, &m->roe.qp, now);
     respond(s, m, v->state == VSI_UP ? VDP_STATUS_SUCCESS
@@ -634,7 +766,12 @@ station_response(struct roe_session *s, const struct vdp_message *m,
     }
     v = &s->vsis[handle];
     if (m->vsi.status != VDP_STATUS_SUCCESS || !m->roe.has_qp) {
+        s->stats.vsis_refused++;
+        snprintf(s->refusal, sizeof s->refusal,
+                 "the bridge refused the VSI: %s",
+                 vdp_status_to_string(m->vsi.status));
         vsi_down(s, handle, true);
+        v->next_assoc = now + s->cfg.keepalive_us;  /* Not at once. */
         return;
     }
     if (v->state == VSI_UP && same_qp(&v->peer, &m->roe.qp)) {

@@ -88,11 +88,35 @@ struct roe_session_config {
     const char *secret;         /* VDP authentication key, NULL for none;
                                  * at most ROE_SESSION_SECRET_MAX octets;
                                  * copied. */
+
+    /* Caps on what a peer, or the station's own VSIs, may make the
+     * session hold (0: the default, which for bytes is no cap).  A station
+     * refuses a VSI beyond them in roe_session_vsi_add(); a bridge refuses
+     * the ASSOC with status "insufficient resources", counts it in
+     * 'vsis_refused' and keeps the reason for roe_session_refusal(). */
+    int max_vsis;               /* VSIs at once, at most
+                                 * ROE_SESSION_MAX_VSIS (the default). */
+    uint64_t max_vsi_bytes;     /* A VSI's cost, at most. */
+    uint64_t max_session_bytes; /* The costs of all VSIs, at most. */
+    int max_regions;            /* Station: registered regions, at most
+                                 * ROE_SESSION_MAX_REGIONS (the
+                                 * default). */
+    int max_assoc_rate;         /* Bridge: new associations per second,
+                                 * in bursts of up to 'max_vsis'
+                                 * (default ROE_SESSION_ASSOC_RATE). */
+
+    /* A VSI's cost.  The station's is the length of its regions, together.
+     * The bridge's is what 'vsi_cost' returns for the station's ASSOC (the
+     * memory its owner will allocate for the VSI), or the length of the
+     * regions that the ASSOC announces if it is NULL. */
+    uint64_t (*vsi_cost)(const struct vdp_message *assoc);
 };
 
 #define ROE_SESSION_SECRET_MAX 64
 
 #define ROE_SESSION_MAX_VSIS 64
+#define ROE_SESSION_MAX_REGIONS 256     /* MR_TABLE_SIZE. */
+#define ROE_SESSION_ASSOC_RATE 16
 
 struct roe_session *roe_session_create(const struct roe_session_config *,
                                        char **errorp);
@@ -161,6 +185,13 @@ uint64_t roe_session_lapses(const struct roe_session *);
  * 'events_lost'). */
 bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
 
+/* 'vsis_refused' of the statistics, cheaply, for the session's thread. */
+uint64_t roe_session_refusals(const struct roe_session *);
+
+/* Why the bridge last refused an ASSOC, or the station's peer its ASSOC,
+ * for a log message; "" if never. */
+const char *roe_session_refusal(const struct roe_session *);
+
 /* Receives and sends what there is, runs the timers. */
 void roe_session_run(struct roe_session *, long long now_us);
 long long roe_session_next_timeout(const struct roe_session *);
@@ -180,6 +211,8 @@ struct roe_session_stats {
     uint64_t lapses;            /* Associations ended by the timer. */
     uint64_t resets;            /* Associations ended by
                                  * roe_session_vsi_reset(). */
+    uint64_t vsis_refused;      /* Bridge: ASSOCs refused at a cap.
+                                 * Station: ASSOCs the bridge refused. */
     uint64_t events_lost;       /* Events dropped because nobody polled
                                  * them in time. */
     uint64_t roe_rx;            /* RoE frames to a QP. */

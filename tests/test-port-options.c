@@ -53,6 +53,14 @@ print_options(const struct port_options *po)
         printf("rte=%"PRIu32"\n", po->rte);
         printf("max-tries=%"PRIu32"\n", po->max_tries);
         printf("secret=%s\n", po->secret ? po->secret : "(none)");
+        printf("max-vsis=%"PRIu32"\n", po->max_vsis);
+        printf("max-vsi-mb=%"PRIu32"\n", po->max_vsi_mb);
+        printf("max-session-mb=%"PRIu32"\n", po->max_session_mb);
+        if (po->role == PORT_ROLE_UPLINK) {
+            printf("max-regions=%"PRIu32"\n", po->max_regions);
+        } else {
+            printf("max-assoc-rate=%"PRIu32"\n", po->max_assoc_rate);
+        }
         break;
     case PORT_ROLE_VSI:
         printf("session=%s\n", po->session);

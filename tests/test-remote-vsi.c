@@ -1016,6 +1016,95 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
 
 ECPRDMA_TEST_REGISTER("hostile-switch", "LINK", test_hostile_switch);
 
+/* Sends on 'link' 'm' as a VDP request with ECP sequence number 'seq'. */
+static void
+send_vdp_request(struct link *link, const struct vdp_message *m,
+                 uint16_t seq)
+{
+    struct ecp_l2 l2;
+    uint8_t frame[2048];
+    struct link_frame f;
+    size_t hlen;
+    int len;
+
+    memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
+    link_get_mac(link, l2.src);
+    l2.has_vlan = false;
+    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, seq);
+    len = vdp_encode(m, frame + hlen, sizeof frame - hlen, NULL);
+    if (len <= 0) {
+        printf("VDP message does not encode\n");
+        exit(1);
+    }
+    f.data = frame;
+    f.len = hlen + len;
+    if (f.len < ECP_MIN_FRAME_LEN) {
+        memset(frame + f.len, 0, ECP_MIN_FRAME_LEN - f.len);
+        f.len = ECP_MIN_FRAME_LEN;
+    }
+    link_send(link, &f, 1);
+}
+
+/* A station that associates a VM's VSI with the switch at the other end
+ * of link 'argv[1]', then 'argv[2]' times sends an ASSOC with a new queue
+ * pair right followed by a DEASSOC, without waiting for answers: the
+ * switch sees associations come and go within one poll. */
+static int
+test_hostile_station_churn(int argc __attribute__((unused)), char *argv[])
+{
+    struct roe_session *s;
+    struct vdp_message m;
+    struct vm_client c;
+    struct link *link;
+    int n = atoi(argv[2]);
+    uint16_t seq = 0x4000;
+    char *error;
+    int h = -1;
+
+    if (link_open(argv[1], 9000, &link, &error)) {
+        printf("%s\n", error);
+        free(error);
+        return 1;
+    }
+    s = make_session(link, ROE_SESSION_STATION, 4, 1000, 128);
+    vm_client_init(&c);
+    export_vm(s, &c);
+    for (long long until = ecprdma_test_now_us() + 30LL * 1000 * 1000;
+         ecprdma_test_now_us() < until; usleep(1000)) {
+        struct roe_session_event e;
+
+        roe_session_run(s, ecprdma_test_now_us());
+        if (roe_session_poll_event(s, &e) && e.type == ROE_SESSION_VSI_UP) {
+            h = e.handle;
+            break;
+        }
+    }
+    if (h < 0) {
+        printf("no association\n");
+        return 1;
+    }
+    printf("associated\n");
+    m = *roe_session_vsi_assoc(s, h);
+    for (int i = 0; i < n; i++) {
+        struct vdp_message deassoc = m;
+
+        m.roe.qp.qpn = (m.roe.qp.qpn + 0x100) & ROE_QPN_MASK;
+        deassoc.vsi.mode = VDP_TLV_DEASSOC;
+        memset(&deassoc.roe, 0, sizeof deassoc.roe);
+        send_vdp_request(link, &m, seq++);
+        send_vdp_request(link, &deassoc, seq++);
+        usleep(2000);
+    }
+    printf("sent %d ASSOC and DEASSOC pairs\n", n);
+    roe_session_destroy(s);
+    link_close(link);
+    free(c.region);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("hostile-station-churn", "LINK N",
+                      test_hostile_station_churn);
+
 /* A switch that writes indexes that cannot be into the headers of a
  * server uplink's own rings: a bridge session on link 'argv[1]' that,
  * once the uplink's VSI is associated,

@@ -70,6 +70,9 @@ struct world {
     const char *station_secret, *bridge_secret;
 };
 
+/* Caps for the sessions that make_session() makes next, by role. */
+static struct roe_session_config caps[2];
+
 /* The third station's MAC. */
 static const uint8_t foreign_mac[6] = { 0x02, 0xba, 0xd0, 0, 0, 1 };
 
@@ -88,6 +91,11 @@ make_session(struct link *link, enum roe_session_role role,
         .keepalive_us = PERIOD,
         .manager_id = { 0xfe, 0x80, [15] = 1 },
         .secret = secret,
+        .max_vsis = caps[role].max_vsis,
+        .max_vsi_bytes = caps[role].max_vsi_bytes,
+        .max_session_bytes = caps[role].max_session_bytes,
+        .max_regions = caps[role].max_regions,
+        .max_assoc_rate = caps[role].max_assoc_rate,
     };
     struct roe_session *s;
     char *error;
@@ -216,11 +224,14 @@ run_until(struct world *w, long long until_us)
     }
 }
 
-static void
-add_vsi(struct world *w)
+/* Exports VSI abcd.. (or, for 'n' > 0, VSI n0cd..) and stores its handle
+ * in '*handlep'.  Returns NULL or why the station refused it. */
+static char *
+try_add_vsi(struct world *w, int n, int *handlep)
 {
     struct roe_vsi_spec spec = {
-        .vsiid = { 0xab, 0xcd, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 },
+        .vsiid = { n ? n << 4 : 0xab, 0xcd, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                   13, 14 },
         .mac = { 0x52, 0x54, 0, 0, 0, 1 },
         .vlan_tci = 100,
         .n_regions = 2,
@@ -240,7 +251,16 @@ add_vsi(struct world *w)
     };
     char *error;
 
-    if (roe_session_vsi_add(w->station, &spec, &w->vsi, &error)) {
+    return (roe_session_vsi_add(w->station, &spec, handlep, &error)
+            ? error : NULL);
+}
+
+static void
+add_vsi(struct world *w)
+{
+    char *error = try_add_vsi(w, 0, &w->vsi);
+
+    if (error) {
         printf("%s\n", error);
         exit(1);
     }
@@ -652,6 +672,156 @@ hostile_auth_replay(struct world *w)
     bridge_op(w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
 }
 
+/* Prints how many VSIs each end has up. */
+static void
+print_up(const struct world *w, const char *when)
+{
+    int ns = 0, nb = 0;
+
+    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        ns += roe_session_vsi_is_up(w->station, i);
+        nb += roe_session_vsi_is_up(w->bridge, i);
+    }
+    printf("%s: station %d up, bridge %d up\n", when, ns, nb);
+}
+
+static void
+print_refusals(const struct world *w)
+{
+    struct roe_session_stats ss, sb;
+
+    roe_session_get_stats(w->station, &ss);
+    roe_session_get_stats(w->bridge, &sb);
+    printf("bridge refused %s: %s\n", sb.vsis_refused ? "some" : "none",
+           roe_session_refusal(w->bridge));
+    printf("station refused %s: %s\n", ss.vsis_refused ? "some" : "none",
+           roe_session_refusal(w->station));
+}
+
+/* Exports VSIs 1 to 'n'. */
+static void
+add_vsis(struct world *w, int n, int handles[])
+{
+    for (int i = 0; i < n; i++) {
+        char *error = try_add_vsi(w, i + 1, &handles[i]);
+
+        if (error) {
+            printf("VSI %d: %s\n", i + 1, error);
+            free(error);
+            handles[i] = -1;
+        }
+    }
+}
+
+/* The bridge takes at most one VSI; the second gets in when the first
+ * leaves. */
+static void
+caps_vsis(void)
+{
+    struct world w;
+    int h[2];
+
+    caps[ROE_SESSION_BRIDGE].max_vsis = 1;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "two VSIs");
+    print_refusals(&w);
+    roe_session_vsi_remove(w.station, roe_session_vsi_is_up(w.station, h[0])
+                                      ? h[0] : h[1]);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "after the first left");
+    world_destroy(&w);
+}
+
+/* The bridge refuses a VSI that would cost more than it allows, for one
+ * VSI and for the session. */
+static void
+caps_bytes(void)
+{
+    struct world w;
+    int h[2];
+
+    caps[ROE_SESSION_BRIDGE].max_vsi_bytes = 8192;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 1, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "a VSI of 8256 bytes");
+    print_refusals(&w);
+    world_destroy(&w);
+
+    caps[ROE_SESSION_BRIDGE].max_vsi_bytes = 0;
+    caps[ROE_SESSION_BRIDGE].max_session_bytes = 10000;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "two VSIs of 8256 bytes");
+    print_refusals(&w);
+    world_destroy(&w);
+}
+
+/* Associations beyond the bridge's rate wait for their turn. */
+static void
+caps_rate(void)
+{
+    struct roe_session_stats before, after;
+    struct world w;
+    int h[2];
+
+    caps[ROE_SESSION_BRIDGE].max_vsis = 2;
+    caps[ROE_SESSION_BRIDGE].max_assoc_rate = 1;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "a burst of two");
+    roe_session_get_stats(w.station, &before);
+    roe_session_vsi_reset(w.station, h[0]);
+    roe_session_vsi_reset(w.station, h[1]);
+    run_until(&w, w.now + 5 * PERIOD);
+    print_up(&w, "both again at once, 0.5 s later");
+    print_refusals(&w);
+    run_until(&w, w.now + 25 * PERIOD);
+    print_up(&w, "3 s later");
+    roe_session_get_stats(w.station, &after);
+    printf("ASSOCs sent meanwhile: %s\n",
+           after.vdp_tx - before.vdp_tx <= 2 * 32 ? "one per VSI and period"
+                                                  : "TOO MANY");
+    world_destroy(&w);
+}
+
+/* The station refuses to export beyond its own caps. */
+static void
+caps_station(void)
+{
+    struct world w;
+    int h[2];
+
+    caps[ROE_SESSION_STATION].max_vsis = 1;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    world_destroy(&w);
+
+    caps[ROE_SESSION_STATION].max_vsis = 0;
+    caps[ROE_SESSION_STATION].max_regions = 3;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    world_destroy(&w);
+
+    caps[ROE_SESSION_STATION].max_regions = 0;
+    caps[ROE_SESSION_STATION].max_vsi_bytes = 8000;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 1, h);
+    world_destroy(&w);
+
+    caps[ROE_SESSION_STATION].max_vsi_bytes = 0;
+    caps[ROE_SESSION_STATION].max_session_bytes = 10000;
+    world_init(&w, NULL, NULL, NULL);
+    add_vsis(&w, 2, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    print_up(&w, "the first");
+    world_destroy(&w);
+}
+
 static int
 test_roe_session(int argc, char *argv[])
 {
@@ -664,6 +834,20 @@ test_roe_session(int argc, char *argv[])
     const char *station_secret = NULL, *bridge_secret = NULL;
     struct world w;
     uint8_t buf[8192];
+
+    if (!strcmp(name, "caps-vsis")) {
+        caps_vsis();
+        return 0;
+    } else if (!strcmp(name, "caps-bytes")) {
+        caps_bytes();
+        return 0;
+    } else if (!strcmp(name, "caps-rate")) {
+        caps_rate();
+        return 0;
+    } else if (!strcmp(name, "caps-station")) {
+        caps_station();
+        return 0;
+    }
 
     /* "CASE secret" runs CASE with the same secret at both ends. */
     if (argc > 2 && !strcmp(argv[2], "secret")) {
