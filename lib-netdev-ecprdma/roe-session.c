@@ -33,7 +33,7 @@
 #include "xalloc.h"
 
 #define BATCH 32
-#define N_EVENTS (4 * ROE_SESSION_MAX_VSIS)
+#define N_EVENTS (4 * ROE_SESSION_MAX_VSIS)    /* 4 per VSI at most. */
 #define LAPSE_PERIODS 3
 
 enum vsi_state {
@@ -251,7 +251,7 @@ push_event(struct roe_session *s, enum roe_session_event_type type,
 {
     struct roe_session_event *e;
 
-    if (s->ev_tail - s->ev_head >= N_EVENTS) {
+    if (s->ev_tail - s->ev_head >= 4 * s->max_vsis) {
         s->ev_head++;           /* Lose the oldest rather than the news. */
         s->stats.events_lost++;
     }

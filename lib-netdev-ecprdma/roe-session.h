@@ -181,8 +181,8 @@ struct roe_session_event {
 uint64_t roe_session_lapses(const struct roe_session *);
 
 /* Takes the oldest event.  Returns false if there is none.  The session
- * keeps a few per VSI; when they overflow, the oldest are lost (counted in
- * 'events_lost'). */
+ * keeps 4 per VSI of 'max_vsis'; when they overflow, the oldest are lost
+ * (counted in 'events_lost'). */
 bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
 
 /* 'vsis_refused' of the statistics, cheaply, for the session's thread. */

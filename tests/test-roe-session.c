@@ -49,6 +49,7 @@ struct world {
     uint8_t doorbell[64];       /* Exported write-only. */
     int vsi;                    /* Station's handle. */
     int bridge_downs;           /* VSI_DOWN events of the bridge. */
+    bool hold_events;           /* Leave the events in the sessions. */
 
     /* A third station on the link, which sees every frame on the way. */
     bool tap;                   /* Copy the frames on their way. */
@@ -218,8 +219,10 @@ run_until(struct world *w, long long until_us)
             tb = roe_session_next_timeout(w->bridge);
             t = tb < t ? tb : t;
         }
-        print_events(w, w->station);
-        print_events(w, w->bridge);
+        if (!w->hold_events) {
+            print_events(w, w->station);
+            print_events(w, w->bridge);
+        }
         w->now = t <= w->now ? w->now + 1 : t < until_us ? t : until_us;
     }
 }
@@ -789,6 +792,35 @@ caps_rate(void)
     world_destroy(&w);
 }
 
+/* The bridge keeps 4 events per VSI of its max-vsis; beyond, it loses the
+ * oldest and counts them. */
+static void
+caps_events(void)
+{
+    struct roe_session_stats st;
+    struct world w;
+    int h[1];
+    int n = 0;
+
+    caps[ROE_SESSION_BRIDGE].max_vsis = 1;
+    world_init(&w, NULL, NULL, NULL);
+    w.hold_events = true;
+    add_vsis(&w, 1, h);
+    run_until(&w, w.now + 3 * PERIOD);
+    for (int i = 0; i < 3; i++) {
+        /* The bridge sees the VSI go down and come up again. */
+        roe_session_vsi_reset(w.station, h[0]);
+        run_until(&w, w.now + 3 * PERIOD);
+    }
+    while (roe_session_poll_event(w.bridge, &(struct roe_session_event) {
+                                      .handle = 0 })) {
+        n++;
+    }
+    roe_session_get_stats(w.bridge, &st);
+    printf("7 events: %d kept, %"PRIu64" lost\n", n, st.events_lost);
+    world_destroy(&w);
+}
+
 /* The station refuses to export beyond its own caps. */
 static void
 caps_station(void)
@@ -843,6 +875,9 @@ test_roe_session(int argc, char *argv[])
         return 0;
     } else if (!strcmp(name, "caps-rate")) {
         caps_rate();
+        return 0;
+    } else if (!strcmp(name, "caps-events")) {
+        caps_events();
         return 0;
     } else if (!strcmp(name, "caps-station")) {
         caps_station();
