@@ -88,6 +88,7 @@ struct roe_qp {
     unsigned int cq_head, cq_tail;
 
     /* Responder. */
+    bool hold;                      /* See roe_qp_set_hold(). */
     uint16_t epsn;                  /* Next PSN expected. */
     uint32_t msn;
     bool seq_nak_sent;              /* Gap already NAKed. */
@@ -754,7 +755,12 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
 
     /* PSN. */
     d = psn_diff(p->psn, qp->epsn);
-    if (d > 0) {
+    if (qp->hold && d >= 0) {
+        /* Not yet: the requester goes back to 'epsn' and tries again. */
+        qp->stats.held++;
+        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
+        return;
+    } else if (d > 0) {
         qp->stats.rejects[ROE_REJECT_PSN]++;
         if (!qp->seq_nak_sent) {
             qp->seq_nak_sent = true;
@@ -1153,6 +1159,12 @@ roe_qp_poll_recv(struct roe_qp *qp, struct roe_recv_completion c[], int max)
         c[n++] = qp->rq[qp->rq_head++ & RQ_MASK];
     }
     return n;
+}
+
+void
+roe_qp_set_hold(struct roe_qp *qp, bool hold)
+{
+    qp->hold = hold;
 }
 
 void

@@ -186,6 +186,14 @@ long long roe_qp_next_timeout(const struct roe_qp *);
  * completed and no response is waiting to be sent. */
 bool roe_qp_is_idle(const struct roe_qp *);
 
+/* Responder: while 'hold' is true, the QP executes none of the peer's
+ * requests and answers each new one with an RNR NAK, after which the
+ * requester waits 10 us x 2^4 and sends it again, as often as it takes
+ * (RNR NAKs do not count against 'max_tries').  For memory that the
+ * owner is still handing over: the peer's first access comes after
+ * roe_qp_set_hold(qp, false).  Counted in 'held'. */
+void roe_qp_set_hold(struct roe_qp *, bool hold);
+
 /* Why the responder refused a request. */
 enum roe_reject {
     ROE_REJECT_PSN,             /* Out of sequence (one NAK per gap). */
@@ -219,6 +227,8 @@ struct roe_qp_stats {
                                      * answered again so soon. */
     uint64_t stale_responses;   /* Requester: responses to ignore. */
     uint64_t no_crc;            /* Dropped for lack of a CRC trailer. */
+    uint64_t held;              /* Responder: requests answered with an
+                                 * RNR NAK while held. */
     uint64_t rejects[N_ROE_REJECTS];
 };
 

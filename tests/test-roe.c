@@ -786,3 +786,75 @@ test_roe_window(int argc, char *argv[])
 }
 
 ECPRDMA_TEST_REGISTER("roe-window", "", test_roe_window);
+
+/* The next time at which 'qp' has something to do, at least 1 us and at
+ * most 1 ms after 'now'. */
+static long long
+next_time(const struct roe_qp *qp, long long now)
+{
+    long long t = roe_qp_next_timeout(qp);
+
+    return t <= now ? now + 1 : t > now + 1000 ? now + 1000 : t;
+}
+
+/* A held responder answers a READ and a WRITE with RNR NAKs, for longer
+ * than the requester's retry limit, and executes neither; once released,
+ * the READ returns what the memory holds then. */
+static int
+test_roe_hold(int argc, char *argv[])
+{
+    static uint8_t data[2] = { 0x55, 0x55 };
+    uint8_t got[2] = { 0, 0 };
+    struct roe_qp_stats st;
+    struct responder r;
+    struct roe_qp *qp;
+    struct roe_send_wr wr = {
+        .wr_id = 0, .opcode = ROE_WR_READ, .local = got, .length = 2,
+    };
+    long long now = 0;
+
+    responder_init(&r, 4);
+    qp = make_qp(r.mrs, 1, 128, 4);
+    roe_qp_set_hold(r.qp, true);
+    wr.rkey = r.rw_key;
+    wr.remote_va = r.base;
+    roe_qp_post_send(qp, &wr);
+    wr.wr_id = 1;
+    wr.opcode = ROE_WR_WRITE;
+    wr.local = data;
+    wr.remote_va = r.base + 2;
+    roe_qp_post_send(qp, &wr);
+
+    /* The requester gives up after 3 timeouts of 40 us or more: hold it
+     * for 100 times as long. */
+    while (now < 12000) {
+        deliver(qp, r.qp, now);
+        deliver(r.qp, qp, now);
+        now = next_time(qp, now);
+    }
+    roe_qp_get_stats(r.qp, &st);
+    printf("held for %lld us: %s, requests held %s, memory %s\n", now,
+           roe_qp_get_state(qp) == ROE_QP_READY ? "requester ready"
+                                                : roe_qp_error_reason(qp),
+           st.held >= 2 ? "2 or more" : "fewer than 2",
+           memcmp(r.mem, r.before[0], REGION) ? "changed" : "untouched");
+    print_completions(qp);
+
+    /* The owner hands the memory over, then releases the responder. */
+    r.mem[0] = 0x2a;
+    r.mem[1] = 0;
+    roe_qp_set_hold(r.qp, false);
+    for (int i = 0; i < 100 && !roe_qp_is_idle(qp); i++) {
+        deliver(qp, r.qp, now);
+        deliver(r.qp, qp, now);
+        now = next_time(qp, now);
+    }
+    printf("released: READ saw 0x%02x%02x, WRITE placed 0x%02x%02x\n",
+           got[1], got[0], r.mem[3], r.mem[2]);
+    print_completions(qp);
+    roe_qp_destroy(qp);
+    responder_destroy(&r);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("roe-hold", "", test_roe_hold);
