@@ -240,6 +240,10 @@ struct netdev_ecprdma {
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
     atomic_uint64_t ring_errors;    /* Bad indexes from the peer. */
     atomic_uint64_t unknown_tag;    /* Ingress records for no VM. */
+    atomic_uint64_t vm_unacked; /* Role "switch": frames read from VM
+                                 * rings whose tail WRITE was not
+                                 * acknowledged when the association
+                                 * ended. */
     uint64_t lapses_seen;           /* Session thread. */
     uint64_t refusals_seen;         /* Session thread. */
 };
@@ -347,6 +351,7 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->rx_reused, 0);
     atomic_init(&dev->ring_errors, 0);
     atomic_init(&dev->unknown_tag, 0);
+    atomic_init(&dev->vm_unacked, 0);
     atomic_init(&dev->rings_bad, false);
     atomic_init(&dev->remote, false);
     atomic_init(&dev->status_changed, false);
@@ -627,6 +632,20 @@ uplink_drop_vm(struct netdev_ecprdma *dev, size_t i,
     dev->vms[i] = dev->vms[--dev->n_vms];
 }
 
+/* Destroys switch 'dev''s remote VSI 'rv', counting the frames that it
+ * delivered from VM rings and that the server will receive again. */
+static void
+switch_destroy_rv(struct netdev_ecprdma *dev, struct remote_vsi *rv)
+{
+    if (rv) {
+        uint64_t orig;
+
+        atomic_add_relaxed(&dev->vm_unacked, remote_vsi_vm_unacked(rv),
+                           &orig);
+        remote_vsi_destroy(rv);
+    }
+}
+
 /* Stops the session of 'dev' (quiesced) and frees what goes with it. */
 static void
 session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
@@ -639,7 +658,7 @@ session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
     dev->ingress_mirror = NULL;
     ovs_spin_unlock(&dev->ingress_lock);
     for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
-        remote_vsi_destroy(dev->rvs[i]);
+        switch_destroy_rv(dev, dev->rvs[i]);
         dev->rvs[i] = NULL;
     }
     remote_vsi_destroy(dev->old_uplink);
@@ -1777,6 +1796,10 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
             get_memif_custom_stats(dev->conn, &cs);
         }
     }
+    if (dev->options.role == PORT_ROLE_SWITCH) {
+        atomic_read_relaxed(&dev->vm_unacked, &value);
+        custom_stat(&cs, "switchover_unacked", value);
+    }
     if (dev->options.role == PORT_ROLE_UPLINK) {
         atomic_read_relaxed(&dev->ring_errors, &value);
         custom_stat(&cs, "ring_index_errors", value);
@@ -2426,7 +2449,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 remote_vsi_destroy(dev->old_uplink);
                 dev->old_uplink = rv;
             } else {
-                remote_vsi_destroy(rv);
+                switch_destroy_rv(dev, rv);
             }
             dev->rvs[h] = NULL;
         }

@@ -99,8 +99,12 @@ struct vm_ring {
     uint16_t head;              /* As read from 'head_buf', once. */
     uint16_t head_buf;          /* READ target. */
     uint16_t tail_buf[2];       /* WRITE sources, used in turn. */
+    uint32_t tail_frames[2];    /* Frames delivered for each. */
     int tail_turn;
     int tails_pending;          /* Tail WRITEs not completed. */
+    uint32_t batch_delivered;   /* Frames of this batch delivered. */
+    uint64_t unacked;           /* Frames delivered whose tail WRITE has
+                                 * not completed. */
     struct memif_desc descs[BATCH];
     uint16_t n_descs;           /* Valid descriptors from 'tail'. */
     bool busy;                  /* Last batch found frames. */
@@ -426,6 +430,17 @@ remote_vsi_ingress(struct remote_vsi *v)
             ? &v->ingress->mirror : NULL);
 }
 
+uint64_t
+remote_vsi_vm_unacked(const struct remote_vsi *v)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < v->n_vm_rings; i++) {
+        n += v->vm_rings[i].unacked;
+    }
+    return n;
+}
+
 void
 remote_vsi_get_stats(const struct remote_vsi *v,
                      struct remote_vsi_stats *stats)
@@ -527,6 +542,9 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
             struct vm_ring *r = &v->vm_rings[ring];
 
             if (kind == WR_VM_TAIL) {
+                /* WRITEs complete in order: this is the oldest. */
+                r->unacked -= r->tail_frames[(r->tail_turn
+                                              + r->tails_pending) & 1];
                 r->tails_pending--;
             } else {
                 r->pending--;
@@ -936,9 +954,15 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         r->state = RS_DELIVER;
         /* Fall through. */
-    case RS_DELIVER:
-        if (!deliver_frames(v, rx, r->staging, r->frames, r->n_frames,
-                            &r->next_frame)) {
+    case RS_DELIVER: {
+        uint64_t delivered = v->stats.rx_frames;
+        bool all = deliver_frames(v, rx, r->staging, r->frames,
+                                  r->n_frames, &r->next_frame);
+
+        delivered = v->stats.rx_frames - delivered;
+        r->batch_delivered += delivered;
+        r->unacked += delivered;
+        if (!all) {
             return;
         }
         if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
@@ -958,6 +982,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         if (error) {
             break;
         }
+        r->tail_frames[r->tail_turn] = r->batch_delivered;
+        r->batch_delivered = 0;
         r->tail_turn ^= 1;
         r->tails_pending++;
         r->tail += r->n;
@@ -969,6 +995,7 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         r->state = RS_IDLE;
         break;
+    }
 
     case RS_DEAD:
         return;

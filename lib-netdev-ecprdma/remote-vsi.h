@@ -104,6 +104,14 @@ bool remote_vsi_ingress_settling(const struct remote_vsi *);
 void remote_vsi_run(struct remote_vsi *, long long now_us,
                     struct frame_ring *rx);
 
+/* The number of frames read from the VM's rings and delivered into 'rx'
+ * whose tail WRITE has not completed (not posted yet, in flight, or
+ * failed).  When the association ends, the server takes its rings back
+ * from the tail as it last saw it, and so receives these frames again,
+ * unless a WRITE reached it whose acknowledgement did not come back: an
+ * upper bound of the frames that are delivered twice. */
+uint64_t remote_vsi_vm_unacked(const struct remote_vsi *);
+
 struct remote_vsi_stats {
     uint64_t rx_frames;         /* Frames delivered into 'rx'. */
     uint64_t rx_bytes;
