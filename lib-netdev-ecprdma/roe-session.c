@@ -54,6 +54,7 @@ struct vsi {
                                  * (bridge). */
     long long next_assoc;       /* Station: when to send the ASSOC. */
     uint64_t cost;              /* Counted against the session's caps. */
+    bool hold;                  /* Station: hold each new QP. */
 };
 
 struct roe_session {
@@ -518,6 +519,7 @@ roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
     v->state = VSI_DISCOVERING;
     v->next_assoc = 0;
     v->cost = cost;
+    v->hold = spec->hold;
     *handlep = handle;
     return 0;
 }
@@ -558,6 +560,16 @@ roe_session_vsi_is_up(const struct roe_session *s, int handle)
     const struct vsi *v = vsi_get(s, handle);
 
     return v && v->state == VSI_UP;
+}
+
+void
+roe_session_vsi_release(struct roe_session *s, int handle)
+{
+    const struct vsi *v = vsi_get(s, handle);
+
+    if (v && v->state == VSI_UP) {
+        roe_qp_set_hold(v->qp, false);
+    }
 }
 
 struct roe_qp *
@@ -608,6 +620,9 @@ vsi_up(struct roe_session *s, int handle, const struct vdp_qp *peer,
         free(error);
         v->state = VSI_DISCOVERING;
         return;
+    }
+    if (v->hold) {
+        roe_qp_set_hold(v->qp, true);
     }
     v->peer = *peer;
     v->state = VSI_UP;

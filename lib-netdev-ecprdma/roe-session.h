@@ -139,6 +139,8 @@ struct roe_vsi_spec {
     size_t n_rings;
     struct vdp_ring rings[VDP_MAX_RINGS];
     size_t ring_region[VDP_MAX_RINGS];
+    bool hold;                          /* Hold each new association's QP
+                                         * until roe_session_vsi_release(). */
 };
 
 /* Registers the regions of 'spec' and starts associating it.  Returns 0
@@ -155,6 +157,15 @@ void roe_session_vsi_remove(struct roe_session *, int handle);
  * rules of its rings, e.g. wrote an index that cannot be: the peer's
  * requests on the old QP are refused from then on.  Counted in 'resets'. */
 void roe_session_vsi_reset(struct roe_session *, int handle);
+
+/* Station: lets the peer access VSI 'handle''s regions through the QP of
+ * its current association.  For a VSI added with 'hold', the QP of each
+ * new association answers the peer's requests with RNR NAKs, which the
+ * peer retries without limit, until the owner calls this: for memory
+ * that the owner still has to hand over, e.g. a ring whose consumer index
+ * a local thread writes until it has seen the association.  Does nothing
+ * if the VSI is not up. */
+void roe_session_vsi_release(struct roe_session *, int handle);
 
 /* Either end. */
 bool roe_session_vsi_is_up(const struct roe_session *, int handle);
