@@ -142,6 +142,9 @@ struct uplink_vm {
     struct memif_connection *conn;
     int handle;
     uint32_t qpn;
+    bool held;                  /* The VSI's QP waits for the vm port's
+                                 * receive queues to see 'switching'. */
+    uint32_t switching;         /* The vm port's, when it associated. */
 };
 
 struct netdev_ecprdma {
@@ -172,8 +175,14 @@ struct netdev_ecprdma {
     int mtu OVS_GUARDED;
     enum netdev_flags flags OVS_GUARDED;
 
-    /* Role "vm": the switch receives from the C2S rings. */
-    atomic_bool remote;
+    /* Role "vm": who receives from the C2S rings.  'switching' counts
+     * the changes of hands: even, the vm port; odd, the switch.  rxq N
+     * stores in 'rxq_switching[N]' each odd value that it sees, at the
+     * start of a receive call that then leaves the ring alone: from then
+     * on it does not touch the ring until 'switching' changes, and the
+     * uplink lets the switch access the ring (see uplink_release()). */
+    atomic_uint32_t switching;
+    atomic_uint32_t rxq_switching[VDP_MAX_RINGS];
     atomic_bool status_changed; /* See 'status_seq'. */
     char *uplink_error;         /* Why the uplink does not export it. */
 
@@ -250,7 +259,8 @@ struct netdev_ecprdma {
 
 struct netdev_rxq_ecprdma {
     struct netdev_rxq up;
-    bool remote;                /* Role "vm": the switch had the ring. */
+    uint32_t switching;         /* Role "vm": the 'switching' of the port
+                                 * that this queue saw last. */
 };
 
 static const struct netdev_class netdev_ecprdma_class;
@@ -353,7 +363,10 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->unknown_tag, 0);
     atomic_init(&dev->vm_unacked, 0);
     atomic_init(&dev->rings_bad, false);
-    atomic_init(&dev->remote, false);
+    atomic_init(&dev->switching, 0);
+    for (int i = 0; i < VDP_MAX_RINGS; i++) {
+        atomic_init(&dev->rxq_switching[i], 0);
+    }
     atomic_init(&dev->status_changed, false);
     ovs_spin_init(&dev->egress_lock);
     ovs_spin_init(&dev->ingress_lock);
@@ -552,6 +565,9 @@ vm_vsi_spec(const struct netdev_ecprdma *vm,
         };
     }
     spec->n_rings = n_rings;
+    /* The vm port's receive queues consume the rings until they have seen
+     * the association: see uplink_release(). */
+    spec->hold = true;
     return NULL;
 }
 
@@ -597,10 +613,27 @@ uplink_vsi_spec(struct netdev_ecprdma *dev, struct roe_vsi_spec *spec)
     spec->n_rings = 2;
 }
 
-/* Whether the switch, not the vm port, receives from 'vm''s C2S rings:
- * always with switching=remote (without a session, nobody does and the
- * frames wait in the rings), while associated with switching=auto. */
-static void
+/* Whether the switch, not the vm port, receives from 'vm''s C2S rings. */
+static bool
+vm_is_remote(struct netdev_ecprdma *vm)
+{
+    uint32_t switching;
+
+    atomic_read(&vm->switching, &switching);
+    return switching & 1;
+}
+
+/* Sets whether the switch, not the vm port, receives from 'vm''s C2S
+ * rings: always with switching=remote (without a session, nobody does
+ * and the frames wait in the rings), while associated with
+ * switching=auto.  Returns the port's new 'switching'.
+ *
+ * Local to remote, the switch may access the rings only once every
+ * receive queue has seen the change (uplink_release()).  Remote to local,
+ * the caller makes sure first that no access of the switch can land any
+ * more (its QP is gone): the receive queues then go on from the tail
+ * index in the ring. */
+static uint32_t
 vm_set_remote(struct netdev_ecprdma *vm, bool associated)
 {
     const struct port_options *po = &vm->options;
@@ -608,14 +641,45 @@ vm_set_remote(struct netdev_ecprdma *vm, bool associated)
                    && (po->switching == PORT_SWITCHING_REMOTE
                        || (po->switching == PORT_SWITCHING_AUTO
                            && associated)));
-    bool old;
+    uint32_t old;
 
-    old = atomic_exchange(&vm->remote, remote);
-    if (old != remote) {
-        /* Interface:status changes (a rare event). */
-        atomic_store(&vm->status_changed, true);
-        seq_change(status_seq);
+    /* The main thread and the uplink's thread may both get here. */
+    atomic_read(&vm->switching, &old);
+    do {
+        if ((old & 1) == remote) {
+            return old;
+        }
+    } while (!atomic_compare_exchange_strong(&vm->switching, &old,
+                                             old + 1));
+    /* Interface:status changes (a rare event). */
+    atomic_store(&vm->status_changed, true);
+    seq_change(status_seq);
+    return old + 1;
+}
+
+/* Lets the switch access the rings of the VM of 'uv', whose VSI has just
+ * associated, once each of the vm port's receive queues has stored the
+ * value of 'switching' that handed the rings to the switch, which proves
+ * that it has finished the last receive call that could write a ring's
+ * tail. */
+static void
+uplink_release(struct netdev_ecprdma *dev, struct uplink_vm *uv)
+{
+    int n = MIN(uv->conn->n_c2s, VDP_MAX_RINGS);
+
+    if (!(uv->switching & 1)) {
+        return;                 /* Never while the vm port receives. */
     }
+    for (int i = 0; i < n; i++) {
+        uint32_t seen;
+
+        atomic_read(&uv->vm->rxq_switching[i], &seen);
+        if (seen != uv->switching) {
+            return;
+        }
+    }
+    roe_session_vsi_release(dev->session, uv->handle);
+    uv->held = false;
 }
 
 /* Stops exporting the VM of 'dev->vms[i]' and appends it to 'closing'
@@ -856,6 +920,7 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
         }
         uv->vm = vm;
         uv->conn = vm->conn;
+        uv->held = false;
         uv->qpn = roe_session_vsi_assoc(dev->session,
                                         uv->handle)->roe.qp.qpn;
         netdev_ref(&vm->up);
@@ -1277,11 +1342,8 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
             }
         }
         if (vm_update_uplink(dev, closing, &n_closing)) {
-            bool associated;
-
             /* Same client, still exported: keep the state of the VSI. */
-            atomic_read(&dev->remote, &associated);
-            vm_set_remote(dev, associated);
+            vm_set_remote(dev, vm_is_remote(dev));
         } else {
             vm_set_remote(dev, false);
         }
@@ -1772,6 +1834,9 @@ get_session_custom_stats(const struct netdev_ecprdma *dev,
     custom_stat(cs, "roe_rejected", rejected);
     custom_stat(cs, "roe_read_replays_refused", st.qp.read_replays_refused);
     custom_stat(cs, "roe_retransmits", st.qp.retransmits);
+    if (dev->options.role == PORT_ROLE_UPLINK) {
+        custom_stat(cs, "switchover_held_requests", st.qp.held);
+    }
     custom_stat(cs, "link_rx_errors", ls.rx_errors);
     custom_stat(cs, "link_rx_overruns", ls.rx_overruns);
     custom_stat(cs, "link_tx_errors", ls.tx_errors);
@@ -1792,9 +1857,14 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
         custom_stat(&cs, "rx_ecp_drops", value);
     }
     if (dev->options.role == PORT_ROLE_VM) {
+        uint32_t switching;
+
         if (dev->conn) {
             get_memif_custom_stats(dev->conn, &cs);
         }
+        atomic_read_relaxed(&dev->switching, &switching);
+        custom_stat(&cs, "switchovers_to_remote", (switching + 1) / 2);
+        custom_stat(&cs, "switchovers_to_local", switching / 2);
     }
     if (dev->options.role == PORT_ROLE_SWITCH) {
         atomic_read_relaxed(&dev->vm_unacked, &value);
@@ -1897,15 +1967,13 @@ get_status__(struct netdev_ecprdma *dev, struct smap *status)
     OVS_REQUIRES(ecprdma_mutex)
 {
     const struct port_options *po = &dev->options;
-    bool remote;
 
     smap_add(status, "role", port_role_to_string(po->role));
     smap_add(status, "state", dev->configured ? "configured" : "new");
     switch (po->role) {
     case PORT_ROLE_VM:
         get_memif_status(dev, status);
-        atomic_read(&dev->remote, &remote);
-        smap_add(status, "switching", remote ? "remote" : "local");
+        smap_add(status, "switching", vm_is_remote(dev) ? "remote" : "local");
         if (po->uplink) {
             uint8_t vsiid[VDP_VSIID_LEN];
             char uuid[37];
@@ -2047,26 +2115,31 @@ vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     uint64_t bytes = 0;
     uint64_t oversize;
     int ecp = 0;
+    uint32_t switching;
     uint16_t pending;
     uint64_t orig;
-    bool remote;
     int n, filled;
 
     if (!conn || rxq->queue_id >= conn->n_c2s) {
         return EAGAIN;
     }
     q = &conn->c2s[rxq->queue_id];
-    atomic_read(&dev->remote, &remote);
-    if (remote) {
-        /* The switch receives from this ring. */
-        rx->remote = true;
+    atomic_read(&dev->switching, &switching);
+    if (switching & 1) {
+        /* The switch receives from this ring.  Tell the uplink that this
+         * queue leaves the ring alone until 'switching' changes. */
+        if (rx->switching != switching && rxq->queue_id < VDP_MAX_RINGS) {
+            atomic_store(&dev->rxq_switching[rxq->queue_id], switching);
+        }
+        rx->switching = switching;
         if (qfill) {
             *qfill = 0;
         }
         return EAGAIN;
-    } else if (rx->remote) {
-        /* Back from the switch: go on where it stopped. */
-        rx->remote = false;
+    } else if (rx->switching != switching) {
+        /* Back from the switch, or a queue made anew (which may not have
+         * seen the switch come and go): go on where the ring's tail is. */
+        rx->switching = switching;
         memif_queue_rx_resync(q);
     }
     /* The client may publish more at any time: read the index once. */
@@ -2346,8 +2419,16 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                     uv->qpn = roe_session_vsi_assoc(dev->session,
                                                     ev.handle)->roe.qp.qpn;
                 }
-                vm_set_remote(uv->vm, up);
+                /* Going down, the session has already refused the QP
+                 * that the switch wrote the tails with. */
+                uv->switching = vm_set_remote(uv->vm, up);
+                uv->held = up;
             }
+        }
+    }
+    for (size_t i = 0; i < dev->n_vms; i++) {
+        if (dev->vms[i].held) {
+            uplink_release(dev, &dev->vms[i]);
         }
     }
 
@@ -2634,6 +2715,20 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                   " dropped=%"PRIu64"\n",
                   stats.rx_packets, stats.rx_bytes, stats.rx_dropped, reused,
                   stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
+    if (dev->options.role == PORT_ROLE_VM && dev->options.uplink) {
+        uint32_t switching;
+
+        atomic_read_relaxed(&dev->switching, &switching);
+        ds_put_format(s, "  switchovers: to-remote=%"PRIu32
+                      " to-local=%"PRIu32"\n",
+                      (switching + 1) / 2, switching / 2);
+    }
+    if (dev->options.role == PORT_ROLE_SWITCH) {
+        uint64_t unacked;
+
+        atomic_read_relaxed(&dev->vm_unacked, &unacked);
+        ds_put_format(s, "  switchovers: unacked=%"PRIu64"\n", unacked);
+    }
     if (dev->conn) {
         show_memif_queues(s, dev->conn);
     }
@@ -2675,6 +2770,10 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
             /* Written by the session's thread: a diagnostic, bounded. */
             ds_put_format(s, "    last refusal: %.100s\n",
                           roe_session_refusal(dev->session));
+        }
+        if (dev->options.role == PORT_ROLE_UPLINK) {
+            ds_put_format(s, "    switchovers: held-requests=%"PRIu64"\n",
+                          st.qp.held);
         }
         if (rejected) {
             const char *sep = "";
