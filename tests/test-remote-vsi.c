@@ -905,24 +905,26 @@ hostile_read(struct hostile *x, const char *what, uint64_t iova,
            hostile_xfer(x, ROE_WR_READ, iova, rkey, buf, sizeof buf));
 }
 
-/* Sends on 'link', from another station's MAC, a VDP answer refusing the
- * VSI of 'assoc'. */
+/* Sends on 'link' 'm' as a VDP request with ECP sequence number 'seq',
+ * from 'src' or, if it is NULL, from the link's own MAC. */
 static void
-forge_refusal(struct link *link, const struct vdp_message *assoc)
+send_vdp_request(struct link *link, const uint8_t *src,
+                 const struct vdp_message *m, uint16_t seq)
 {
-    struct ecp_l2 l2 = { .src = { 0x02, 0xba, 0xd0, 0, 0, 1 } };
-    struct vdp_message m;
+    struct ecp_l2 l2 = { .has_vlan = false };
     uint8_t frame[2048];
     struct link_frame f;
     size_t hlen;
     int len;
 
     memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
-    vdp_make_response(assoc, VDP_STATUS_INVALID_FORMAT, VDP_RESP_HARD, &m);
-    memset(&m.roe, 0, sizeof m.roe);
-    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP,
-                           0x4242);
-    len = vdp_encode(&m, frame + hlen, sizeof frame - hlen, NULL);
+    if (src) {
+        memcpy(l2.src, src, 6);
+    } else {
+        link_get_mac(link, l2.src);
+    }
+    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, seq);
+    len = vdp_encode(m, frame + hlen, sizeof frame - hlen, NULL);
     if (len <= 0) {
         printf("VDP message does not encode\n");
         exit(1);
@@ -934,6 +936,19 @@ forge_refusal(struct link *link, const struct vdp_message *assoc)
         f.len = ECP_MIN_FRAME_LEN;
     }
     link_send(link, &f, 1);
+}
+
+/* Sends on 'link', from another station's MAC, a VDP answer refusing the
+ * VSI of 'assoc'. */
+static void
+forge_refusal(struct link *link, const struct vdp_message *assoc)
+{
+    static const uint8_t foreign[6] = { 0x02, 0xba, 0xd0, 0, 0, 1 };
+    struct vdp_message m;
+
+    vdp_make_response(assoc, VDP_STATUS_INVALID_FORMAT, VDP_RESP_HARD, &m);
+    memset(&m.roe, 0, sizeof m.roe);
+    send_vdp_request(link, foreign, &m, 0x4242);
 }
 
 /* Opens link 'name' and starts a hostile switch's session on it, with
@@ -1016,35 +1031,6 @@ test_hostile_switch(int argc __attribute__((unused)), char *argv[])
 
 ECPRDMA_TEST_REGISTER("hostile-switch", "LINK", test_hostile_switch);
 
-/* Sends on 'link' 'm' as a VDP request with ECP sequence number 'seq'. */
-static void
-send_vdp_request(struct link *link, const struct vdp_message *m,
-                 uint16_t seq)
-{
-    struct ecp_l2 l2;
-    uint8_t frame[2048];
-    struct link_frame f;
-    size_t hlen;
-    int len;
-
-    memcpy(l2.dst, ecp_nearest_customer_bridge, 6);
-    link_get_mac(link, l2.src);
-    l2.has_vlan = false;
-    hlen = ecp_put_headers(frame, &l2, ECP_OP_REQUEST, ECP_SUBTYPE_VDP, seq);
-    len = vdp_encode(m, frame + hlen, sizeof frame - hlen, NULL);
-    if (len <= 0) {
-        printf("VDP message does not encode\n");
-        exit(1);
-    }
-    f.data = frame;
-    f.len = hlen + len;
-    if (f.len < ECP_MIN_FRAME_LEN) {
-        memset(frame + f.len, 0, ECP_MIN_FRAME_LEN - f.len);
-        f.len = ECP_MIN_FRAME_LEN;
-    }
-    link_send(link, &f, 1);
-}
-
 /* A station that associates a VM's VSI with the switch at the other end
  * of link 'argv[1]', then 'argv[2]' times sends an ASSOC with a new queue
  * pair right followed by a DEASSOC, without waiting for answers: the
@@ -1091,8 +1077,8 @@ test_hostile_station_churn(int argc __attribute__((unused)), char *argv[])
         m.roe.qp.qpn = (m.roe.qp.qpn + 0x100) & ROE_QPN_MASK;
         deassoc.vsi.mode = VDP_TLV_DEASSOC;
         memset(&deassoc.roe, 0, sizeof deassoc.roe);
-        send_vdp_request(link, &m, seq++);
-        send_vdp_request(link, &deassoc, seq++);
+        send_vdp_request(link, NULL, &m, seq++);
+        send_vdp_request(link, NULL, &deassoc, seq++);
         usleep(2000);
     }
     printf("sent %d ASSOC and DEASSOC pairs\n", n);

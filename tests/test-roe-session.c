@@ -716,6 +716,18 @@ add_vsis(struct world *w, int n, int handles[])
     }
 }
 
+/* Starts a world with the caps set so far, exports 'n' VSIs into it, runs
+ * 3 periods, prints what came up, as 'what', and the refusals. */
+static void
+caps_world(struct world *w, int n, int handles[], const char *what)
+{
+    world_init(w, NULL, NULL, NULL);
+    add_vsis(w, n, handles);
+    run_until(w, w->now + 3 * PERIOD);
+    print_up(w, what);
+    print_refusals(w);
+}
+
 /* The bridge takes at most one VSI; the second gets in when the first
  * leaves. */
 static void
@@ -725,11 +737,7 @@ caps_vsis(void)
     int h[2];
 
     caps[ROE_SESSION_BRIDGE].max_vsis = 1;
-    world_init(&w, NULL, NULL, NULL);
-    add_vsis(&w, 2, h);
-    run_until(&w, w.now + 3 * PERIOD);
-    print_up(&w, "two VSIs");
-    print_refusals(&w);
+    caps_world(&w, 2, h, "two VSIs");
     roe_session_vsi_remove(w.station, roe_session_vsi_is_up(w.station, h[0])
                                       ? h[0] : h[1]);
     run_until(&w, w.now + 3 * PERIOD);
@@ -746,20 +754,12 @@ caps_bytes(void)
     int h[2];
 
     caps[ROE_SESSION_BRIDGE].max_vsi_bytes = 8192;
-    world_init(&w, NULL, NULL, NULL);
-    add_vsis(&w, 1, h);
-    run_until(&w, w.now + 3 * PERIOD);
-    print_up(&w, "a VSI of 8256 bytes");
-    print_refusals(&w);
+    caps_world(&w, 1, h, "a VSI of 8256 bytes");
     world_destroy(&w);
 
     caps[ROE_SESSION_BRIDGE].max_vsi_bytes = 0;
     caps[ROE_SESSION_BRIDGE].max_session_bytes = 10000;
-    world_init(&w, NULL, NULL, NULL);
-    add_vsis(&w, 2, h);
-    run_until(&w, w.now + 3 * PERIOD);
-    print_up(&w, "two VSIs of 8256 bytes");
-    print_refusals(&w);
+    caps_world(&w, 2, h, "two VSIs of 8256 bytes");
     world_destroy(&w);
 }
 
