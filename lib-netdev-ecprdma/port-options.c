@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,15 +156,6 @@ parse_socket(struct port_options *po, const char *value)
 }
 
 static char *
-parse_id(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 0, PORT_ID_MAX, &po->id)
-           ? NULL
-           : xalloc_printf("expected an interface id from 0 to %"PRIu32,
-                           (uint32_t) PORT_ID_MAX);
-}
-
-static char *
 parse_secret(struct port_options *po, const char *value)
 {
     size_t len = strlen(value);
@@ -208,25 +200,6 @@ parse_ring_size(struct port_options *po, const char *value)
     }
     po->ring_size = x;
     return NULL;
-}
-
-static char *
-parse_buffer_size(struct port_options *po, const char *value)
-{
-    return parse_uint(value, PORT_BUFFER_SIZE_MIN, PORT_BUFFER_SIZE_MAX,
-                      &po->buffer_size)
-           ? NULL
-           : xalloc_printf("expected a size in bytes from %d to %d",
-                           PORT_BUFFER_SIZE_MIN, PORT_BUFFER_SIZE_MAX);
-}
-
-static char *
-parse_n_rxq(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_N_RXQ_MAX, &po->n_rxq)
-           ? NULL
-           : xalloc_printf("expected a number of queues from 1 to %d",
-                           PORT_N_RXQ_MAX);
 }
 
 static char *
@@ -299,87 +272,6 @@ parse_link(struct port_options *po, const char *value)
 }
 
 static char *
-parse_mtu(struct port_options *po, const char *value)
-{
-    return parse_uint(value, PORT_MTU_MIN, PORT_MTU_MAX, &po->mtu)
-           ? NULL
-           : xalloc_printf("expected an MTU from %d to %d",
-                           PORT_MTU_MIN, PORT_MTU_MAX);
-}
-
-static char *
-parse_window(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_WINDOW_MAX, &po->window)
-           ? NULL
-           : xalloc_printf("expected a number of PSNs from 1 to %d",
-                           PORT_WINDOW_MAX);
-}
-
-static char *
-parse_rte(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 0, PORT_RTE_MAX, &po->rte)
-           ? NULL
-           : xalloc_printf("expected an exponent from 0 to %d "
-                           "(timeout 10 us * 2^rte)", PORT_RTE_MAX);
-}
-
-static char *
-parse_max_tries(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_TRIES_MAX, &po->max_tries)
-           ? NULL
-           : xalloc_printf("expected a number of retries from 1 to %d",
-                           PORT_MAX_TRIES_MAX);
-}
-
-static char *
-parse_max_vsis(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_VSIS_MAX, &po->max_vsis)
-           ? NULL
-           : xalloc_printf("expected a number of VSIs from 1 to %d",
-                           PORT_MAX_VSIS_MAX);
-}
-
-static char *
-parse_max_vsi_mb(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_MB_MAX, &po->max_vsi_mb)
-           ? NULL
-           : xalloc_printf("expected a number of MiB from 1 to %d",
-                           PORT_MAX_MB_MAX);
-}
-
-static char *
-parse_max_session_mb(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_MB_MAX, &po->max_session_mb)
-           ? NULL
-           : xalloc_printf("expected a number of MiB from 1 to %d",
-                           PORT_MAX_MB_MAX);
-}
-
-static char *
-parse_max_regions(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_REGIONS_MAX, &po->max_regions)
-           ? NULL
-           : xalloc_printf("expected a number of regions from 1 to %d",
-                           PORT_MAX_REGIONS_MAX);
-}
-
-static char *
-parse_max_assoc_rate(struct port_options *po, const char *value)
-{
-    return parse_uint(value, 1, PORT_MAX_ASSOC_RATE_MAX, &po->max_assoc_rate)
-           ? NULL
-           : xalloc_printf("expected associations per second from 1 to %d",
-                           PORT_MAX_ASSOC_RATE_MAX);
-}
-
-static char *
 parse_session(struct port_options *po, const char *value)
 {
     if (!is_valid_port_name(value)) {
@@ -400,35 +292,79 @@ parse_vsi(struct port_options *po, const char *value)
                            "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 }
 
+/* An option whose value is an integer in [min, max], stored at offset
+ * 'ofs' of struct port_options; 'what' and 'note' name it in errors. */
+struct uint_option {
+    size_t ofs;
+    uint32_t min, max;
+    const char *what;
+    const char *note;
+};
+
+#define UINT_OPTION(FIELD, MIN, MAX, WHAT, NOTE) \
+    .uint = { offsetof(struct port_options, FIELD), MIN, MAX, WHAT, NOTE }
+
 struct option_def {
     const char *name;
     unsigned int roles;         /* Bitmap of ROLE_BIT(PORT_ROLE_*). */
-    option_parser *parse;       /* NULL for "role", handled first. */
+    option_parser *parse;       /* NULL for "role", handled first, and for
+                                 * integers, which 'uint' describes. */
+    struct uint_option uint;
 };
 
+static char *
+parse_uint_option(struct port_options *po, const struct uint_option *u,
+                  const char *value)
+{
+    uint32_t *field = (uint32_t *) ((char *) po + u->ofs);
+
+    return parse_uint(value, u->min, u->max, field)
+           ? NULL
+           : xalloc_printf("expected %s from %"PRIu32" to %"PRIu32"%s",
+                           u->what, u->min, u->max, u->note);
+}
+
 static const struct option_def option_defs[] = {
-    { "role", ROLES_ALL, NULL },
-    { "socket", ROLES_VM, parse_socket },
-    { "id", ROLES_VM, parse_id },
-    { "secret", ROLES_VM, parse_secret },
-    { "ring-size", ROLES_VM, parse_ring_size },
-    { "buffer-size", ROLES_VM, parse_buffer_size },
-    { "n-rxq", ROLES_VM, parse_n_rxq },
-    { "uplink", ROLES_VM, parse_uplink },
-    { "switching", ROLES_VM, parse_switching },
-    { "link", ROLES_LINK, parse_link },
-    { "mtu", ROLES_LINK, parse_mtu },
-    { "window", ROLES_LINK, parse_window },
-    { "rte", ROLES_LINK, parse_rte },
-    { "max-tries", ROLES_LINK, parse_max_tries },
-    { "secret", ROLES_LINK, parse_session_secret },
-    { "max-vsis", ROLES_LINK, parse_max_vsis },
-    { "max-vsi-mb", ROLES_LINK, parse_max_vsi_mb },
-    { "max-session-mb", ROLES_LINK, parse_max_session_mb },
-    { "max-regions", ROLES_UPLINK, parse_max_regions },
-    { "max-assoc-rate", ROLES_SWITCH, parse_max_assoc_rate },
-    { "session", ROLES_VSI, parse_session },
-    { "vsi", ROLES_VSI, parse_vsi },
+    { .name = "role", .roles = ROLES_ALL },
+    { .name = "socket", .roles = ROLES_VM, .parse = parse_socket },
+    { .name = "id", .roles = ROLES_VM,
+      UINT_OPTION(id, 0, PORT_ID_MAX, "an interface id", "") },
+    { .name = "secret", .roles = ROLES_VM, .parse = parse_secret },
+    { .name = "ring-size", .roles = ROLES_VM, .parse = parse_ring_size },
+    { .name = "buffer-size", .roles = ROLES_VM,
+      UINT_OPTION(buffer_size, PORT_BUFFER_SIZE_MIN, PORT_BUFFER_SIZE_MAX,
+                  "a size in bytes", "") },
+    { .name = "n-rxq", .roles = ROLES_VM,
+      UINT_OPTION(n_rxq, 1, PORT_N_RXQ_MAX, "a number of queues", "") },
+    { .name = "uplink", .roles = ROLES_VM, .parse = parse_uplink },
+    { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
+    { .name = "link", .roles = ROLES_LINK, .parse = parse_link },
+    { .name = "mtu", .roles = ROLES_LINK,
+      UINT_OPTION(mtu, PORT_MTU_MIN, PORT_MTU_MAX, "an MTU", "") },
+    { .name = "window", .roles = ROLES_LINK,
+      UINT_OPTION(window, 1, PORT_WINDOW_MAX, "a number of PSNs", "") },
+    { .name = "rte", .roles = ROLES_LINK,
+      UINT_OPTION(rte, 0, PORT_RTE_MAX, "an exponent",
+                  " (timeout 10 us * 2^rte)") },
+    { .name = "max-tries", .roles = ROLES_LINK,
+      UINT_OPTION(max_tries, 1, PORT_MAX_TRIES_MAX, "a number of retries",
+                  "") },
+    { .name = "secret", .roles = ROLES_LINK, .parse = parse_session_secret },
+    { .name = "max-vsis", .roles = ROLES_LINK,
+      UINT_OPTION(max_vsis, 1, PORT_MAX_VSIS_MAX, "a number of VSIs", "") },
+    { .name = "max-vsi-mb", .roles = ROLES_LINK,
+      UINT_OPTION(max_vsi_mb, 1, PORT_MAX_MB_MAX, "a number of MiB", "") },
+    { .name = "max-session-mb", .roles = ROLES_LINK,
+      UINT_OPTION(max_session_mb, 1, PORT_MAX_MB_MAX, "a number of MiB",
+                  "") },
+    { .name = "max-regions", .roles = ROLES_UPLINK,
+      UINT_OPTION(max_regions, 1, PORT_MAX_REGIONS_MAX, "a number of regions",
+                  "") },
+    { .name = "max-assoc-rate", .roles = ROLES_SWITCH,
+      UINT_OPTION(max_assoc_rate, 1, PORT_MAX_ASSOC_RATE_MAX,
+                  "associations per second", "") },
+    { .name = "session", .roles = ROLES_VSI, .parse = parse_session },
+    { .name = "vsi", .roles = ROLES_VSI, .parse = parse_vsi },
 };
 
 /* Returns the definition of option 'name' for 'role' or, if 'role' has no
@@ -674,8 +610,9 @@ port_options_parse(struct port_options *po, size_t n,
                                   "(accepted: %s)", keys[i],
                                   port_role_to_string(po->role), accepted);
             free(accepted);
-        } else if (def->parse) {
-            char *why = def->parse(po, values[i]);
+        } else if (def->parse || def->uint.what) {
+            char *why = (def->parse ? def->parse(po, values[i])
+                         : parse_uint_option(po, &def->uint, values[i]));
 
             if (why) {
                 error = xalloc_printf("options:%s: bad value \"%s\" (%s)",
