@@ -35,6 +35,7 @@
 #define BATCH 32
 #define N_EVENTS (4 * ROE_SESSION_MAX_VSIS)    /* 4 per VSI at most. */
 #define LAPSE_PERIODS 3
+#define VDP_RESENDS_MAX 3       /* Per VSI, until the peer is heard. */
 
 enum vsi_state {
     VSI_FREE,
@@ -55,6 +56,9 @@ struct vsi {
     long long next_assoc;       /* Station: when to send the ASSOC. */
     uint64_t cost;              /* Counted against the session's caps. */
     bool hold;                  /* Station: hold each new QP. */
+    unsigned int vdp_resends;   /* VDP messages that ECP gave up on and
+                                 * that were sent again, since the peer
+                                 * was last heard about this VSI. */
 };
 
 struct roe_session {
@@ -742,6 +746,7 @@ bridge_request(struct roe_session *s, const struct vdp_message *m,
         v = &s->vsis[handle];
         if (same_message(&v->assoc, m)) {
             v->last_heard = now;            /* A keep-alive. */
+            v->vdp_resends = 0;
             respond(s, m, VDP_STATUS_SUCCESS, v);
             return;
         }
@@ -780,6 +785,7 @@ station_response(struct roe_session *s, const struct vdp_message *m,
         return;                 /* A DEASSOC's answer, or a stale one. */
     }
     v = &s->vsis[handle];
+    v->vdp_resends = 0;
     if (m->vsi.status != VDP_STATUS_SUCCESS || !m->roe.has_qp) {
         s->stats.vsis_refused++;
         snprintf(s->refusal, sizeof s->refusal,
@@ -923,6 +929,52 @@ receive(struct roe_session *s, long long now)
     }
 }
 
+/* ECP gave up on the VDP message in 'f': none of its transmissions was
+ * acknowledged.  If it still matters, sends it again, rather than leave
+ * the peer without it until the next keep-alive.
+ *
+ * This matters most for the bridge's answer to an ASSOC that brought a
+ * VSI up with new parameters (after a lapse on the bridge's side, or a
+ * restart): without it, the station goes on with its previous queue pair,
+ * the bridge's new one gets no answers and runs out of retries, and the
+ * association lapses again, for a single lost message.  The station sends
+ * a lost ASSOC again at once.  At most VDP_RESENDS_MAX times per VSI
+ * until the peer is heard about it again, so that a peer that acks
+ * nothing costs no more than its keep-alives do. */
+static void
+resend_lost_vdp(struct roe_session *s, const struct ecp_sw_failure *f,
+                long long now)
+{
+    struct vdp_message m;
+    struct vdp_qp own;
+    struct vsi *v;
+    int handle;
+
+    if (vdp_decode(f->data, f->len, &m, NULL)
+        || m.vsi.mode != VDP_TLV_ASSOC) {
+        return;
+    }
+    handle = find_vsi(s, m.vsi.vsiid);
+    if (handle < 0 || s->vsis[handle].vdp_resends >= VDP_RESENDS_MAX) {
+        return;
+    }
+    v = &s->vsis[handle];
+    if (s->cfg.role == ROE_SESSION_STATION) {
+        if (!m.vsi.response) {
+            v->vdp_resends++;
+            v->next_assoc = now;        /* The current ASSOC, at once. */
+        }
+    } else if (m.vsi.response && m.vsi.status == VDP_STATUS_SUCCESS
+               && m.roe.has_qp && v->state == VSI_UP) {
+        own = own_qp_params(s, v);
+        if (same_qp(&m.roe.qp, &own)) {
+            /* The association it answered still stands. */
+            v->vdp_resends++;
+            respond(s, &v->assoc, VDP_STATUS_SUCCESS, v);
+        }
+    }
+}
+
 static void
 run_timers(struct roe_session *s, long long now)
 {
@@ -931,6 +983,7 @@ run_timers(struct roe_session *s, long long now)
 
     if (ecp_sw_run(s->vdp, now, &failure)) {
         s->stats.vdp_lost++;
+        resend_lost_vdp(s, &failure, now);
     }
     for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
         struct vsi *v = &s->vsis[i];

@@ -67,6 +67,12 @@ struct world {
     uint8_t assoc[2048];        /* The last ASSOC. */
     size_t assoc_len;
 
+    /* VDP responses on their way to the station: every transmission of
+     * the next 'drop_responses' ECPDUs is dropped. */
+    int drop_responses;
+    bool dropping;
+    uint16_t drop_seqno;
+
     /* The secrets of the station and the bridge, or NULL. */
     const char *station_secret, *bridge_secret;
 };
@@ -156,10 +162,35 @@ tap_vdp(struct world *w, const struct link_frame *frame,
     }
 }
 
+/* Whether to drop the VDP frame 'f' on its way to the station (see
+ * 'drop_responses'). */
+static bool
+drop_response(struct world *w, const struct ecp_frame *f)
+{
+    struct vdp_message m;
+
+    if (f->op != ECP_OP_REQUEST
+        || vdp_decode(f->payload, f->payload_len, &m, NULL)
+        || !m.vsi.response) {
+        return false;
+    }
+    if (w->dropping && f->seqno != w->drop_seqno) {
+        w->dropping = false;
+        w->drop_responses--;
+    }
+    if (!w->drop_responses) {
+        return false;
+    }
+    w->dropping = true;
+    w->drop_seqno = f->seqno;
+    return true;
+}
+
 /* Takes the frames queued for 'to' and queues them again through 'from'.
  * If 'copy' is nonnull and '*lenp' is 0, copies the first frame with RoE
  * opcode 'opcode' among them into 'copy' and its length into '*lenp'.
- * With 'w->tap_vdp', looks at the VDP requests to the bridge.  Returns the
+ * With 'w->tap_vdp', looks at the VDP requests to the bridge; with
+ * 'w->drop_responses', drops VDP responses to the station.  Returns the
  * number of RoE frames seen. */
 static int
 tap(struct world *w, struct link *to, struct link *from, uint8_t opcode,
@@ -168,14 +199,21 @@ tap(struct world *w, struct link *to, struct link *from, uint8_t opcode,
     struct link_frame in[64];
     int n = link_recv(to, in, 64);
     int n_roe = 0;
+    int n_kept = 0;
 
     for (int i = 0; i < n; i++) {
         struct roe_packet p;
         struct ecp_frame f;
 
         if (ecp_parse(in[i].data, in[i].len, &f) != ECP_PARSE_OK) {
+            in[n_kept++] = in[i];
             continue;
         }
+        if (f.subtype == ECP_SUBTYPE_VDP && w->drop_responses
+            && to == w->la && drop_response(w, &f)) {
+            continue;
+        }
+        in[n_kept++] = in[i];
         if (f.subtype == ECP_SUBTYPE_VDP && w->tap_vdp && to == w->lb) {
             tap_vdp(w, &in[i], &f);
         }
@@ -189,7 +227,7 @@ tap(struct world *w, struct link *to, struct link *from, uint8_t opcode,
             *lenp = in[i].len;
         }
     }
-    link_send(from, in, n);
+    link_send(from, in, n_kept);
     return n_roe;
 }
 
@@ -201,8 +239,9 @@ run_until(struct world *w, long long until_us)
     while (w->now < until_us) {
         long long t = LLONG_MAX;
 
-        if (w->tap) {
-            tap(w, w->la, w->lb, ROE_READ_REQUEST, w->read, &w->read_len);
+        if (w->tap || w->drop_responses) {
+            tap(w, w->la, w->lb, ROE_READ_REQUEST,
+                w->tap ? w->read : NULL, &w->read_len);
         }
         if (w->station_alive) {
             roe_session_run(w->station, w->now);
@@ -965,6 +1004,29 @@ test_roe_session(int argc, char *argv[])
         w.bridge = make_session(w.lb, ROE_SESSION_BRIDGE, w.bridge_secret);
         run_until(&w, w.now + 2 * PERIOD);
         bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+    } else if (!strcmp(name, "lost-answer")) {
+        long long start = w.now;
+        struct roe_session_stats st;
+
+        /* The bridge restarts (as after a lapse on its side, it knows
+         * nothing of the VSI), and every transmission of its answer to
+         * the station's next ASSOC, which brings the VSI up with new
+         * parameters, is lost.  The station must not go on with its old
+         * queue pair: the bridge's new one would run out of retries and
+         * the association lapse, for one lost VDP message. */
+        roe_session_destroy(w.bridge);
+        w.bridge = make_session(w.lb, ROE_SESSION_BRIDGE, w.bridge_secret);
+        w.drop_responses = 1;
+        do {
+            run_until(&w, w.now + 100);
+            roe_session_get_stats(w.bridge, &st);
+        } while (!st.vdp_lost && w.now < start + 3 * PERIOD);
+        printf("bridge's answers lost: %"PRIu64"\n", st.vdp_lost);
+        bridge_op(&w, "READ", ROE_WR_READ, buf, 64, RING_IOVA, 0);
+        run_until(&w, w.now + PERIOD / 2);
+        roe_session_get_stats(w.bridge, &st);
+        printf("bridge: associations %"PRIu64", lapses %"PRIu64"\n",
+               st.associations, st.lapses);
     } else if (!strcmp(name, "station-restart")) {
         roe_session_destroy(w.station);
         w.station = make_session(w.la, ROE_SESSION_STATION,
