@@ -244,6 +244,8 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_packets;
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
+    atomic_uint64_t tx_unbound;     /* Roles "switch", "vsi": no ring yet. */
+    atomic_uint64_t tx_ring_full;   /* Roles "switch", "vsi": ring full. */
     atomic_uint64_t rx_errors;
     atomic_uint64_t rx_dropped; /* ECP frames from a (remote) VM. */
     atomic_uint64_t rx_reused;  /* Received into recycled packets. */
@@ -356,6 +358,8 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->tx_packets, 0);
     atomic_init(&dev->tx_bytes, 0);
     atomic_init(&dev->tx_dropped, 0);
+    atomic_init(&dev->tx_unbound, 0);
+    atomic_init(&dev->tx_ring_full, 0);
     atomic_init(&dev->rx_errors, 0);
     atomic_init(&dev->rx_dropped, 0);
     atomic_init(&dev->rx_reused, 0);
@@ -1613,14 +1617,18 @@ uplink_ring_error(struct netdev_ecprdma *dev, const char *what,
 }
 
 /* Appends the packets of 'batch' to the ingress ring of switch 'sw', as
- * records tagged 'tag'.  Returns the number appended. */
+ * records tagged 'tag'.  Returns the number appended, and stores in
+ * '*has_ring' whether there was a ring to append to: the mirror of the
+ * server uplink's current association or, while it is down, of its last
+ * one. */
 static int
 ingress_push(struct netdev_ecprdma *sw, uint32_t tag,
-             struct dp_packet_batch *batch, uint64_t *bytes)
+             struct dp_packet_batch *batch, uint64_t *bytes, bool *has_ring)
 {
     int sent = 0;
 
     ovs_spin_lock(&sw->ingress_lock);
+    *has_ring = sw->ingress_mirror != NULL;
     if (sw->ingress_mirror) {
         struct frame_ring *mirror = sw->ingress_mirror;
         uint64_t prod = frame_ring_producer(mirror);
@@ -1667,6 +1675,7 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
     size_t n = dp_packet_batch_size(batch);
+    bool has_ring = false;
     uint64_t bytes = 0;
     uint32_t tag;
     uint64_t orig;
@@ -1681,13 +1690,14 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
         break;
 
     case PORT_ROLE_SWITCH:
-        sent = ingress_push(dev, 0, batch, &bytes);
+        sent = ingress_push(dev, 0, batch, &bytes, &has_ring);
         break;
 
     case PORT_ROLE_VSI:
         atomic_read(&dev->sink->tag, &tag);
         if (dev->session_dev && tag) {
-            sent = ingress_push(dev->session_dev, tag, batch, &bytes);
+            sent = ingress_push(dev->session_dev, tag, batch, &bytes,
+                                &has_ring);
         }
         break;
     }
@@ -1695,6 +1705,10 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
     atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
     if (sent < n) {
         atomic_add_relaxed(&dev->tx_dropped, n - sent, &orig);
+        if (dev->options.role != PORT_ROLE_UPLINK) {
+            atomic_add_relaxed(has_ring ? &dev->tx_ring_full
+                               : &dev->tx_unbound, n - sent, &orig);
+        }
     }
     recycle_batch(batch);
     return 0;
@@ -1869,6 +1883,13 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
     if (dev->options.role == PORT_ROLE_SWITCH) {
         atomic_read_relaxed(&dev->vm_unacked, &value);
         custom_stat(&cs, "switchover_unacked", value);
+    }
+    if (dev->options.role == PORT_ROLE_SWITCH
+        || dev->options.role == PORT_ROLE_VSI) {
+        atomic_read_relaxed(&dev->tx_unbound, &value);
+        custom_stat(&cs, "tx_unbound_drops", value);
+        atomic_read_relaxed(&dev->tx_ring_full, &value);
+        custom_stat(&cs, "tx_ring_full_drops", value);
     }
     if (dev->options.role == PORT_ROLE_UPLINK) {
         atomic_read_relaxed(&dev->ring_errors, &value);
