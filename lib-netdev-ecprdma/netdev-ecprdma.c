@@ -116,11 +116,18 @@ static struct seq *status_seq;
 static uint64_t status_seq_seen;
 
 /* Where a switch puts the frames that it reads from one VM: the frame ring
- * of the "vsi" port bound to the VM's VSI. */
+ * of the "vsi" port bound to the VM's VSI.
+ *
+ * 'tag' is what the port tags the frames that it sends with.  It outlives
+ * the association: while the VSI's association is down or being replaced,
+ * the port goes on appending frames for the VM to the server's ingress
+ * mirror, which the session's next association writes, and the server
+ * knows the VM by the tag of its previous association too. */
 struct vsi_sink {
     struct frame_ring ring;
-    atomic_uint32_t tag;        /* Server's QP number of the VSI, 0 if
-                                 * unbound. */
+    atomic_uint32_t tag;        /* Server's QP number of the VSI's last
+                                 * association, 0 if never bound. */
+    atomic_bool bound;          /* The VSI is associated now. */
 };
 
 enum { VSI_SINK_SIZE = 1 << 22, UPLINK_RING_SIZE = 1 << 23 };
@@ -145,6 +152,9 @@ struct uplink_vm {
     bool held;                  /* The VSI's QP waits for the vm port's
                                  * receive queues to see 'switching'. */
     uint32_t switching;         /* The vm port's, when it associated. */
+    uint32_t prev_qpn;          /* Of the previous association, 0 if none:
+                                 * the switch may still write frames tagged
+                                 * with it. */
 };
 
 struct netdev_ecprdma {
@@ -927,6 +937,7 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
         uv->held = false;
         uv->qpn = roe_session_vsi_assoc(dev->session,
                                         uv->handle)->roe.qp.qpn;
+        uv->prev_qpn = 0;
         netdev_ref(&vm->up);
         dev->n_vms++;
     }
@@ -971,7 +982,9 @@ vm_update_uplink(struct netdev_ecprdma *vm, struct netdev **closing,
     return kept;
 }
 
-/* Binds the vsi ports of switch 'sw' to the VSIs that its session knows. */
+/* Binds the vsi ports of switch 'sw' to the VSIs that its session knows.
+ * A port whose VSI is not associated now keeps its tag (see struct
+ * vsi_sink). */
 static void
 switch_bind(struct netdev_ecprdma *sw, bool force)
     OVS_REQUIRES(ecprdma_mutex)
@@ -1000,6 +1013,7 @@ switch_bind(struct netdev_ecprdma *sw, bool force)
         }
         if (sink) {
             atomic_store(&sink->tag, sw->info[h].qpn);
+            atomic_store(&sink->bound, true);
         }
         ovsrcu_set(&sw->sinks[h], sink);
     }
@@ -1012,7 +1026,7 @@ switch_bind(struct netdev_ecprdma *sw, bool force)
                                               &sw->sinks[h]) == dev->sink;
             }
             if (!bound) {
-                atomic_store(&dev->sink->tag, 0);
+                atomic_store(&dev->sink->bound, false);
             }
             netdev_change_seq_changed(&dev->up);
         }
@@ -1038,6 +1052,7 @@ vsi_unbind(struct netdev_ecprdma *dev)
         }
     }
     atomic_store(&dev->sink->tag, 0);
+    atomic_store(&dev->sink->bound, false);
 }
 
 static void
@@ -1298,6 +1313,7 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
     struct netdev *closing[2 * ROE_SESSION_MAX_VSIS + 1];
     struct netdev_ecprdma *exporter;
     size_t n_closing = 0;
+    bool rebind = false;
 
     ovs_mutex_lock(&ecprdma_mutex);
     /* The uplink that exports this port uses its connection from its own
@@ -1326,6 +1342,12 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
         vsi_unbind(dev);
         closing[n_closing++] = &dev->session_dev->up;
         dev->session_dev = NULL;
+    } else if (dev->session_dev && memcmp(dev->options.vsi_id,
+                                          dev->requested.vsi_id,
+                                          sizeof dev->options.vsi_id)) {
+        /* Another VSI: frames must not go on with the last one's tag. */
+        vsi_unbind(dev);
+        rebind = true;
     }
     port_options_destroy(&dev->options);
     port_options_clone(&dev->options, &dev->requested);
@@ -1368,6 +1390,7 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
             dev->sink = xzalloc(sizeof *dev->sink);
             frame_ring_alloc(&dev->sink->ring, VSI_SINK_SIZE);
             atomic_init(&dev->sink->tag, 0);
+            atomic_init(&dev->sink->bound, false);
         }
         if (!dev->session_dev) {
             struct netdev_ecprdma *sw
@@ -1378,6 +1401,8 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
                 netdev_ref(&sw->up);
                 switch_bind(sw, true);
             }
+        } else if (rebind) {
+            switch_bind(dev->session_dev, true);
         }
         break;
     }
@@ -1694,6 +1719,7 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
         break;
 
     case PORT_ROLE_VSI:
+        /* The tag of the VSI's last association, also while it is down. */
         atomic_read(&dev->sink->tag, &tag);
         if (dev->session_dev && tag) {
             sent = ingress_push(dev->session_dev, tag, batch, &bytes,
@@ -2030,12 +2056,12 @@ get_status__(struct netdev_ecprdma *dev, struct smap *status)
         }
         break;
     case PORT_ROLE_VSI: {
-        uint32_t tag = 0;
+        bool bound = false;
 
         if (dev->sink) {
-            atomic_read(&dev->sink->tag, &tag);
+            atomic_read(&dev->sink->bound, &bound);
         }
-        smap_add(status, "vsi", tag ? "bound" : "unbound");
+        smap_add(status, "vsi", bound ? "bound" : "unbound");
         break;
     }
     }
@@ -2270,13 +2296,21 @@ struct uplink_burst {
     struct memif_tx_pkt pkts[NETDEV_MAX_BURST];
 };
 
+/* Whether the switch tags ingress frames for 'uv' with 'tag': the QP
+ * number of the VM's association, or of its previous one. */
+static bool
+uplink_vm_has_tag(const struct uplink_vm *uv, uint32_t tag)
+{
+    return uv->qpn == tag || (uv->prev_qpn && uv->prev_qpn == tag);
+}
+
 /* Returns the VM of uplink 'dev' whose ingress frames the switch tags with
  * 'tag', or NULL. */
 static struct uplink_vm *
 uplink_find_vm(struct netdev_ecprdma *dev, uint32_t tag)
 {
     for (size_t i = 0; i < dev->n_vms; i++) {
-        if (dev->vms[i].qpn == tag) {
+        if (uplink_vm_has_tag(&dev->vms[i], tag)) {
             return &dev->vms[i];
         }
     }
@@ -2321,10 +2355,11 @@ static void
 uplink_deliver(struct netdev_ecprdma *dev, const struct frame_ring_frame *f,
                struct uplink_burst *b, bool kick[])
 {
-    if (b->n && (b->uv->qpn != f->tag || b->n == NETDEV_MAX_BURST)) {
+    if (b->n && (!uplink_vm_has_tag(b->uv, f->tag)
+                 || b->n == NETDEV_MAX_BURST)) {
         uplink_burst_flush(dev, b, kick);
     }
-    if (!b->n && (!b->uv || b->uv->qpn != f->tag)) {
+    if (!b->n && (!b->uv || !uplink_vm_has_tag(b->uv, f->tag))) {
         b->uv = uplink_find_vm(dev, f->tag);
         if (!b->uv) {
             /* For a VM that went, or of an association that ended. */
@@ -2434,11 +2469,16 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             struct uplink_vm *uv = &dev->vms[i];
 
             if (uv->handle == ev.handle) {
-                if (up) {
-                    /* A new association has a new QP number, which the
-                     * switch tags the VM's ingress frames with. */
-                    uv->qpn = roe_session_vsi_assoc(dev->session,
-                                                    ev.handle)->roe.qp.qpn;
+                /* A new association has a new QP number, which the switch
+                 * tags the VM's ingress frames with.  Frames that the
+                 * switch tagged with the previous one, which it held
+                 * while the association was down, are the VM's too. */
+                const struct vdp_message *m
+                    = roe_session_vsi_assoc(dev->session, ev.handle);
+
+                if (m && m->roe.qp.qpn != uv->qpn) {
+                    uv->prev_qpn = uv->qpn;
+                    uv->qpn = m->roe.qp.qpn;
                 }
                 /* Going down, the session has already refused the QP
                  * that the switch wrote the tails with. */
