@@ -731,15 +731,16 @@ wait_tx(struct runner *r)
     tick(r);
 }
 
-/* Waits up to DRAIN_WAIT_NS for the server to consume everything sent.
- * Returns true if it did. */
+/* Waits up to DRAIN_WAIT_NS for the server to consume everything sent,
+ * also after a signal asked the command to stop.  Returns true if it
+ * did. */
 static bool
 drain_tx(struct runner *r)
 {
     uint64_t end = now_ns() + DRAIN_WAIT_NS;
 
     while (!memif_client_tx_drained(r->mc)) {
-        if (r->failed || stop_requested || now_ns() >= end) {
+        if (r->failed || now_ns() >= end) {
             return false;
         }
         sleep_ns(100000);
