@@ -40,6 +40,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
@@ -67,6 +68,13 @@ VLOG_DEFINE_THIS_MODULE(ecp_rdma_agent);
 
 /* How long to wait before trying again after a transaction error. */
 #define AGENT_RETRY_MSEC 1000
+
+/* How long to keep a port whose VSI its switch no longer lists, by default:
+ * longer than an association takes to come back after a lapse (3
+ * keep-alive periods and a bit), so that the frames that the port holds
+ * for the VM meanwhile are not lost with it. */
+#define AGENT_GRACE_MSEC_DEFAULT 10000
+static long long int grace_msec = AGENT_GRACE_MSEC_DEFAULT;
 
 /* The state of the port of one VSI. */
 enum vsi_port_state {
@@ -644,7 +652,67 @@ struct agent {
     long long int retry_at;     /* Reconcile again at this time, if set. */
     struct sset problems;       /* Problems already logged. */
     bool contended;             /* Logged that another agent has the lock. */
+    struct shash absent;        /* Name of a port whose VSI its switch no
+                                 * longer lists -> since when (long long
+                                 * int *, msec). */
 };
+
+/* Whether 'plan' has the switch interface that agent port 'port' is for. */
+static bool
+plan_has_session_of(const struct plan *plan, const struct ovsrec_port *port)
+{
+    const char *name = smap_get_def(&port->external_ids, AGENT_KEY_SESSION,
+                                    "");
+
+    for (size_t i = 0; i < plan->n_sessions; i++) {
+        if (!strcmp(plan->sessions[i].iface->name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Takes out of the stale ports of 'plan' those whose switch still exists
+ * but has not listed their VSI for 'grace_msec' yet: a VSI whose
+ * association lapses comes back under the same ID, and its port must
+ * still be there to hold the frames for it.  Wakes up when the first of
+ * them is due. */
+static void
+agent_keep_absent(struct agent *agent, struct plan *plan)
+{
+    long long int now = time_msec();
+    struct shash still_absent = SHASH_INITIALIZER(&still_absent);
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->n_stale; i++) {
+        const struct ovsrec_port *port = plan->stale[i];
+        long long int *since;
+
+        if (!grace_msec || !plan_has_session_of(plan, port)) {
+            plan->stale[n++] = port;
+            continue;
+        }
+        since = shash_find_and_delete(&agent->absent, port->name);
+        if (!since) {
+            since = xmalloc(sizeof *since);
+            *since = now;
+        }
+        if (now >= *since + grace_msec) {
+            free(since);
+            plan->stale[n++] = port;
+            continue;
+        }
+        if (agent->retry_at == LLONG_MIN
+            || agent->retry_at > *since + grace_msec) {
+            agent->retry_at = *since + grace_msec;
+        }
+        shash_add(&still_absent, port->name, since);
+    }
+    plan->n_stale = n;
+    shash_destroy_free_data(&agent->absent);
+    shash_swap(&agent->absent, &still_absent);
+    shash_destroy(&still_absent);
+}
 
 /* Polls the transaction in progress. */
 static void
@@ -746,6 +814,7 @@ agent_run(struct agent *agent)
     agent->done_seqno = ovsdb_idl_get_seqno(agent->idl);
 
     plan_build(&plan, agent->idl);
+    agent_keep_absent(agent, &plan);
     agent_log_problems(agent, &plan);
     agent->txn = ovsdb_idl_txn_create(agent->idl);
     ovsdb_idl_txn_add_comment(agent->txn, "ecp-rdma-agent");
@@ -825,6 +894,7 @@ main(int argc, char *argv[])
     agent.done_seqno = UINT_MAX;
     agent.retry_at = LLONG_MIN;
     sset_init(&agent.problems);
+    shash_init(&agent.absent);
 
     daemonize_complete();
 
@@ -859,6 +929,7 @@ main(int argc, char *argv[])
     }
     ovsdb_idl_destroy(agent.idl);
     sset_destroy(&agent.problems);
+    shash_destroy_free_data(&agent.absent);
     unixctl_server_destroy(unixctl);
     service_stop();
     free(agent.remote);
@@ -872,6 +943,7 @@ parse_options(int argc, char *argv[], char **unixctl_pathp)
         OPT_UNIXCTL = UCHAR_MAX + 1,
         OPT_BOOTSTRAP_CA_CERT,
         OPT_PEER_CA_CERT,
+        OPT_GRACE,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
         SSL_OPTION_ENUMS,
@@ -880,6 +952,7 @@ parse_options(int argc, char *argv[], char **unixctl_pathp)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"grace", required_argument, NULL, OPT_GRACE},
         DAEMON_LONG_OPTIONS,
         VLOG_LONG_OPTIONS,
         STREAM_SSL_LONG_OPTIONS,
@@ -909,6 +982,17 @@ parse_options(int argc, char *argv[], char **unixctl_pathp)
         case OPT_UNIXCTL:
             *unixctl_pathp = optarg;
             break;
+
+        case OPT_GRACE: {
+            unsigned int secs;
+
+            if (!str_to_uint(optarg, 10, &secs) || secs > 3600) {
+                VLOG_FATAL("--grace: expected seconds from 0 to 3600, "
+                           "not \"%s\"", optarg);
+            }
+            grace_msec = secs * 1000LL;
+            break;
+        }
 
         VLOG_OPTION_HANDLERS
         DAEMON_OPTION_HANDLERS
@@ -962,6 +1046,8 @@ usage(void)
     daemon_usage();
     vlog_usage();
     printf("\nOther options:\n"
+           "  --grace=SECS              keep a port SECS seconds after its\n"
+           "                            VSI left (default 10)\n"
            "  --unixctl=SOCKET          override default control socket name\n"
            "  -h, --help                display this help message\n"
            "  -V, --version             display version information\n");
@@ -1030,8 +1116,17 @@ agent_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         }
     }
     for (size_t i = 0; i < plan.n_stale; i++) {
-        ds_put_format(&s, "stale port %s: to be removed\n",
-                      plan.stale[i]->name);
+        const struct ovsrec_port *port = plan.stale[i];
+        const long long int *since = shash_find_data(&agent->absent,
+                                                      port->name);
+
+        if (since && plan_has_session_of(&plan, port)) {
+            ds_put_format(&s, "port %s: VSI gone, kept for %lld ms more\n",
+                          port->name,
+                          MAX(0, *since + grace_msec - time_msec()));
+        } else {
+            ds_put_format(&s, "stale port %s: to be removed\n", port->name);
+        }
     }
     plan_destroy(&plan);
 
