@@ -2551,20 +2551,6 @@ switch_publish(struct netdev_ecprdma *dev)
     }
 }
 
-/* Whether the VSI that event 'ev' brought up is still up.  A station may
- * associate a VSI and end the association (or the session end it) before
- * the switch polls the events: then the VSI is gone, or its handle belongs
- * to another VSI, and an event that says so follows. */
-static bool
-switch_vsi_still_up(const struct roe_session *session,
-                    const struct roe_session_event *ev)
-{
-    const struct vdp_message *m = roe_session_vsi_assoc(session, ev->handle);
-
-    return (roe_session_vsi_is_up(session, ev->handle) && m
-            && !memcmp(m->vsi.vsiid, ev->vsiid, VDP_VSIID_LEN));
-}
-
 /* Runs the switch's session and its VSIs' data paths, then receives what
  * the server's uplink sent. */
 static void
@@ -2596,8 +2582,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             dev->rvs[h] = NULL;
         }
         memset(info, 0, sizeof *info);
-        if (ev.type == ROE_SESSION_VSI_UP
-            && switch_vsi_still_up(dev->session, &ev)) {
+        if (ev.type == ROE_SESSION_VSI_UP) {
             const struct vdp_message *m = roe_session_vsi_assoc(dev->session,
                                                                 h);
             char *error;

@@ -275,11 +275,20 @@ roe_session_lapses(const struct roe_session *s)
 bool
 roe_session_poll_event(struct roe_session *s, struct roe_session_event *e)
 {
-    if (s->ev_head == s->ev_tail) {
-        return false;
+    while (s->ev_head != s->ev_tail) {
+        const struct vsi *v;
+
+        *e = s->events[s->ev_head++ % N_EVENTS];
+        v = &s->vsis[e->handle];
+        if (e->type == ROE_SESSION_VSI_DOWN
+            || (v->state == VSI_UP
+                && !memcmp(v->assoc.vsi.vsiid, e->vsiid, VDP_VSIID_LEN))) {
+            return true;
+        }
+        /* The VSI went down again, or its handle is another VSI's, before
+         * the owner polled: an event that says so follows. */
     }
-    *e = s->events[s->ev_head++ % N_EVENTS];
-    return true;
+    return false;
 }
 
 /* Queues 'm' for the peer, with an AUTH TLV with 'auth_flags' if the

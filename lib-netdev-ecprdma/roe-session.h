@@ -193,7 +193,10 @@ uint64_t roe_session_lapses(const struct roe_session *);
 
 /* Takes the oldest event.  Returns false if there is none.  The session
  * keeps 4 per VSI of 'max_vsis'; when they overflow, the oldest are lost
- * (counted in 'events_lost'). */
+ * (counted in 'events_lost').  An UP event is given only if its VSI is
+ * still up when it is taken, so that the owner may look at the VSI's
+ * association and QP; an UP that a peer undid before the owner polled
+ * (ASSOC right followed by DEASSOC) is skipped. */
 bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
 
 /* 'vsis_refused' of the statistics, cheaply, for the session's thread. */
