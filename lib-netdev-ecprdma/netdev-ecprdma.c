@@ -212,6 +212,14 @@ struct netdev_ecprdma {
      * reconfigures. */
     struct ovs_mutex vms_mutex;
 
+    /* Role "uplink", test hook (ecp-rdma/test-check-quiesced): while a vm
+     * port that the uplink exports reconfigures, the main thread sets
+     * 'watching', and the session thread sets 'intruded' if it delivers to
+     * a VM meanwhile. */
+    bool watch_request;         /* Under 'ecprdma_mutex'. */
+    atomic_bool watching;
+    atomic_bool intruded;
+
     /* Role "uplink".  The switch may write anything into the rings'
      * headers, so the uplink keeps the indexes it owns to itself: it only
      * ever writes them there. */
@@ -388,6 +396,8 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->faults_changed, false);
     ovs_mutex_init(&dev->info_mutex);
     ovs_mutex_init(&dev->vms_mutex);
+    atomic_init(&dev->watching, false);
+    atomic_init(&dev->intruded, false);
     dev->info_seq = seq_create();
     dev->own_vsi = -1;
     for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
@@ -1306,6 +1316,36 @@ vm_exporter(const struct netdev_ecprdma *vm)
     return NULL;
 }
 
+/* Test hook: if ecp-rdma/test-check-quiesced asked for it, watches for
+ * 200 ms whether the session thread of uplink 'dev' delivers frames to its
+ * VMs while 'vm', one of them, reconfigures, and logs what it saw. */
+static void
+uplink_check_quiesced(struct netdev_ecprdma *dev,
+                      const struct netdev_ecprdma *vm)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    bool intruded = false;
+
+    if (!dev->watch_request) {
+        return;
+    }
+    dev->watch_request = false;
+    atomic_store(&dev->intruded, false);
+    atomic_store(&dev->watching, true);
+    for (int i = 0; i < 200 && !intruded; i++) {
+        xnanosleep(1000 * 1000);
+        atomic_read(&dev->intruded, &intruded);
+    }
+    atomic_store(&dev->watching, false);
+    if (intruded) {
+        VLOG_WARN("%s: delivered to its VMs while %s reconfigured (test)",
+                  netdev_get_name(&dev->up), netdev_get_name(&vm->up));
+    } else {
+        VLOG_INFO("%s: kept out while %s reconfigured (test)",
+                  netdev_get_name(&dev->up), netdev_get_name(&vm->up));
+    }
+}
+
 static int
 netdev_ecprdma_reconfigure(struct netdev *netdev)
 {
@@ -1322,6 +1362,7 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
     exporter = vm_exporter(dev);
     if (exporter) {
         ovs_mutex_lock(&exporter->vms_mutex);
+        uplink_check_quiesced(exporter, dev);
     }
     detach_memif(dev);
     if (memif_options_differ(&dev->options, &dev->requested)
@@ -2517,6 +2558,15 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             batch->packets[batch->count++] = packet;
         }
     }
+    if (OVS_UNLIKELY(burst.n)) {
+        bool watching;
+
+        /* Test hook, see uplink_check_quiesced(). */
+        atomic_read_relaxed(&dev->watching, &watching);
+        if (OVS_UNLIKELY(watching)) {
+            atomic_store(&dev->intruded, true);
+        }
+    }
     uplink_burst_flush(dev, &burst, kick);
     if (cons != dev->ingress_cons) {
         dev->ingress_cons = cons;
@@ -2902,6 +2952,25 @@ netdev_ecprdma_link_fault(struct unixctl_conn *conn, int argc OVS_UNUSED,
     unixctl_command_reply(conn, NULL);
 }
 
+static void
+netdev_ecprdma_test_check_quiesced(struct unixctl_conn *conn,
+                                   int argc OVS_UNUSED, const char *argv[],
+                                   void *aux OVS_UNUSED)
+{
+    struct netdev_ecprdma *dev;
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    dev = netdev_ecprdma_find(argv[1]);
+    if (!dev || dev->options.role != PORT_ROLE_UPLINK) {
+        ovs_mutex_unlock(&ecprdma_mutex);
+        unixctl_command_reply_error(conn, "no such uplink port");
+        return;
+    }
+    dev->watch_request = true;
+    ovs_mutex_unlock(&ecprdma_mutex);
+    unixctl_command_reply(conn, NULL);
+}
+
 /* Runs the memif control channels of all "vm" ports, in the main thread. */
 static void
 netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
@@ -3030,6 +3099,8 @@ netdev_ecprdma_class_init(void)
     unixctl_command_register("ecp-rdma/link-fault",
                              "port \"[drop=P] [dup=P] [reorder=P] [seed=N]\"",
                              2, 2, netdev_ecprdma_link_fault, NULL);
+    unixctl_command_register("ecp-rdma/test-check-quiesced", "port", 1, 1,
+                             netdev_ecprdma_test_check_quiesced, NULL);
     return 0;
 }
 
