@@ -109,6 +109,13 @@ memif_queue_rx_resync(struct memif_queue *q)
     q->head_seen = q->last_head;
 }
 
+/* Returns the ring's tail, as it is now. */
+uint16_t
+memif_queue_rx_tail(const struct memif_queue *q)
+{
+    return __atomic_load_n(&q->ring->tail, __ATOMIC_ACQUIRE);
+}
+
 /* Returns the number of filled C2S slots waiting to be received. */
 uint16_t
 memif_queue_rx_pending(const struct memif_queue *q)

@@ -99,6 +99,7 @@ const char *memif_queue_fault(const struct memif_queue *);
 bool memif_queue_peer_wants_kick(const struct memif_queue *);
 void memif_queue_kick(struct memif_queue *);
 void memif_queue_rx_resync(struct memif_queue *);
+uint16_t memif_queue_rx_tail(const struct memif_queue *);
 uint16_t memif_queue_rx_pending(const struct memif_queue *);
 uint16_t memif_queue_rx_backlog(const struct memif_queue *);
 

@@ -155,6 +155,8 @@ struct uplink_vm {
     uint32_t prev_qpn;          /* Of the previous association, 0 if none:
                                  * the switch may still write frames tagged
                                  * with it. */
+    bool switch_has_rings;      /* The switch may move the C2S tails. */
+    uint16_t tails[VDP_MAX_RINGS];  /* C2S tails, as last counted. */
 };
 
 struct netdev_ecprdma {
@@ -263,6 +265,10 @@ struct netdev_ecprdma {
     atomic_uint64_t tx_bytes;
     atomic_uint64_t tx_dropped;
     atomic_uint64_t tx_unbound;     /* Roles "switch", "vsi": no ring yet. */
+    atomic_uint64_t switch_rx_slots;    /* Role "vm": C2S slots that the
+                                         * switch consumed. */
+    atomic_uint64_t stale_ring;     /* Role "switch": held for a server
+                                     * ring that the server replaced. */
     atomic_uint64_t tx_ring_full;   /* Roles "switch", "vsi": ring full. */
     atomic_uint64_t rx_errors;
     atomic_uint64_t rx_dropped; /* ECP frames from a (remote) VM. */
@@ -377,6 +383,8 @@ netdev_ecprdma_construct(struct netdev *netdev)
     atomic_init(&dev->tx_bytes, 0);
     atomic_init(&dev->tx_dropped, 0);
     atomic_init(&dev->tx_unbound, 0);
+    atomic_init(&dev->switch_rx_slots, 0);
+    atomic_init(&dev->stale_ring, 0);
     atomic_init(&dev->tx_ring_full, 0);
     atomic_init(&dev->rx_errors, 0);
     atomic_init(&dev->rx_dropped, 0);
@@ -681,6 +689,29 @@ vm_set_remote(struct netdev_ecprdma *vm, bool associated)
     return old + 1;
 }
 
+/* Adds to the vm port of 'uv' the C2S slots that the switch consumed since
+ * the last call, as the moves of the rings' tails show (only the switch
+ * moves them while it has the rings), if 'count', and remembers the
+ * tails. */
+static void
+uplink_count_switch_rx(struct uplink_vm *uv, bool count)
+{
+    int n = MIN(uv->conn->n_c2s, VDP_MAX_RINGS);
+    uint64_t slots = 0;
+
+    for (int i = 0; i < n; i++) {
+        uint16_t tail = memif_queue_rx_tail(&uv->conn->c2s[i]);
+
+        slots += (uint16_t) (tail - uv->tails[i]);
+        uv->tails[i] = tail;
+    }
+    if (count && slots) {
+        uint64_t orig;
+
+        atomic_add_relaxed(&uv->vm->switch_rx_slots, slots, &orig);
+    }
+}
+
 /* Lets the switch access the rings of the VM of 'uv', whose VSI has just
  * associated, once each of the vm port's receive queues has stored the
  * value of 'switching' that handed the rings to the switch, which proves
@@ -702,6 +733,8 @@ uplink_release(struct netdev_ecprdma *dev, struct uplink_vm *uv)
             return;
         }
     }
+    uplink_count_switch_rx(uv, false);
+    uv->switch_has_rings = true;
     roe_session_vsi_release(dev->session, uv->handle);
     uv->held = false;
 }
@@ -948,6 +981,7 @@ uplink_reconcile(struct netdev_ecprdma *dev, struct netdev **closing,
         uv->qpn = roe_session_vsi_assoc(dev->session,
                                         uv->handle)->roe.qp.qpn;
         uv->prev_qpn = 0;
+        uv->switch_has_rings = false;
         netdev_ref(&vm->up);
         dev->n_vms++;
     }
@@ -1946,10 +1980,14 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
         atomic_read_relaxed(&dev->switching, &switching);
         custom_stat(&cs, "switchovers_to_remote", (switching + 1) / 2);
         custom_stat(&cs, "switchovers_to_local", switching / 2);
+        atomic_read_relaxed(&dev->switch_rx_slots, &value);
+        custom_stat(&cs, "switch_rx_slots", value);
     }
     if (dev->options.role == PORT_ROLE_SWITCH) {
         atomic_read_relaxed(&dev->vm_unacked, &value);
         custom_stat(&cs, "switchover_unacked", value);
+        atomic_read_relaxed(&dev->stale_ring, &value);
+        custom_stat(&cs, "tx_stale_ring_drops", value);
     }
     if (dev->options.role == PORT_ROLE_SWITCH
         || dev->options.role == PORT_ROLE_VSI) {
@@ -2517,6 +2555,12 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 const struct vdp_message *m
                     = roe_session_vsi_assoc(dev->session, ev.handle);
 
+                if (uv->switch_has_rings) {
+                    /* The association's queue pair is gone: the switch
+                     * moved the tails for the last time. */
+                    uplink_count_switch_rx(uv, true);
+                    uv->switch_has_rings = false;
+                }
                 if (m && m->roe.qp.qpn != uv->qpn) {
                     uv->prev_qpn = uv->qpn;
                     uv->qpn = m->roe.qp.qpn;
@@ -2531,6 +2575,8 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
     for (size_t i = 0; i < dev->n_vms; i++) {
         if (dev->vms[i].held) {
             uplink_release(dev, &dev->vms[i]);
+        } else if (dev->vms[i].switch_has_rings) {
+            uplink_count_switch_rx(&dev->vms[i], true);
         }
     }
 
@@ -2645,8 +2691,11 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                 free(error);
             } else {
                 if (dev->old_uplink && remote_vsi_has_ingress(rv)) {
+                    uint64_t stale, orig;
+
                     ovs_spin_lock(&dev->ingress_lock);
-                    remote_vsi_carry_ingress(rv, dev->old_uplink);
+                    stale = remote_vsi_carry_ingress(rv, dev->old_uplink);
+                    atomic_add_relaxed(&dev->stale_ring, stale, &orig);
                     dev->ingress_mirror = remote_vsi_ingress(rv);
                     ovs_spin_unlock(&dev->ingress_lock);
                     remote_vsi_destroy(dev->old_uplink);
@@ -2812,27 +2861,35 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
                   stats.rx_packets, stats.rx_bytes, stats.rx_dropped, reused,
                   stats.tx_packets, stats.tx_bytes, stats.tx_dropped);
     if (dev->options.role == PORT_ROLE_VM && dev->options.uplink) {
+        uint64_t slots;
         uint32_t switching;
 
         atomic_read_relaxed(&dev->switching, &switching);
+        atomic_read_relaxed(&dev->switch_rx_slots, &slots);
         ds_put_format(s, "  switchovers: to-remote=%"PRIu32
-                      " to-local=%"PRIu32"\n",
-                      (switching + 1) / 2, switching / 2);
+                      " to-local=%"PRIu32"\n"
+                      "  switch: rx-slots=%"PRIu64"\n",
+                      (switching + 1) / 2, switching / 2, slots);
     }
     if (dev->options.role == PORT_ROLE_SWITCH) {
-        uint64_t unacked;
+        uint64_t unacked, stale;
 
         atomic_read_relaxed(&dev->vm_unacked, &unacked);
-        ds_put_format(s, "  switchovers: unacked=%"PRIu64"\n", unacked);
+        atomic_read_relaxed(&dev->stale_ring, &stale);
+        ds_put_format(s, "  switchovers: unacked=%"PRIu64"\n"
+                      "  ingress: stale-ring-drops=%"PRIu64"\n",
+                      unacked, stale);
     }
     if (dev->conn) {
         show_memif_queues(s, dev->conn);
     }
     if (dev->ingress.data) {
-        uint64_t ring_errors;
+        uint64_t ring_errors, unknown;
 
         atomic_read_relaxed(&dev->ring_errors, &ring_errors);
-        ds_put_format(s, "  rings: bad-index=%"PRIu64"\n", ring_errors);
+        atomic_read_relaxed(&dev->unknown_tag, &unknown);
+        ds_put_format(s, "  rings: bad-index=%"PRIu64" unknown-vm=%"PRIu64
+                      "\n", ring_errors, unknown);
     }
     if (dev->session) {
         struct roe_session_stats st;

@@ -399,7 +399,33 @@ remote_vsi_has_egress(const struct remote_vsi *v)
     return v->egress != NULL;
 }
 
-void
+static bool
+same_ring(const struct frame_ring_loc *a, const struct frame_ring_loc *b)
+{
+    return (a->size == b->size
+            && a->data_iova == b->data_iova && a->data_rkey == b->data_rkey
+            && a->producer_iova == b->producer_iova
+            && a->consumer_iova == b->consumer_iova
+            && a->header_rkey == b->header_rkey);
+}
+
+/* Returns the number of records in 'ring' from its consumer index to its
+ * producer index. */
+static uint64_t
+count_records(const struct frame_ring *ring)
+{
+    uint64_t prod = frame_ring_producer(ring);
+    uint64_t cons = frame_ring_consumer(ring);
+    struct frame_ring_frame f;
+    uint64_t n = 0;
+
+    while (frame_ring_get(ring, &cons, prod, &f) == FRAME_RING_OK) {
+        n++;
+    }
+    return n;
+}
+
+uint64_t
 remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
 {
     struct ingress_ring *in = v->ingress;
@@ -407,14 +433,17 @@ remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
     /* 'old' holds records if it was ready, or if it had taken them over
      * from its own predecessor and went away before it was ready. */
     if (in && !in->ready && old->ingress
-        && (old->ingress->ready || old->ingress->carried)
-        && in->mirror.size == old->ingress->mirror.size) {
+        && (old->ingress->ready || old->ingress->carried)) {
         struct frame_ring mirror = in->mirror;
 
+        if (!same_ring(&in->loc, &old->ingress->loc)) {
+            return count_records(&old->ingress->mirror);
+        }
         in->mirror = old->ingress->mirror;
         old->ingress->mirror = mirror;
         in->carried = true;
     }
+    return 0;
 }
 
 bool

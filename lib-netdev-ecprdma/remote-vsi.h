@@ -89,8 +89,15 @@ struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
  * (no longer run), holds in its ingress mirror: once 'v' has read the
  * ring's indexes, it writes the records that the server did not receive.
  * Call before running 'v'; 'old' may then be destroyed.  Records keep
- * their tags, which stay valid while the VMs' associations do. */
-void remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old);
+ * their tags, which stay valid while the VMs' associations do.
+ *
+ * Only if 'v''s ingress ring is the same memory as 'old''s: a server that
+ * restarted, or made its uplink anew, has a new ring whose indexes say
+ * nothing of what it received before.  Then the records that the server
+ * was not known to have consumed are dropped instead, and their number
+ * returned (otherwise 0). */
+uint64_t remote_vsi_carry_ingress(struct remote_vsi *v,
+                                  struct remote_vsi *old);
 
 /* Whether 'v' took over a previous association's ingress mirror and has
  * not read the ring's indexes yet.  Its run may then reset the mirror's

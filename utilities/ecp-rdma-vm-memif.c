@@ -921,6 +921,31 @@ memif_client_tx_drained(struct memif_client *mc)
     return true;
 }
 
+/* Returns the number of frames published on the C2S rings that the server
+ * has not consumed (the ring's tail is not past them). */
+uint64_t
+memif_client_tx_unconsumed(struct memif_client *mc)
+{
+    uint16_t mask = mc->ring_size - 1;
+    uint64_t frames = 0;
+    unsigned int i;
+
+    for (i = 0; i < mc->n_c2s; i++) {
+        struct memif_client_ring *r = &mc->c2s[i];
+        uint16_t slot = __atomic_load_n(&r->ring->tail, __ATOMIC_ACQUIRE);
+
+        if ((uint16_t) (r->head - slot) > mc->ring_size) {
+            slot = r->head - mc->ring_size;   /* The server wrote nonsense. */
+        }
+        for (; slot != r->head; slot++) {
+            /* Only the client writes C2S descriptors. */
+            frames += !(r->ring->desc[slot & mask].flags
+                        & MEMIF_DESC_FLAG_NEXT);
+        }
+    }
+    return frames;
+}
+
 /* Returns the address of the reassembly buffer for frame 'i' of a burst on
  * S2C ring 'r', allocating the buffers on first use. */
 static uint8_t *

@@ -95,6 +95,7 @@ const char *memif_client_error(const struct memif_client *);
 int memif_client_tx(struct memif_client *, unsigned int queue,
                     const struct memif_client_frame *, int n);
 bool memif_client_tx_drained(struct memif_client *);
+uint64_t memif_client_tx_unconsumed(struct memif_client *);
 int memif_client_rx(struct memif_client *, unsigned int queue,
                     struct memif_client_frame *, int max);
 void memif_client_rx_done(struct memif_client *, unsigned int queue);

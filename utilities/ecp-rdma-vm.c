@@ -848,6 +848,7 @@ cmd_send(struct runner *r)
     uint64_t first_ns = 0, last_ns = 0;
     uint64_t next_ns = now_ns();
     unsigned int q = 0;
+    uint64_t unconsumed;
     bool drained;
     double seconds;
 
@@ -922,21 +923,28 @@ cmd_send(struct runner *r)
         fprintf(stderr, "%s: %s: server did not consume every frame sent\n",
                 PROGRAM_NAME, opt->memif.socket);
     }
+    /* Also after the server went: the rings are in the client's memory. */
+    unconsumed = drained ? 0 : memif_client_tx_unconsumed(r->mc);
 
     seconds = last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0;
     if (opt->json) {
         putchar('{');
         json_common(r, seconds);
         printf(", \"sent\": %"PRIu64", \"bytes\": %"PRIu64", "
-               "\"pps\": %.1f, \"bps\": %.1f, \"drained\": %s}\n",
+               "\"pps\": %.1f, \"bps\": %.1f, \"drained\": %s, "
+               "\"unconsumed\": %"PRIu64"}\n",
                sent, bytes, per_second(sent, seconds),
-               per_second(bytes * 8.0, seconds), drained ? "true" : "false");
+               per_second(bytes * 8.0, seconds), drained ? "true" : "false",
+               unconsumed);
     } else {
         printf("sent %"PRIu64" frames, %"PRIu64" bytes in %.3f s "
-               "(%.0f frames/s, %.1f Mbit/s)%s\n",
+               "(%.0f frames/s, %.1f Mbit/s)",
                sent, bytes, seconds, per_second(sent, seconds),
-               per_second(bytes * 8.0, seconds) / 1e6,
-               drained ? "" : ", not all consumed");
+               per_second(bytes * 8.0, seconds) / 1e6);
+        if (!drained) {
+            printf(", %"PRIu64" not consumed", unconsumed);
+        }
+        putchar('\n');
     }
     free(seqs);
     free(bufs);
@@ -978,6 +986,47 @@ log_frame(const struct options *opt, const char *what,
 
 /* recv: receives test frames until --count, --timeout or a signal, and
  * reports what was missing or wrong. */
+/* Receives a burst from S2C queue 'q' into 'c' and 'tracker'.  Returns the
+ * number of frames received, or -1 if the server broke the ring. */
+static int
+recv_burst(struct runner *r, unsigned int q, struct recv_counts *c,
+           struct vm_tracker *tracker)
+{
+    const struct options *opt = r->opt;
+    struct memif_client_frame frames[MEMIF_CLIENT_MAX_BURST];
+    int n = memif_client_rx(r->mc, q, frames, MEMIF_CLIENT_MAX_BURST);
+    int i;
+
+    for (i = 0; i < n; i++) {
+        struct vm_frame_info info;
+
+        c->frames++;
+        c->bytes += frames[i].len;
+        switch (vm_frame_parse(frames[i].data, frames[i].len, &info)) {
+        case VM_FRAME_OURS:
+            c->valid++;
+            if (opt->expect_vlan != -2 && info.vlan != opt->expect_vlan) {
+                c->bad_vlan++;
+            }
+            vm_tracker_add(tracker, info.stream, info.seq);
+            break;
+        case VM_FRAME_CORRUPT:
+            c->corrupted++;
+            log_frame(opt, "corrupted", &frames[i], &info);
+            break;
+        case VM_FRAME_FOREIGN:
+        default:
+            c->foreign++;
+            log_frame(opt, "foreign", &frames[i], &info);
+            break;
+        }
+    }
+    if (n >= 0) {
+        memif_client_rx_done(r->mc, q);
+    }
+    return n;
+}
+
 static int
 cmd_recv(struct runner *r)
 {
@@ -989,6 +1038,7 @@ cmd_recv(struct runner *r)
     struct recv_counts c;
     uint64_t first_ns = 0, last_ns = 0;
     double seconds;
+    bool broken = false;
     bool bad;
 
     memset(&c, 0, sizeof c);
@@ -1000,41 +1050,12 @@ cmd_recv(struct runner *r)
             break;
         }
         for (q = 0; q < n_queues; q++) {
-            struct memif_client_frame frames[MEMIF_CLIENT_MAX_BURST];
-            int n = memif_client_rx(r->mc, q, frames, MEMIF_CLIENT_MAX_BURST);
-            int i;
+            int n = recv_burst(r, q, &c, tracker);
 
             if (n < 0) {
-                r->failed = true;
+                r->failed = broken = true;
                 break;
-            }
-            for (i = 0; i < n; i++) {
-                struct vm_frame_info info;
-
-                c.frames++;
-                c.bytes += frames[i].len;
-                switch (vm_frame_parse(frames[i].data, frames[i].len, &info)) {
-                case VM_FRAME_OURS:
-                    c.valid++;
-                    if (opt->expect_vlan != -2
-                        && info.vlan != opt->expect_vlan) {
-                        c.bad_vlan++;
-                    }
-                    vm_tracker_add(tracker, info.stream, info.seq);
-                    break;
-                case VM_FRAME_CORRUPT:
-                    c.corrupted++;
-                    log_frame(opt, "corrupted", &frames[i], &info);
-                    break;
-                case VM_FRAME_FOREIGN:
-                default:
-                    c.foreign++;
-                    log_frame(opt, "foreign", &frames[i], &info);
-                    break;
-                }
-            }
-            memif_client_rx_done(r->mc, q);
-            if (n > 0) {
+            } else if (n > 0) {
                 last_ns = now_ns();
                 if (!first_ns) {
                     first_ns = last_ns;
@@ -1044,6 +1065,16 @@ cmd_recv(struct runner *r)
         }
         if (!got && !r->failed) {
             wait_rx(r, UINT64_MAX);
+        }
+    }
+    if (r->failed && !broken) {
+        /* The server went: what it had put into the rings, which are in
+         * the client's memory, is still ours. */
+        for (unsigned int q = 0; q < n_queues; q++) {
+            while ((!opt->count || c.valid + c.corrupted < opt->count)
+                   && recv_burst(r, q, &c, tracker) > 0) {
+                continue;
+            }
         }
     }
 
