@@ -59,6 +59,8 @@ struct read_resource {
     uint64_t va;
     uint32_t rkey;
     uint32_t length;
+    uint8_t n_sg;               /* READ_SG: segments in 'sg'.  0: READ. */
+    struct roe_sge *sg;         /* READ_SG: ROE_SG_MAX entries, owned. */
 };
 
 struct roe_qp {
@@ -103,6 +105,8 @@ struct roe_qp {
     uint32_t write_length;
     struct read_resource reads[UINT8_MAX];
     unsigned int read_next;         /* Slot for the next READ: oldest. */
+    uint8_t sg_buf[ROE_SG_MAX * ROE_SGE_LEN];   /* A READ_SG's list, as
+                                                 * sent. */
 
     struct roe_recv_completion rq[ROE_QP_RQ_SIZE];
     unsigned int rq_head, rq_tail;
@@ -266,12 +270,20 @@ roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
     qp->transmissions = 1;
     qp->deadline = LLONG_MAX;
     qp->epsn = cfg->rq_psn;
+    for (int i = 0; i < cfg->max_reads; i++) {
+        qp->reads[i].sg = xalloc(ROE_SG_MAX * sizeof *qp->reads[i].sg);
+    }
     return qp;
 }
 
 void
 roe_qp_destroy(struct roe_qp *qp)
 {
+    if (qp) {
+        for (int i = 0; i < qp->cfg.max_reads; i++) {
+            free(qp->reads[i].sg);
+        }
+    }
     free(qp);
 }
 
@@ -299,6 +311,31 @@ n_psns_for(const struct roe_qp *qp, uint32_t length)
     return length ? div_round_up(length, qp->cfg.segment_size) : 1;
 }
 
+static bool
+is_read_wr(const struct roe_send_wr *wr)
+{
+    return wr->opcode == ROE_WR_READ || wr->opcode == ROE_WR_READ_SG;
+}
+
+/* Checks the segment list of READ_SG 'wr'. */
+static bool
+sg_ok(const struct roe_qp *qp, const struct roe_send_wr *wr)
+{
+    uint64_t sum = 0;
+
+    if (!wr->n_sg || wr->n_sg > ROE_SG_MAX
+        || wr->n_sg * ROE_SGE_LEN > qp->cfg.segment_size) {
+        return false;
+    }
+    for (unsigned int i = 0; i < wr->n_sg; i++) {
+        if (!wr->sg[i].len) {
+            return false;
+        }
+        sum += wr->sg[i].len;
+    }
+    return sum == wr->length;
+}
+
 int
 roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
 {
@@ -308,12 +345,12 @@ roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
     if (qp->state != ROE_QP_READY) {
         return EPIPE;
     }
-    if (wr->length > ROE_MAX_MESSAGE) {
+    if (wr->length > ROE_MAX_MESSAGE
+        || (wr->opcode == ROE_WR_READ_SG && !sg_ok(qp, wr))) {
         return EINVAL;
     }
     n = n_psns_for(qp, wr->length);
-    if (n > MAX_MESSAGE_PSNS
-        || (wr->opcode == ROE_WR_READ && n > qp->cfg.window)) {
+    if (n > MAX_MESSAGE_PSNS || (is_read_wr(wr) && n > qp->cfg.window)) {
         return EINVAL;
     }
     if ((qp->sq_tail - qp->sq_head) + (qp->cq_tail - qp->cq_head)
@@ -352,7 +389,7 @@ complete_head(struct roe_qp *qp, enum roe_wc_status status)
     push_completion(qp, wqe, status);
     if (status == ROE_WC_SUCCESS) {
         qp->comp_psn = wqe->first_psn + wqe->n_psns;
-        if (wqe->wr.opcode == ROE_WR_READ) {
+        if (is_read_wr(&wqe->wr)) {
             qp->stats.reads++;
         } else {
             qp->stats.writes++;
@@ -360,7 +397,7 @@ complete_head(struct roe_qp *qp, enum roe_wc_status status)
     }
     if (qp->sq_send == qp->sq_head) {
         qp->sq_send++;
-    } else if (wqe->wr.opcode == ROE_WR_READ) {
+    } else if (is_read_wr(&wqe->wr)) {
         qp->reads_in_flight--;
     }
     qp->sq_head++;
@@ -467,7 +504,7 @@ ack_through(struct roe_qp *qp, uint16_t psn_end, long long now)
         struct wqe *wqe = &qp->sq[qp->sq_head & SQ_MASK];
         uint16_t end = wqe->first_psn + wqe->n_psns;
 
-        if (wqe->wr.opcode == ROE_WR_READ) {
+        if (is_read_wr(&wqe->wr)) {
             lost = psn_diff(wqe->first_psn + wqe->received, psn_end) < 0;
             break;
         }
@@ -529,7 +566,7 @@ receive_read_response(struct roe_qp *qp, const struct roe_packet *p,
         go_back_once(qp);
         return;
     }
-    if (qp->sq_head == qp->sq_send || wqe->wr.opcode != ROE_WR_READ) {
+    if (qp->sq_head == qp->sq_send || !is_read_wr(&wqe->wr)) {
         qp->stats.stale_responses++;
         return;
     }
@@ -646,18 +683,47 @@ mr_reject(enum mr_check_result r)
     }
 }
 
+static bool
+is_read_request(uint8_t opcode)
+{
+    return opcode == ROE_READ_REQUEST || opcode == ROE_READ_SG_REQUEST;
+}
+
+/* Whether READ or READ_SG request 'p' names the segments of 'r' (none for
+ * a READ). */
+static bool
+same_segments(const struct read_resource *r, const struct roe_packet *p)
+{
+    size_t n = p->opcode == ROE_READ_SG_REQUEST
+               ? p->payload_len / ROE_SGE_LEN : 0;
+
+    if (n != r->n_sg || p->payload_len % ROE_SGE_LEN) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct roe_sge sge;
+
+        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
+        if (sge.va != r->sg[i].va || sge.rkey != r->sg[i].rkey
+            || sge.len != r->sg[i].len) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void
 responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
                     long long now)
 {
     qp->stats.duplicates++;
-    if (p->opcode != ROE_READ_REQUEST) {
+    if (!is_read_request(p->opcode)) {
         qp->ack_pending = true;
         return;
     }
 
     /* Answer a retried READ again only if it is the tail of one we
-     * accepted, with the same rkey. */
+     * accepted, with the same rkey, or the same segments. */
     for (int i = 0; i < qp->cfg.max_reads; i++) {
         struct read_resource *r = &qp->reads[i];
         uint64_t off;
@@ -671,7 +737,8 @@ responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
             continue;
         }
         off = (uint64_t) k * qp->cfg.segment_size;
-        if (p->va != r->va + off || p->dma_len != r->length - off) {
+        if (p->va != r->va + off || p->dma_len != r->length - off
+            || !same_segments(r, p)) {
             continue;
         }
         if (k >= r->next) {
@@ -706,6 +773,33 @@ is_message_end(uint8_t opcode)
     return opcode != ROE_WRITE_FIRST && opcode != ROE_WRITE_MIDDLE;
 }
 
+/* Checks the lengths of new READ_SG request 'p': 1 to ROE_SG_MAX
+ * segments, in one packet, none empty, which the request asks for from
+ * the start, all of them; that is a message of at most ROE_MAX_MESSAGE
+ * octets (the sum cannot overflow: 64 lengths of 32 bits). */
+static bool
+sg_request_ok(const struct roe_qp *qp, const struct roe_packet *p)
+{
+    size_t n = p->payload_len / ROE_SGE_LEN;
+    uint64_t sum = 0;
+
+    if (!n || n > ROE_SG_MAX || p->payload_len % ROE_SGE_LEN
+        || p->payload_len > qp->cfg.segment_size || p->va || p->rkey) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct roe_sge sge;
+
+        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
+        if (!sge.len) {
+            return false;
+        }
+        sum += sge.len;
+    }
+    return (sum == p->dma_len
+            && n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS);
+}
+
 /* Checks the per-packet and per-message lengths of 'p'. */
 static bool
 length_ok(const struct roe_qp *qp, const struct roe_packet *p)
@@ -730,9 +824,31 @@ length_ok(const struct roe_qp *qp, const struct roe_packet *p)
         return len == p->dma_len && len <= s;
     case ROE_READ_REQUEST:
         return n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS;
+    case ROE_READ_SG_REQUEST:
+        return sg_request_ok(qp, p);
     default:
         return false;
     }
+}
+
+/* Checks rkey, access and bounds of each segment of READ_SG request 'p'.
+ * Segments may overlap: they are only read. */
+static enum mr_check_result
+check_segments(const struct roe_qp *qp, const struct roe_packet *p)
+{
+    for (size_t i = 0; i < p->payload_len / ROE_SGE_LEN; i++) {
+        enum mr_check_result r;
+        struct roe_sge sge;
+        uint8_t *addr;
+
+        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
+        r = mr_check(qp->cfg.mrs, qp->cfg.pd, sge.rkey,
+                     MR_ACCESS_REMOTE_READ, sge.va, sge.len, &addr);
+        if (r != MR_CHECK_OK) {
+            return r;
+        }
+    }
+    return MR_CHECK_OK;
 }
 
 static void
@@ -740,7 +856,7 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
                   long long now)
 {
     bool continuation = is_write_continuation(p->opcode);
-    bool is_read = p->opcode == ROE_READ_REQUEST;
+    bool is_read = is_read_request(p->opcode);
     struct read_resource *slot = NULL;
     uint8_t *addr = NULL;
     uint64_t va;
@@ -805,7 +921,15 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
     /* rkey, access and bounds: of the whole message on the first packet,
      * of this packet's part again on every later one, because the region
      * may have been invalidated in between. */
-    if (continuation) {
+    if (p->opcode == ROE_READ_SG_REQUEST) {
+        enum mr_check_result r = check_segments(qp, p);
+
+        if (r != MR_CHECK_OK) {
+            reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
+            return;
+        }
+        len = 0;
+    } else if (continuation) {
         va = qp->write_va;
         rkey = qp->write_rkey;
         len = p->payload_len;
@@ -838,6 +962,13 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
         slot->va = p->va;
         slot->rkey = p->rkey;
         slot->length = p->dma_len;
+        slot->n_sg = 0;
+        if (p->opcode == ROE_READ_SG_REQUEST) {
+            slot->n_sg = p->payload_len / ROE_SGE_LEN;
+            for (size_t i = 0; i < slot->n_sg; i++) {
+                roe_get_sge(p->payload + i * ROE_SGE_LEN, &slot->sg[i]);
+            }
+        }
         qp->read_next = (qp->read_next + 1) % qp->cfg.max_reads;
         qp->epsn += slot->n_psns;
         qp->msn++;
@@ -915,6 +1046,87 @@ put_ack(struct roe_qp *qp, struct roe_frame *frame, uint8_t syndrome,
     put_frame(qp, frame, &p);
 }
 
+/* Copies octets [off, off + len) of the concatenation of READ_SG 'r''s
+ * segments to 'dst', checking each piece's region again.  Returns
+ * MR_CHECK_OK or why a region no longer allows it. */
+static enum mr_check_result
+gather_segments(const struct roe_qp *qp, const struct read_resource *r,
+                uint64_t off, uint32_t len, uint8_t *dst)
+{
+    for (size_t i = 0; i < r->n_sg && len; i++) {
+        const struct roe_sge *sge = &r->sg[i];
+        enum mr_check_result result;
+        uint32_t n;
+        uint8_t *addr;
+
+        if (off >= sge->len) {
+            off -= sge->len;
+            continue;
+        }
+        n = len < sge->len - off ? len : sge->len - off;
+        result = mr_check(qp->cfg.mrs, qp->cfg.pd, sge->rkey,
+                          MR_ACCESS_REMOTE_READ, sge->va + off, n, &addr);
+        if (result != MR_CHECK_OK) {
+            return result;
+        }
+        if (n <= SHARED_COPY_MAX) {
+            copy_from_shared(dst, addr, n);
+        } else {
+            memcpy(dst, addr, n);
+        }
+        dst += n;
+        len -= n;
+        off = 0;
+    }
+    return MR_CHECK_OK;
+}
+
+/* Puts the payload of READ response 'p', octets [off, off + len) of 'r',
+ * into 'frame', built around it.  Returns MR_CHECK_OK or why a region no
+ * longer allows it. */
+static enum mr_check_result
+put_read_payload(struct roe_qp *qp, const struct read_resource *r,
+                 uint64_t off, struct roe_packet *p, struct roe_frame *frame)
+{
+    uint32_t len = p->payload_len;
+    uint8_t copy[SHARED_COPY_MAX];
+    enum mr_check_result result;
+    uint8_t *addr = NULL;
+
+    if (r->n_sg) {
+        uint8_t *payload;
+
+        if (qp->cfg.crc) {
+            p->flags |= ROE_FLAG_CRC;
+        }
+        payload = roe_put_headers(frame->data, &qp->cfg.l2, qp->cfg.subtype,
+                                  p);
+        result = gather_segments(qp, r, off, len, payload);
+        if (result == MR_CHECK_OK) {
+            frame->len = roe_put_trailer(frame->data, &qp->cfg.l2, p);
+            qp->stats.tx_packets++;
+            qp->stats.tx_payload_bytes += len;
+        }
+        return result;
+    }
+    if (len) {
+        result = mr_check(qp->cfg.mrs, qp->cfg.pd, r->rkey,
+                          MR_ACCESS_REMOTE_READ, r->va + off, len, &addr);
+        if (result != MR_CHECK_OK) {
+            return result;
+        }
+    }
+    if (len <= SHARED_COPY_MAX) {
+        /* The memory is read once, here, and sent from 'copy'. */
+        copy_from_shared(copy, addr, len);
+        p->payload = copy;
+    } else {
+        p->payload = addr;
+    }
+    put_frame(qp, frame, p);
+    return MR_CHECK_OK;
+}
+
 /* Builds the next READ response of 'r' into 'frame'.  Returns false, with
  * the QP in error, if the region no longer allows it. */
 static bool
@@ -932,33 +1144,19 @@ put_read_response(struct roe_qp *qp, struct read_resource *r,
         .msn = qp->msn & 0xffffff,
         .payload_len = len,
     };
-    uint8_t copy[SHARED_COPY_MAX];
-    uint8_t *addr = NULL;
+    enum mr_check_result result;
 
-    if (len) {
-        enum mr_check_result result;
-
-        result = mr_check(qp->cfg.mrs, qp->cfg.pd, r->rkey,
-                          MR_ACCESS_REMOTE_READ, r->va + off, len, &addr);
-        if (result != MR_CHECK_OK) {
-            qp->stats.rejects[mr_reject(result)]++;
-            queue_nak(qp, ROE_SYN_NAK_ACCESS, p.psn);
-            qp_error(qp, "region changed during READ", ROE_WC_FLUSHED);
-            return false;
-        }
-    }
-    if (len <= SHARED_COPY_MAX) {
-        /* The memory is read once, here, and sent from 'copy'. */
-        copy_from_shared(copy, addr, len);
-        p.payload = copy;
-    } else {
-        p.payload = addr;
-    }
     p.opcode = (r->n_psns == 1 ? ROE_READ_RESPONSE_ONLY
                 : !k ? ROE_READ_RESPONSE_FIRST
                 : k == r->n_psns - 1u ? ROE_READ_RESPONSE_LAST
                 : ROE_READ_RESPONSE_MIDDLE);
-    put_frame(qp, frame, &p);
+    result = put_read_payload(qp, r, off, &p, frame);
+    if (result != MR_CHECK_OK) {
+        qp->stats.rejects[mr_reject(result)]++;
+        queue_nak(qp, ROE_SYN_NAK_ACCESS, p.psn);
+        qp_error(qp, "region changed during READ", ROE_WC_FLUSHED);
+        return false;
+    }
     if (++r->next == r->n_psns) {
         r->answered = true;
     }
@@ -1026,14 +1224,27 @@ put_request(struct roe_qp *qp, struct roe_frame *frame)
     };
     uint16_t end;
 
-    if (wqe->wr.opcode == ROE_WR_READ) {
+    if (is_read_wr(&wqe->wr)) {
         end = wqe->first_psn + n;
         if ((uint16_t) (end - 1 - qp->comp_psn) >= qp->cfg.window
             || qp->reads_in_flight >= qp->cfg.max_reads) {
             return false;
         }
-        p.opcode = ROE_READ_REQUEST;
-        p.va = wqe->wr.remote_va + off;
+        if (wqe->wr.opcode == ROE_WR_READ_SG) {
+            /* 'va' is where in the segments' octets to start: after the
+             * responses already received, for a retry. */
+            p.opcode = ROE_READ_SG_REQUEST;
+            p.va = off;
+            p.rkey = 0;
+            for (unsigned int i = 0; i < wqe->wr.n_sg; i++) {
+                roe_put_sge(qp->sg_buf + i * ROE_SGE_LEN, &wqe->wr.sg[i]);
+            }
+            p.payload = qp->sg_buf;
+            p.payload_len = wqe->wr.n_sg * ROE_SGE_LEN;
+        } else {
+            p.opcode = ROE_READ_REQUEST;
+            p.va = wqe->wr.remote_va + off;
+        }
         p.dma_len = wqe->wr.length - off;
         qp->reads_in_flight++;
         qp->sq_send++;

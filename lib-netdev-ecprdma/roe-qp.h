@@ -112,6 +112,8 @@ enum roe_wr_opcode {
     ROE_WR_WRITE,
     ROE_WR_WRITE_IMM,
     ROE_WR_READ,
+    ROE_WR_READ_SG,             /* A READ of 'n_sg' remote segments 'sg',
+                                 * which arrive in 'local' back to back. */
 };
 
 struct roe_send_wr {
@@ -119,16 +121,21 @@ struct roe_send_wr {
     enum roe_wr_opcode opcode;
     void *local;                /* WRITE: source.  READ: destination.  Must
                                  * stay valid until the completion. */
-    uint32_t length;
-    uint64_t remote_va;
-    uint32_t rkey;
+    uint32_t length;            /* READ_SG: the sum of the segments'. */
+    uint64_t remote_va;         /* Not for READ_SG. */
+    uint32_t rkey;              /* Not for READ_SG. */
     uint32_t imm;               /* ROE_WR_WRITE_IMM only. */
+    const struct roe_sge *sg;   /* ROE_WR_READ_SG: must stay valid until
+                                 * the completion. */
+    unsigned int n_sg;          /* ROE_WR_READ_SG: 1 to ROE_SG_MAX. */
 };
 
 /* Posts 'wr'.  Returns 0, EAGAIN if the send queue or the PSN space is
  * full (poll completions and retry), EINVAL if 'wr' is too long for one
  * message (more than ROE_MAX_MESSAGE octets, or a READ wider than the
- * window), or EPIPE if the QP is in the error state. */
+ * window), or a bad READ_SG (a segment list that is empty, longer than
+ * ROE_SG_MAX or than a packet, with an empty segment, or whose lengths do
+ * not add up to 'length'), or EPIPE if the QP is in the error state. */
 int roe_qp_post_send(struct roe_qp *, const struct roe_send_wr *);
 
 enum roe_wc_status {

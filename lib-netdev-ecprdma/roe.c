@@ -43,6 +43,7 @@ static const uint8_t opcode_flags[] = {
     [ROE_READ_RESPONSE_LAST] = F_KNOWN | F_AETH | F_RESPONSE,
     [ROE_READ_RESPONSE_ONLY] = F_KNOWN | F_AETH | F_RESPONSE,
     [ROE_ACK] = F_KNOWN | F_AETH | F_RESPONSE,
+    [ROE_READ_SG_REQUEST] = F_KNOWN | F_RETH,
 };
 
 static uint8_t
@@ -79,7 +80,8 @@ bool
 roe_opcode_has_payload(uint8_t opcode)
 {
     /* WRITE ONLY and READ RESPONSE ONLY may carry zero to 'segment size'
-     * octets; READ requests and ACKs never carry any. */
+     * octets; READ requests and ACKs never carry any.  A READ_SG request
+     * carries its segment list. */
     return opcode != ROE_READ_REQUEST && opcode != ROE_ACK
            && roe_opcode_is_known(opcode);
 }
@@ -176,13 +178,12 @@ roe_parse(const struct ecp_frame *frame, struct roe_packet *p)
     return ROE_PARSE_OK;
 }
 
-size_t
-roe_put_frame(void *frame_, const struct ecp_l2 *l2, uint16_t subtype,
-              const struct roe_packet *p)
+uint8_t *
+roe_put_headers(void *frame_, const struct ecp_l2 *l2, uint16_t subtype,
+                const struct roe_packet *p)
 {
     uint8_t *frame = frame_;
     uint8_t f = flags_of(p->opcode);
-    size_t hlen = ecp_headers_len(l2);
     size_t len = (roe_headers_len(p->opcode) - ROE_HEADER_LEN
                   + p->payload_len
                   + (p->flags & ROE_FLAG_CRC ? ROE_CRC_LEN : 0));
@@ -190,7 +191,7 @@ roe_put_frame(void *frame_, const struct ecp_l2 *l2, uint16_t subtype,
 
     ecp_put_headers(frame, l2, roe_opcode_ecp_op(p->opcode), subtype,
                     p->psn);
-    b = frame + hlen;
+    b = frame + ecp_headers_len(l2);
     *b++ = p->opcode;
     *b++ = p->flags;
     b = put_be16(b, len);
@@ -206,10 +207,18 @@ roe_put_frame(void *frame_, const struct ecp_l2 *l2, uint16_t subtype,
     if (f & F_AETH) {
         b = put_be32(b, (uint32_t) p->syndrome << 24 | (p->msn & 0xffffff));
     }
-    if (p->payload_len) {
-        memcpy(b, p->payload, p->payload_len);
-        b += p->payload_len;
-    }
+    return b;
+}
+
+size_t
+roe_put_trailer(void *frame_, const struct ecp_l2 *l2,
+                const struct roe_packet *p)
+{
+    uint8_t *frame = frame_;
+    size_t hlen = ecp_headers_len(l2);
+    uint8_t *b = frame + hlen + roe_headers_len(p->opcode) + p->payload_len;
+    size_t len;
+
     if (p->flags & ROE_FLAG_CRC) {
         uint8_t *start = frame + hlen - ECP_HEADER_LEN;
 
@@ -221,6 +230,34 @@ roe_put_frame(void *frame_, const struct ecp_l2 *l2, uint16_t subtype,
         len = ECP_MIN_FRAME_LEN;
     }
     return len;
+}
+
+size_t
+roe_put_frame(void *frame, const struct ecp_l2 *l2, uint16_t subtype,
+              const struct roe_packet *p)
+{
+    uint8_t *b = roe_put_headers(frame, l2, subtype, p);
+
+    if (p->payload_len) {
+        memcpy(b, p->payload, p->payload_len);
+    }
+    return roe_put_trailer(frame, l2, p);
+}
+
+void
+roe_put_sge(uint8_t *b, const struct roe_sge *sge)
+{
+    b = put_be64(b, sge->va);
+    b = put_be32(b, sge->rkey);
+    put_be32(b, sge->len);
+}
+
+void
+roe_get_sge(const uint8_t *b, struct roe_sge *sge)
+{
+    sge->va = get_be64(b);
+    sge->rkey = get_be32(b + 8);
+    sge->len = get_be32(b + 12);
 }
 
 const char *
@@ -269,6 +306,8 @@ roe_opcode_to_string(uint8_t opcode)
         return "WRITE_ONLY_IMM";
     case ROE_READ_REQUEST:
         return "READ_REQUEST";
+    case ROE_READ_SG_REQUEST:
+        return "READ_SG_REQUEST";
     case ROE_READ_RESPONSE_FIRST:
         return "READ_RESPONSE_FIRST";
     case ROE_READ_RESPONSE_MIDDLE:

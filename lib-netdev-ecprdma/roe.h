@@ -57,6 +57,11 @@
 /* Largest RDMA message (RETH dma_len), as in InfiniBand. */
 #define ROE_MAX_MESSAGE (1u << 31)
 
+/* A READ_SG request's payload is a list of 1 to ROE_SG_MAX segments of
+ * ROE_SGE_LEN octets each: u64 va, u32 rkey, u32 length (big-endian). */
+#define ROE_SGE_LEN 16
+#define ROE_SG_MAX 64
+
 enum roe_opcode {
     ROE_WRITE_FIRST = 0x06,
     ROE_WRITE_MIDDLE = 0x07,
@@ -70,6 +75,7 @@ enum roe_opcode {
     ROE_READ_RESPONSE_LAST = 0x0f,
     ROE_READ_RESPONSE_ONLY = 0x10,
     ROE_ACK = 0x11,
+    ROE_READ_SG_REQUEST = 0xc0,     /* Manufacturer-specific in IB. */
 };
 
 enum roe_flags {
@@ -129,6 +135,16 @@ enum roe_parse_error {
 /* Parses the RoE packet carried by 'frame', which must be an ECP frame of
  * the RoE subtype, as ecp_parse() returned it (the ECP header precedes
  * 'frame->payload').  Every length is checked before it is read. */
+/* One segment of a READ_SG request. */
+struct roe_sge {
+    uint64_t va;
+    uint32_t rkey;
+    uint32_t len;
+};
+
+void roe_put_sge(uint8_t *, const struct roe_sge *);
+void roe_get_sge(const uint8_t *, struct roe_sge *);
+
 enum roe_parse_error roe_parse(const struct ecp_frame *frame,
                                struct roe_packet *);
 const char *roe_parse_error_to_string(enum roe_parse_error);
@@ -154,5 +170,15 @@ size_t roe_headers_len(uint8_t opcode);
  * ECP_MIN_FRAME_LEN.  Returns the frame's length. */
 size_t roe_put_frame(void *frame, const struct ecp_l2 *l2, uint16_t subtype,
                      const struct roe_packet *p);
+
+/* roe_put_frame() in two steps, for a caller that writes the payload
+ * itself: roe_put_headers() writes the headers of 'p' (whose 'payload' it
+ * ignores) and returns where the 'p->payload_len' octets of payload go;
+ * once they are there, roe_put_trailer() adds the CRC and the padding and
+ * returns the frame's length. */
+uint8_t *roe_put_headers(void *frame, const struct ecp_l2 *l2,
+                         uint16_t subtype, const struct roe_packet *p);
+size_t roe_put_trailer(void *frame, const struct ecp_l2 *l2,
+                       const struct roe_packet *p);
 
 #endif /* roe.h */

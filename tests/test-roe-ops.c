@@ -62,12 +62,16 @@ struct options {
     int time_limit;             /* Seconds, real clock. */
 };
 
-/* An operation chosen but not yet posted. */
+/* An operation chosen but not yet posted.  A READ_SG reads [offset,
+ * offset + length) in up to SG_PIECES pieces, in another order. */
+enum { SG_PIECES = 8 };
 struct op {
     bool valid;
     enum roe_wr_opcode opcode;
     uint32_t length;
     uint64_t offset;
+    struct roe_sge sg[SG_PIECES];
+    unsigned int n_sg;
 };
 
 struct endpoint {
@@ -86,7 +90,7 @@ struct endpoint {
     struct op next;
     struct op pending[ROE_QP_SQ_SIZE];  /* Posted, not completed. */
     uint64_t posted, completed;
-    uint64_t writes, reads;
+    uint64_t writes, reads, sg_reads;
     uint32_t imm_sent, imm_received;
 
     uint8_t *frame_mem;
@@ -151,12 +155,34 @@ choose_op(struct endpoint *e, const struct options *o, uint16_t segment)
         if (len > read_max) {
             len = read_max;
         }
+        e->next.n_sg = 0;
+        if ((r >> 42) & 1 && len) {
+            e->next.opcode = ROE_WR_READ_SG;
+            e->next.n_sg = 1 + (r >> 43) % (segment / 16 < SG_PIECES
+                                            ? segment / 16 : SG_PIECES);
+            if (e->next.n_sg > len) {
+                e->next.n_sg = len;
+            }
+        }
     } else {
         e->next.opcode = (r >> 41) % 8 ? ROE_WR_WRITE : ROE_WR_WRITE_IMM;
     }
     e->next.length = len;
     e->next.offset = next_random(&e->rng) % (o->region - len + 1);
     e->next.valid = true;
+    if (e->next.n_sg) {
+        /* Pieces of the range, last piece first. */
+        uint32_t piece = len / e->next.n_sg;
+
+        for (unsigned int i = 0; i < e->next.n_sg; i++) {
+            struct roe_sge *sge = &e->next.sg[e->next.n_sg - 1 - i];
+            uint32_t from = i * piece;
+
+            sge->va = e->next.offset + from;
+            sge->rkey = e->peer_rkey;
+            sge->len = i == e->next.n_sg - 1 ? len - from : piece;
+        }
+    }
 }
 
 /* As in InfiniBand, an RDMA WRITE posted after a READ may change what the
@@ -169,7 +195,7 @@ overlaps_pending_read(const struct endpoint *e, const struct op *op)
     for (uint64_t i = e->completed; i < e->posted; i++) {
         const struct op *r = &e->pending[i % ROE_QP_SQ_SIZE];
 
-        if (r->opcode == ROE_WR_READ
+        if ((r->opcode == ROE_WR_READ || r->opcode == ROE_WR_READ_SG)
             && op->offset < r->offset + r->length
             && r->offset < op->offset + op->length) {
             return true;
@@ -193,10 +219,12 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
         if (!e->next.valid) {
             choose_op(e, o, segment);
         }
-        if (e->next.opcode != ROE_WR_READ
+        if ((e->next.opcode == ROE_WR_WRITE
+             || e->next.opcode == ROE_WR_WRITE_IMM)
             && overlaps_pending_read(e, &e->next)) {
             return;
         }
+        e->pending[slot] = e->next;
         wr = (struct roe_send_wr) {
             .wr_id = e->posted,
             .opcode = e->next.opcode,
@@ -205,8 +233,10 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
             .remote_va = e->next.offset,
             .rkey = e->peer_rkey,
             .imm = e->imm_sent,
+            .sg = e->pending[slot].sg,
+            .n_sg = e->pending[slot].n_sg,
         };
-        if (wr.opcode != ROE_WR_READ) {
+        if (wr.opcode == ROE_WR_WRITE || wr.opcode == ROE_WR_WRITE_IMM) {
             fill_random(&e->rng, buf, wr.length);
         }
         error = roe_qp_post_send(e->qp, &wr);
@@ -221,13 +251,20 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
         if (wr.opcode == ROE_WR_READ) {
             memcpy(e->expect + (size_t) slot * o->max_size,
                    e->peer_shadow + wr.remote_va, wr.length);
+        } else if (wr.opcode == ROE_WR_READ_SG) {
+            uint8_t *dst = e->expect + (size_t) slot * o->max_size;
+
+            for (unsigned int i = 0; i < wr.n_sg; i++) {
+                memcpy(dst, e->peer_shadow + wr.sg[i].va, wr.sg[i].len);
+                dst += wr.sg[i].len;
+            }
+            e->sg_reads++;
         } else {
             memcpy(e->peer_shadow + wr.remote_va, buf, wr.length);
             if (wr.opcode == ROE_WR_WRITE_IMM) {
                 e->imm_sent++;
             }
         }
-        e->pending[slot] = e->next;
         e->next.valid = false;
         e->posted++;
     }
@@ -253,7 +290,8 @@ poll_completions(struct endpoint *e, const struct options *o)
                            "): %s\n", e->name, c[i].wr_id, e->completed,
                            roe_wc_status_to_string(c[i].status));
                 }
-            } else if (c[i].opcode == ROE_WR_READ) {
+            } else if (c[i].opcode == ROE_WR_READ
+                       || c[i].opcode == ROE_WR_READ_SG) {
                 e->reads++;
                 if (memcmp(e->bufs + off, e->expect + off, c[i].length)) {
                     if (e->mismatches++ < 5) {
@@ -598,6 +636,7 @@ test_roe_ops(int argc, char *argv[])
     printf("regions: %s\n", ok ? "as written" : "DIFFERENT");
     printf("retransmissions: %s\n",
            sa.retransmits + sb.retransmits ? "yes" : "no");
+    printf("scatter READs: %s\n", a.sg_reads + b.sg_reads ? "yes" : "no");
     fprintf(stderr, "writes %"PRIu64" reads %"PRIu64" retransmits %"PRIu64
             " timeouts %"PRIu64" naks %"PRIu64" duplicates %"PRIu64
             " stale %"PRIu64" parse drops %"PRIu64" packets %"PRIu64

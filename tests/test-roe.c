@@ -91,6 +91,7 @@ test_roe_wire(int argc, char *argv[])
         ROE_WRITE_LAST_IMM, ROE_WRITE_ONLY, ROE_WRITE_ONLY_IMM,
         ROE_READ_REQUEST, ROE_READ_RESPONSE_FIRST, ROE_READ_RESPONSE_MIDDLE,
         ROE_READ_RESPONSE_LAST, ROE_READ_RESPONSE_ONLY, ROE_ACK,
+        ROE_READ_SG_REQUEST,
     };
     struct ecp_l2 vlan_l2 = test_l2;
     uint8_t payload[100], frame[256];
@@ -300,6 +301,9 @@ ECPRDMA_TEST_REGISTER("mr-table", "", test_mr_table);
 
 enum { REGION = 4096, SEG = 256 };
 
+/* Segment size of the QPs that make_qp() creates. */
+static uint16_t qp_segment_size = SEG;
+
 struct responder {
     struct mr_table *mrs;
     struct roe_qp *qp;
@@ -322,7 +326,7 @@ make_qp(struct mr_table *mrs, uint32_t pd, uint16_t window, uint8_t reads)
         .dest_qpn = 7,
         .sq_psn = 100,
         .rq_psn = 100,
-        .segment_size = SEG,
+        .segment_size = qp_segment_size,
         .window = window,
         .rte = 2,
         .peer_rte = 2,
@@ -392,6 +396,31 @@ send_request(struct responder *r, uint8_t op, uint16_t psn, uint64_t va,
     struct roe_packet q;
 
     memset(payload, 0xee, sizeof payload);
+    if (round_trip(&p, &test_l2, frame, &q) != ROE_PARSE_OK) {
+        printf("request does not parse\n");
+        exit(1);
+    }
+    roe_qp_receive(r->qp, &q, r->now);
+}
+
+/* Sends a READ_SG request for the 'n' segments 'sg', asking for 'dma_len'
+ * octets from octet 'offset' on. */
+static void
+send_sg_request(struct responder *r, uint16_t psn, uint64_t offset,
+                uint32_t dma_len, const struct roe_sge *sg, size_t n)
+{
+    static uint8_t payload[(ROE_SG_MAX + 1) * ROE_SGE_LEN];
+    static uint8_t frame[sizeof payload + 128];
+    struct roe_packet p = {
+        .opcode = ROE_READ_SG_REQUEST, .psn = psn, .dqpn = 9,
+        .flags = ROE_FLAG_ACKREQ, .va = offset, .dma_len = dma_len,
+        .payload = payload, .payload_len = n * ROE_SGE_LEN,
+    };
+    struct roe_packet q;
+
+    for (size_t i = 0; i < n; i++) {
+        roe_put_sge(payload + i * ROE_SGE_LEN, &sg[i]);
+    }
     if (round_trip(&p, &test_l2, frame, &q) != ROE_PARSE_OK) {
         printf("request does not parse\n");
         exit(1);
@@ -516,6 +545,134 @@ hostile_read_replays(struct responder *r)
     show(r, "and the whole READ again at once");
 }
 
+/* Prints whether the READ responses the responder sends now carry,
+ * back to back, what the 'n' segments 'sg' of 'r''s regions hold. */
+static void
+show_sg_data(struct responder *r, const struct roe_sge *sg, size_t n)
+{
+    static uint8_t bufs[64][REGION + 128];
+    static uint8_t got[8 * REGION], want[8 * REGION];
+    struct roe_frame frames[64];
+    size_t n_got = 0, n_want = 0;
+    int n_frames;
+
+    for (int i = 0; i < 64; i++) {
+        frames[i].data = bufs[i];
+    }
+    n_frames = roe_qp_transmit(r->qp, r->now, frames, 64);
+    for (int i = 0; i < n_frames; i++) {
+        struct ecp_frame f;
+        struct roe_packet p;
+
+        if (ecp_parse(frames[i].data, frames[i].len, &f) == ECP_PARSE_OK
+            && roe_parse(&f, &p) == ROE_PARSE_OK && p.opcode != ROE_ACK
+            && n_got + p.payload_len <= sizeof got) {
+            memcpy(got + n_got, p.payload, p.payload_len);
+            n_got += p.payload_len;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *src = (sg[i].rkey == r->rw_key ? r->mem
+                              : sg[i].rkey == r->ro_key ? r->ro : r->wo);
+
+        memcpy(want + n_want, src + (sg[i].va - r->base) % REGION,
+               sg[i].len);
+        n_want += sg[i].len;
+    }
+    printf("%zu octets in %d responses, %s\n", n_got, n_frames,
+           n_got == n_want && !memcmp(got, want, n_got)
+           ? "the segments' octets back to back" : "NOT the segments' octets");
+}
+
+/* The READ_SG cases of roe-responder. */
+static void
+responder_sg_case(struct responder *r, const char *name)
+{
+    uint64_t b = r->base;
+    struct roe_sge sg[ROE_SG_MAX + 1] = {
+        { b + 10, r->rw_key, 300 },
+        { b + REGION + 4000, r->ro_key, 96 },
+        { b + 100, r->rw_key, 50 },
+    };
+
+    if (!strcmp(name, "good")) {
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show_sg_data(r, sg, 3);
+        show(r, "then");
+    } else if (!strcmp(name, "bad-rkey")) {
+        sg[1].rkey ^= 0x100;
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show(r, "second segment's rkey off by one bit");
+    } else if (!strcmp(name, "invalidated")) {
+        sg[2].rkey = r->dead_key;
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show(r, "last segment in an invalidated region");
+    } else if (!strcmp(name, "foreign")) {
+        sg[0].rkey = r->foreign_key;
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show(r, "first segment in another association's region");
+    } else if (!strcmp(name, "write-only")) {
+        sg[1] = (struct roe_sge) { b + 2 * REGION, r->wo_key, 96 };
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show(r, "a segment in a write-only region");
+    } else if (!strcmp(name, "past-end")) {
+        sg[1].len = 97;
+        send_sg_request(r, 100, 0, 447, sg, 3);
+        show(r, "a segment one octet past its region's end");
+    } else if (!strcmp(name, "wraps")) {
+        sg[0] = (struct roe_sge) { UINT64_MAX - 0xff, r->rw_key, 0x200 };
+        send_sg_request(r, 100, 0, 0x200 + 146, sg, 3);
+        show(r, "a segment whose va + length wraps around");
+    } else if (!strcmp(name, "empty-segment")) {
+        sg[1].len = 0;
+        send_sg_request(r, 100, 0, 350, sg, 3);
+        show(r, "an empty segment");
+    } else if (!strcmp(name, "no-segments")) {
+        send_sg_request(r, 100, 0, 0, sg, 0);
+        show(r, "no segments");
+    } else if (!strcmp(name, "length-mismatch")) {
+        send_sg_request(r, 100, 0, 445, sg, 3);
+        show(r, "dma_len one less than the segments");
+    } else if (!strcmp(name, "offset")) {
+        send_sg_request(r, 100, 1, 445, sg, 3);
+        show(r, "a new request that starts past the first octet");
+    } else if (!strcmp(name, "too-many")) {
+        for (int i = 0; i <= ROE_SG_MAX; i++) {
+            sg[i] = (struct roe_sge) { b + i, r->rw_key, 1 };
+        }
+        send_sg_request(r, 100, 0, ROE_SG_MAX + 1, sg, ROE_SG_MAX + 1);
+        show(r, "ROE_SG_MAX + 1 segments");
+        r->psn = 100;
+    } else if (!strcmp(name, "too-long")) {
+        for (int i = 0; i < SEG / ROE_SGE_LEN + 1; i++) {
+            sg[i] = (struct roe_sge) { b + i, r->rw_key, 1 };
+        }
+        send_sg_request(r, 100, 0, SEG / ROE_SGE_LEN + 1, sg,
+                        SEG / ROE_SGE_LEN + 1);
+        show(r, "more segments than a packet holds");
+    } else if (!strcmp(name, "replay")) {
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        show(r, "READ_SG");
+        send_sg_request(r, 101, SEG, 446 - SEG, sg, 3);
+        show(r, "retried from its second PSN");
+        sg[2].len = 49;
+        send_sg_request(r, 101, SEG, 445 - SEG, sg, 3);
+        show(r, "retried with other segments");
+    } else if (!strcmp(name, "invalidated-mid-read")) {
+        static uint8_t buf[REGION + 128];
+        struct roe_frame frame = { .data = buf };
+
+        send_sg_request(r, 100, 0, 446, sg, 3);
+        printf("responses before: %d\n",
+               roe_qp_transmit(r->qp, 0, &frame, 1));
+        mr_invalidate(r->mrs, r->ro_key);
+        show(r, "a segment's region invalidated during the READ_SG");
+    } else {
+        fprintf(stderr, "unknown case \"sg-%s\"\n", name);
+        exit(2);
+    }
+}
+
 static int
 test_roe_responder(int argc, char *argv[])
 {
@@ -523,6 +680,10 @@ test_roe_responder(int argc, char *argv[])
     struct responder r;
     uint64_t b;
 
+    if (!strcmp(name, "sg-too-many")) {
+        /* Room in a packet for more than ROE_SG_MAX segments. */
+        qp_segment_size = 2048;
+    }
     responder_init(&r, !strcmp(name, "too-many-reads") ? 1 : 4);
     b = r.base;
     if (!strcmp(name, "good")) {
@@ -626,6 +787,8 @@ test_roe_responder(int argc, char *argv[])
                      0);
         send_request(&r, ROE_READ_REQUEST, 101, b, r.rw_key, 2 * SEG, 0);
         show(&r, "retried with another rkey or range");
+    } else if (!strncmp(name, "sg-", 3)) {
+        responder_sg_case(&r, name + 3);
     } else if (!strcmp(name, "hostile-read-replays")) {
         hostile_read_replays(&r);
     } else if (!strcmp(name, "rnr")) {
