@@ -34,7 +34,6 @@
 
 enum {
     BATCH = 1024,               /* Descriptors per batch. */
-    MERGE_GAP_MAX = 4096,       /* Octets read between frames, at most. */
     STAGING_SIZE = 1 << 22,     /* Octets read per batch, at most. */
     RX_BACKLOG_MAX = 131072,    /* Octets in 'rx' before reading more. */
     PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
@@ -78,6 +77,15 @@ struct transfer {
     uint8_t *local;             /* READ: destination.  WRITE: source. */
 };
 
+/* One READ_SG of a VM ring batch: the ring's segments [first, first + n),
+ * 'len' octets in all, which land back to back at 'local'. */
+struct gather {
+    size_t first;
+    unsigned int n;
+    uint32_t len;
+    uint8_t *local;
+};
+
 /* One frame of a VM ring batch, in 'staging'. */
 struct batch_frame {
     uint32_t ofs;
@@ -117,9 +125,11 @@ struct vm_ring {
     uint16_t n;                 /* Descriptors in the batch. */
     size_t n_frames, next_frame;
     struct batch_frame frames[BATCH];
-    size_t n_reads, next_read;
-    struct transfer reads[BATCH];
-    uint8_t *staging;
+    size_t n_gathers, next_gather;
+    struct gather gathers[BATCH];
+    size_t n_sges;
+    struct roe_sge sges[BATCH];     /* Of 'gathers', until they complete. */
+    uint8_t *staging;           /* The frames of a batch, back to back. */
 };
 
 /* Where a frame ring of the server is: its area, and its header with the
@@ -528,6 +538,35 @@ post_reads(struct remote_vsi *v, size_t ring, enum wr_kind kind,
     return 0;
 }
 
+/* Posts the READ_SGs of the batch of VM ring 'idx' from 'next_gather' on,
+ * until one cannot be posted.  Returns 0 or the error of that one. */
+static int
+post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
+{
+    for (; r->next_gather < r->n_gathers; r->next_gather++) {
+        const struct gather *g = &r->gathers[r->next_gather];
+        struct roe_send_wr wr = {
+            .wr_id = idx << 8 | WR_VM_DATA,
+            .opcode = ROE_WR_READ_SG,
+            .local = g->local,
+            .length = g->len,
+            .sg = &r->sges[g->first],
+            .n_sg = g->n,
+        };
+        int error = roe_qp_post_send(v->qp, &wr);
+
+        if (error) {
+            if (error != EAGAIN) {
+                v->stats.errors++;
+            }
+            return error;
+        }
+        v->stats.reads++;
+        r->pending++;
+    }
+    return 0;
+}
+
 /* An index poll found nothing: polls again later, each time later. */
 static void
 back_off(long long now, long long *next_poll, int *idle_us)
@@ -662,138 +701,172 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
     }
 }
 
-/* Plans the READs of the buffers of descriptors [0, r->n) of the batch:
- * checks every descriptor and merges neighbouring buffers into one READ.
- * The pieces of one frame are merged only if they are adjacent, so that
- * the frame lands in one piece in 'staging'; a frame's first buffer also
- * joins the previous frame's READ across a gap of up to MERGE_GAP_MAX
- * octets (the unused end of a buffer slot, read and ignored), which is
- * what packs many small frames into one READ.  May shorten the batch to
- * whole frames that fit. */
-/* Appends to the READs of 'r' those of 'len' octets at 'iova' with 'rkey'
- * into 'staging' at 'ofs': one READ, or several if 'len' is longer than
- * the longest the queue pair takes at once, which a VM's buffer (up to
- * 64 kB) can be with a small window.  Returns false, and appends nothing,
- * if 'r' has no room for them all. */
-static bool
-plan_reads(const struct remote_vsi *v, struct vm_ring *r, uint64_t iova,
-           uint32_t rkey, uint32_t len, uint32_t ofs)
+/* Where a batch's plan stood before a frame, to undo the frame's part. */
+struct plan_mark {
+    size_t n_gathers, n_sges;
+    unsigned int gather_n;      /* Of the last gather. */
+    uint32_t gather_len;
+    uint32_t sge_len;           /* Of the last segment. */
+    uint32_t ofs;               /* End of the frames in 'staging'. */
+};
+
+static struct plan_mark
+plan_mark(const struct vm_ring *r, uint32_t ofs)
 {
-    uint32_t n = (len + v->max_xfer - 1) / v->max_xfer;
+    const struct gather *g = r->n_gathers ? &r->gathers[r->n_gathers - 1]
+                                          : NULL;
 
-    if (n > ARRAY_SIZE(r->reads) - r->n_reads) {
-        return false;
+    return (struct plan_mark) {
+        .n_gathers = r->n_gathers,
+        .n_sges = r->n_sges,
+        .gather_n = g ? g->n : 0,
+        .gather_len = g ? g->len : 0,
+        .sge_len = r->n_sges ? r->sges[r->n_sges - 1].len : 0,
+        .ofs = ofs,
+    };
+}
+
+static void
+plan_undo(struct vm_ring *r, const struct plan_mark *m, uint32_t *ofs)
+{
+    r->n_gathers = m->n_gathers;
+    r->n_sges = m->n_sges;
+    if (r->n_gathers) {
+        r->gathers[r->n_gathers - 1].n = m->gather_n;
+        r->gathers[r->n_gathers - 1].len = m->gather_len;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        struct transfer *op = &r->reads[r->n_reads++];
-        uint32_t done = i * v->max_xfer;
+    if (r->n_sges) {
+        r->sges[r->n_sges - 1].len = m->sge_len;
+    }
+    *ofs = m->ofs;
+}
 
-        op->iova = iova + done;
-        op->rkey = rkey;
-        op->len = MIN(len - done, v->max_xfer);
-        op->local = r->staging + ofs + done;
+/* Appends the 'len' octets at 'iova' in the region of 'rkey' to the
+ * batch's READ_SGs, to land at 'staging' + '*ofs', which it advances: to
+ * the last segment if they follow it, else as a segment of their own; a
+ * READ_SG takes at most the QP's segments and 'max_xfer' octets.  Returns
+ * false if 'r' has no room left (then the caller undoes the frame). */
+static bool
+plan_append(const struct remote_vsi *v, struct vm_ring *r, uint64_t iova,
+            uint32_t rkey, uint32_t len, uint32_t *ofs)
+{
+    unsigned int max_sg = roe_qp_max_sg(v->qp);
+
+    while (len) {
+        struct gather *g = r->n_gathers ? &r->gathers[r->n_gathers - 1]
+                                        : NULL;
+        struct roe_sge *last = g && g->n ? &r->sges[r->n_sges - 1] : NULL;
+        bool follows = last && last->rkey == rkey
+                       && last->va + last->len == iova;
+        uint32_t n;
+
+        if (!g || g->len == v->max_xfer || (!follows && g->n == max_sg)) {
+            if (r->n_gathers == ARRAY_SIZE(r->gathers)) {
+                return false;
+            }
+            g = &r->gathers[r->n_gathers++];
+            *g = (struct gather) { .first = r->n_sges,
+                                   .local = r->staging + *ofs };
+            follows = false;
+        }
+        n = MIN(len, v->max_xfer - g->len);
+        if (follows) {
+            r->sges[r->n_sges - 1].len += n;
+        } else if (r->n_sges < ARRAY_SIZE(r->sges)) {
+            r->sges[r->n_sges++] = (struct roe_sge) { iova, rkey, n };
+            g->n++;
+        } else {
+            return false;
+        }
+        g->len += n;
+        iova += n;
+        len -= n;
+        *ofs += n;
     }
     return true;
 }
 
+enum plan_result {
+    PLAN_FRAME,                 /* A whole frame, planned. */
+    PLAN_BAD,                   /* A whole frame, with a bad descriptor. */
+    PLAN_PARTIAL,               /* The batch ends inside the frame. */
+    PLAN_FULL,                  /* No room for the frame in this batch. */
+};
+
+/* Plans the READ of the frame whose first descriptor is 'r->descs[*i]',
+ * advancing '*i' past its descriptors and '*ofs' past its octets in
+ * 'staging', and stores its length in '*lenp'.  A descriptor is checked
+ * against the ASSOC's regions before anything of it is planned. */
+static enum plan_result
+plan_frame(const struct remote_vsi *v, struct vm_ring *r, size_t *i,
+           uint32_t *ofs, uint32_t *lenp)
+{
+    const struct vdp_message *assoc = v->assoc;
+    uint32_t len = 0;
+    bool ok = true;
+
+    while (*i < r->n) {
+        const struct memif_desc *d = &r->descs[(*i)++];
+        bool end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
+        const struct vdp_mr *mr;
+
+        mr = d->region < assoc->roe.n_mrs ? &assoc->roe.mrs[d->region] : NULL;
+        if (!mr || !(mr->access & VDP_MR_REMOTE_READ)
+            || d->offset > mr->length
+            || d->length > mr->length - d->offset
+            || len + d->length > FRAME_RING_MAX_FRAME) {
+            ok = false;
+        } else if (ok && d->length) {
+            if (*ofs + d->length > STAGING_SIZE
+                || !plan_append(v, r, mr->iova + d->offset, mr->rkey,
+                                d->length, ofs)) {
+                return PLAN_FULL;
+            }
+            len += d->length;
+        }
+        if (end) {
+            *lenp = len;
+            return ok ? PLAN_FRAME : PLAN_BAD;
+        }
+    }
+    return PLAN_PARTIAL;
+}
+
+/* Plans the READ_SGs of the frames of descriptors [0, r->n) of the
+ * batch: only the frames' octets, back to back in 'staging'.  A frame
+ * that the batch does not hold whole, or that finds no room, waits for
+ * the next batch (r->n shrinks to end before it), unless it is the
+ * batch's first and the batch is as long as a batch gets: then it is
+ * dropped, as is a frame with a bad descriptor. */
 static void
 plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
 {
-    const struct vdp_message *assoc = v->assoc;
-    uint32_t ofs = 0;           /* End of the last READ in 'staging'. */
+    uint32_t ofs = 0;
     size_t i = 0;
 
     r->n_frames = r->next_frame = 0;
-    r->n_reads = r->next_read = 0;
+    r->n_gathers = r->next_gather = 0;
+    r->n_sges = 0;
     while (i < r->n) {
         struct batch_frame *f = &r->frames[r->n_frames];
-        size_t n_reads = r->n_reads;
-        uint32_t last_len = n_reads ? r->reads[n_reads - 1].len : 0;
-        uint32_t first_ofs = ofs;
+        struct plan_mark mark = plan_mark(r, ofs);
         size_t first = i;
-        uint32_t start = ofs;
+        enum plan_result result;
         uint32_t len = 0;
-        bool full = false;
-        bool end = false;
-        bool ok = true;
 
-        for (; i < r->n && !end; i++) {
-            const struct memif_desc *d = &r->descs[i];
-            struct transfer *op = r->n_reads ? &r->reads[r->n_reads - 1]
-                                             : NULL;
-            const struct vdp_mr *mr;
-            uint64_t iova, gap = UINT64_MAX;
-
-            end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
-            if (d->region >= assoc->roe.n_mrs) {
-                ok = false;
-                continue;
-            }
-            mr = &assoc->roe.mrs[d->region];
-            if (!(mr->access & VDP_MR_REMOTE_READ)
-                || d->offset > mr->length
-                || d->length > mr->length - d->offset
-                || len + d->length > FRAME_RING_MAX_FRAME) {
-                ok = false;
-                continue;
-            }
-            if (!ok || !d->length) {
-                continue;
-            }
-            iova = mr->iova + d->offset;
-            if (op && op->rkey == mr->rkey && iova >= op->iova + op->len) {
-                uint64_t gap_max = len ? 0 : MERGE_GAP_MAX;
-
-                gap = iova - (op->iova + op->len);
-                if (gap > gap_max
-                    || op->len + gap + d->length > v->max_xfer) {
-                    gap = UINT64_MAX;
-                }
-            }
-            if (ofs + (gap == UINT64_MAX ? 0 : gap) + d->length
-                > STAGING_SIZE) {
-                full = true;
-                break;
-            }
-            if (gap != UINT64_MAX) {
-                op->len += gap + d->length;
-                ofs += gap;
-            } else if (!plan_reads(v, r, iova, mr->rkey, d->length, ofs)) {
-                full = true;
-                break;
-            }
-            if (!len) {
-                start = ofs;
-            }
-            ofs += d->length;
-            len += d->length;
-        }
-        if (!end || full) {
-            /* The batch ends inside a frame, or 'staging' is full (never
-             * with the first frame, which is shorter than 'staging'):
-             * leave the frame for the next batch, unless it is the whole
-             * batch. */
-            if (full || first > 0 || r->n < BATCH) {
-                r->n_reads = n_reads;
-                if (n_reads) {
-                    r->reads[n_reads - 1].len = last_len;
-                }
-                r->n = first;
-                break;
-            }
-            ok = false;
-        }
-        if (!ok) {
-            r->n_reads = n_reads;
-            if (n_reads) {
-                r->reads[n_reads - 1].len = last_len;
-            }
-            ofs = first_ofs;
+        result = plan_frame(v, r, &i, &ofs, &len);
+        if (result == PLAN_FULL
+            || (result == PLAN_PARTIAL && (first > 0 || r->n < BATCH))) {
+            plan_undo(r, &mark, &ofs);
+            r->n = first;
+            break;
+        } else if (result != PLAN_FRAME) {
+            plan_undo(r, &mark, &ofs);
             v->stats.rx_bad++;
         }
-        f->ofs = start;
-        f->len = ok ? len : 0;
-        f->ok = ok && len > 0;
+        f->ofs = mark.ofs;
+        f->len = result == PLAN_FRAME ? len : 0;
+        f->ok = result == PLAN_FRAME && len > 0;
         r->n_frames++;
     }
 }
@@ -961,8 +1034,7 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         r->state = RS_DATA;
         /* Fall through. */
     case RS_DATA:
-        error = post_reads(v, idx, WR_VM_DATA, r->reads, r->n_reads,
-                           &r->next_read, &r->pending);
+        error = post_gathers(v, idx, r);
         if (!error && !r->prefetched) {
             /* The server answers in order: the head and descriptors of
              * the next batch arrive right behind this batch's data, a

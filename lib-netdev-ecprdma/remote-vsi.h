@@ -26,9 +26,10 @@
  * memory.  Per batch the switch READs the ring's head index (and, after a
  * busy batch, the next descriptors with it), READs the descriptors of
  * [tail, head) if it did not have them, checks each descriptor against the
- * exported regions, READs the buffers, merging runs of neighbouring
- * buffers into one READ (across the unused end of a buffer between
- * frames), and WRITEs the new tail index once the frames are delivered.
+ * exported regions, READs the frames' octets with scatter READs (one
+ * segment per descriptor, or per run of adjacent ones), which land back
+ * to back in a staging area, and WRITEs the new tail index once the
+ * frames are delivered.
  * The head and descriptors of the next batch are read right behind the
  * buffers of this one.
  * A descriptor's 'region' is the index of an MR in the ASSOC.  The memif

@@ -230,6 +230,14 @@ roe_qp_max_frame_len(const struct roe_qp_config *cfg)
     return len < ECP_MIN_FRAME_LEN ? ECP_MIN_FRAME_LEN : len;
 }
 
+unsigned int
+roe_qp_max_sg(const struct roe_qp *qp)
+{
+    unsigned int n = qp->cfg.segment_size / ROE_SGE_LEN;
+
+    return n < ROE_SG_MAX ? n : ROE_SG_MAX;
+}
+
 struct roe_qp *
 roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
 {
