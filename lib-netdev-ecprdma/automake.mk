@@ -45,6 +45,42 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/vdp-auth.h \
 	lib-netdev-ecprdma/xalloc.c \
 	lib-netdev-ecprdma/xalloc.h
-lib_netdev_ecprdma_libecprdma_la_SOURCES = $(ECPRDMA_ENGINE_SOURCES)
+
+# afxdp links: link-afxdp.c, and its XDP program, compiled for the BPF
+# target and embedded as an array of bytes.
+EXTRA_DIST += \
+	build-aux/embed-file \
+	lib-netdev-ecprdma/link-afxdp.bpf.c \
+	lib-netdev-ecprdma/link-afxdp.c
+# ECPRDMA_AFXDP_* are for every program that compiles the engine's sources.
+ECPRDMA_AFXDP_CPPFLAGS =
+ECPRDMA_AFXDP_SOURCES =
+ECPRDMA_AFXDP_NODIST_SOURCES =
+if HAVE_AF_XDP
+ECPRDMA_AFXDP_CPPFLAGS += -DHAVE_AF_XDP
+ECPRDMA_AFXDP_SOURCES += lib-netdev-ecprdma/link-afxdp.c
+ECPRDMA_AFXDP_NODIST_SOURCES += lib-netdev-ecprdma/link-afxdp-obj.c
+BUILT_SOURCES += lib-netdev-ecprdma/link-afxdp-obj.c
+CLEANFILES += \
+	lib-netdev-ecprdma/link-afxdp.bpf.o \
+	lib-netdev-ecprdma/link-afxdp-obj.c
+lib-netdev-ecprdma/link-afxdp.bpf.o: lib-netdev-ecprdma/link-afxdp.bpf.c
+	$(AM_V_CC)$(MKDIR_P) lib-netdev-ecprdma && \
+	$(BPF_CLANG) -O2 -g -Wall -target bpf \
+	  -I/usr/include/$(shell $(CC) -print-multiarch) \
+	  -c $(srcdir)/lib-netdev-ecprdma/link-afxdp.bpf.c -o $@
+lib-netdev-ecprdma/link-afxdp-obj.c: lib-netdev-ecprdma/link-afxdp.bpf.o \
+		$(srcdir)/build-aux/embed-file
+	$(AM_V_GEN)$(PYTHON3) $(srcdir)/build-aux/embed-file \
+	  lib-netdev-ecprdma/link-afxdp.bpf.o link_afxdp_obj > $@.tmp && \
+	mv $@.tmp $@
+endif
+
+lib_netdev_ecprdma_libecprdma_la_SOURCES = \
+	$(ECPRDMA_ENGINE_SOURCES) $(ECPRDMA_AFXDP_SOURCES)
+nodist_lib_netdev_ecprdma_libecprdma_la_SOURCES = \
+	$(ECPRDMA_AFXDP_NODIST_SOURCES)
+lib_netdev_ecprdma_libecprdma_la_CPPFLAGS = \
+	$(AM_CPPFLAGS) $(ECPRDMA_AFXDP_CPPFLAGS)
 lib_netdev_ecprdma_libecprdma_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
-lib_netdev_ecprdma_libecprdma_la_LIBADD = $(CRYPTO_LIBS)
+lib_netdev_ecprdma_libecprdma_la_LIBADD = $(CRYPTO_LIBS) $(XDP_LIBS)

@@ -160,31 +160,22 @@ afpacket_open(const char *name, const char *ifname, int mtu,
 {
     struct afpacket_link *al;
     struct sockaddr_ll sll;
-    struct ifreq ifr;
     unsigned int ifindex;
+    bool is_ethernet;
+    uint8_t mac[6];
     char buf[64];
     int error, opt;
+    int if_mtu;
 
-    if (!ifname[0]) {
-        *errorp = xalloc_printf("afpacket: missing interface name");
-        return EINVAL;
-    }
-    if (strlen(ifname) >= IFNAMSIZ) {
-        *errorp = xalloc_printf("%s: interface name too long (at most %d "
-                                "characters)", name, IFNAMSIZ - 1);
-        return ENAMETOOLONG;
-    }
-    ifindex = if_nametoindex(ifname);
-    if (!ifindex) {
-        error = errno;
-        if (error == ENODEV || error == ENXIO) {
-            *errorp = xalloc_printf("%s: no such network interface", name);
-        } else {
-            *errorp = xalloc_printf("%s: cannot look up interface (%s)",
-                                    name,
-                                    link_strerror(error, buf, sizeof buf));
-        }
+    error = link_lookup_interface(name, ifname, &ifindex, &if_mtu, mac,
+                                  &is_ethernet, errorp);
+    if (error) {
         return error;
+    }
+    if (mtu > if_mtu) {
+        *errorp = xalloc_printf("%s: requested MTU %d exceeds the "
+                                "interface's MTU %d", name, mtu, if_mtu);
+        return EINVAL;
     }
 
     /* Protocol 0: no frames arrive before bind(). */
@@ -204,45 +195,13 @@ afpacket_open(const char *name, const char *ifname, int mtu,
         free(al);
         return error;
     }
-
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, ifname, strlen(ifname));
-    if (ioctl(al->fd, SIOCGIFMTU, &ifr)) {
-        error = errno;
-        *errorp = xalloc_printf("%s: cannot get the interface's MTU (%s)",
-                                name, link_strerror(error, buf, sizeof buf));
-        goto error;
-    }
-    if (mtu > ifr.ifr_mtu) {
-        *errorp = xalloc_printf("%s: requested MTU %d exceeds the "
-                                "interface's MTU %d", name, mtu,
-                                ifr.ifr_mtu);
-        error = EINVAL;
-        goto error;
-    }
-    if (!mtu) {
-        mtu = ifr.ifr_mtu < LINK_MTU_MAX ? ifr.ifr_mtu : LINK_MTU_MAX;
-    }
-    if (mtu <= 0) {
-        *errorp = xalloc_printf("%s: the interface's MTU %d is unusable",
-                                name, mtu);
-        error = EINVAL;
-        goto error;
-    }
-    if (ioctl(al->fd, SIOCGIFHWADDR, &ifr)) {
-        error = errno;
-        *errorp = xalloc_printf("%s: cannot get the interface's Ethernet "
-                                "address (%s)", name,
-                                link_strerror(error, buf, sizeof buf));
-        goto error;
-    }
-    if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+    if (!is_ethernet) {
         *errorp = xalloc_printf("%s: not an Ethernet interface", name);
         error = EINVAL;
         goto error;
     }
-    link_init(&al->up, &link_afpacket_class, name, mtu,
-              (const uint8_t *) ifr.ifr_hwaddr.sa_data);
+    link_init(&al->up, &link_afpacket_class, name, mtu ? mtu : if_mtu,
+              mac);
 
     error = setup_ring(al, al->up.max_frame_len);
     if (error) {

@@ -109,6 +109,7 @@ struct link_class {
 extern const struct link_class link_unix_class;
 extern const struct link_class link_punix_class;
 extern const struct link_class link_afpacket_class;
+extern const struct link_class link_afxdp_class;
 extern const struct link_class link_pair_class;
 
 /* For classes. */
@@ -121,5 +122,8 @@ const char *link_strerror(int error, char *buf, size_t size);
 int link_sendmmsg(struct link *, int fd, const struct link_frame[], int n,
                   int flags, int *errorp);
 bool link_error_is_transient(int error);
+int link_lookup_interface(const char *name, const char *ifname,
+                          unsigned int *ifindex, int *mtu, uint8_t mac[6],
+                          bool *is_ethernet, char **errorp);
 
 #endif /* link-provider.h */

@@ -20,6 +20,10 @@
 #define _GNU_SOURCE
 #include "link-provider.h"
 
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +37,9 @@
 
 static const struct link_class *const classes[] = {
     &link_afpacket_class,
+#ifdef HAVE_AF_XDP
+    &link_afxdp_class,
+#endif
     &link_unix_class,
     &link_punix_class,
 };
@@ -62,9 +69,14 @@ link_open(const char *name, int mtu, struct link **linkp, char **errorp)
             }
         }
     }
+    if (!strncmp(name, "afxdp:", 6)) {
+        *errorp = xalloc_printf("%s: this build has no AF_XDP links (it "
+                                "needs libxdp and libbpf)", name);
+        return EOPNOTSUPP;
+    }
     *errorp = xalloc_printf("%s: unknown type of link (expected "
-                            "afpacket:IFNAME, unix:PATH or punix:PATH)",
-                            name);
+                            "afpacket:IFNAME, afxdp:IFNAME[:QUEUE], "
+                            "unix:PATH or punix:PATH)", name);
     return EINVAL;
 }
 
@@ -523,4 +535,74 @@ link_error_is_transient(int error)
 {
     return (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS
             || error == EINTR);
+}
+
+/* Looks up the interface 'ifname' of link 'name' (for messages): stores
+ * its index, MTU (at most LINK_MTU_MAX), address, and whether it is an
+ * Ethernet interface.  Returns 0, or a positive errno value with a message
+ * in '*errorp'. */
+int
+link_lookup_interface(const char *name, const char *ifname,
+                      unsigned int *ifindex, int *mtu, uint8_t mac[6],
+                      bool *is_ethernet, char **errorp)
+{
+    struct ifreq ifr;
+    char buf[64];
+    int error = 0;
+    int fd;
+
+    if (!ifname[0]) {
+        /* 'name' is "TYPE:". */
+        *errorp = xalloc_printf("%.*s: missing interface name",
+                                (int) strlen(name) - 1, name);
+        return EINVAL;
+    }
+    if (strlen(ifname) >= IFNAMSIZ) {
+        *errorp = xalloc_printf("%s: interface name too long (at most %d "
+                                "characters)", name, IFNAMSIZ - 1);
+        return ENAMETOOLONG;
+    }
+    *ifindex = if_nametoindex(ifname);
+    if (!*ifindex) {
+        error = errno;
+        if (error == ENODEV || error == ENXIO) {
+            *errorp = xalloc_printf("%s: no such network interface", name);
+        } else {
+            *errorp = xalloc_printf("%s: cannot look up interface (%s)",
+                                    name,
+                                    link_strerror(error, buf, sizeof buf));
+        }
+        return error;
+    }
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = errno;
+        *errorp = xalloc_printf("%s: cannot create socket (%s)", name,
+                                link_strerror(error, buf, sizeof buf));
+        return error;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    if (ioctl(fd, SIOCGIFMTU, &ifr)) {
+        error = errno;
+        *errorp = xalloc_printf("%s: cannot get the interface's MTU (%s)",
+                                name, link_strerror(error, buf, sizeof buf));
+    } else if (ifr.ifr_mtu <= 0) {
+        *errorp = xalloc_printf("%s: the interface's MTU %d is unusable",
+                                name, ifr.ifr_mtu);
+        error = EINVAL;
+    } else {
+        *mtu = ifr.ifr_mtu < LINK_MTU_MAX ? ifr.ifr_mtu : LINK_MTU_MAX;
+        if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+            error = errno;
+            *errorp = xalloc_printf("%s: cannot get the interface's "
+                                    "Ethernet address (%s)", name,
+                                    link_strerror(error, buf, sizeof buf));
+        } else {
+            *is_ethernet = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+            memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+        }
+    }
+    close(fd);
+    return error;
 }

@@ -22,8 +22,14 @@
  * A link is named by a string:
  *
  *     afpacket:IFNAME   AF_PACKET socket bound to IFNAME and EtherType
- *                       0x8940 only; mmap'd TPACKET_V3 receive ring,
+ *                       0x8940 only; mmap'd TPACKET_V2 receive ring,
  *                       batched transmit.  Needs CAP_NET_RAW.
+ *     afxdp:IFNAME[:QUEUE]
+ *                       AF_XDP socket on receive queue QUEUE (default 0)
+ *                       of IFNAME, with an XDP program that steers
+ *                       EtherType 0x8940 to it and passes the rest to the
+ *                       kernel; zero-copy where the driver can.  MTU at
+ *                       most 3822.  Needs root.  Only if built with libxdp.
  *     unix:PATH         SOCK_SEQPACKET client of PATH, one message per
  *                       Ethernet frame; reconnects when the peer goes away.
  *     punix:PATH        SOCK_SEQPACKET server listening on PATH; accepts

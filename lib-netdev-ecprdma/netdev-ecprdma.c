@@ -830,7 +830,12 @@ session_create(struct netdev_ecprdma *dev)
     dev->session_error = NULL;
     name = xasprintf("%s:%s", port_link_type_to_string(po->link_type),
                      po->link_target);
-    if (link_open(name, po->mtu ? po->mtu : PORT_MTU_UNIX_DEFAULT,
+    /* Without options:mtu, a link on an interface takes the interface's
+     * MTU (link_open()'s 0); a unix link has none to take. */
+    if (link_open(name, (po->mtu ? po->mtu
+                         : po->link_type == PORT_LINK_UNIX
+                           || po->link_type == PORT_LINK_PUNIX
+                         ? PORT_MTU_UNIX_DEFAULT : 0),
                   &dev->link, &error)) {
         goto error;
     }

@@ -241,6 +241,8 @@ parse_link(struct port_options *po, const char *value)
 
         if (n == 8 && !strncmp(value, "afpacket", n)) {
             type = PORT_LINK_AFPACKET;
+        } else if (n == 5 && !strncmp(value, "afxdp", n)) {
+            type = PORT_LINK_AFXDP;
         } else if (n == 4 && !strncmp(value, "unix", n)) {
             type = PORT_LINK_UNIX;
         } else if (n == 5 && !strncmp(value, "punix", n)) {
@@ -248,17 +250,30 @@ parse_link(struct port_options *po, const char *value)
         }
     }
     if (type == PORT_LINK_NONE) {
-        return xalloc_printf("expected afpacket:IFNAME, unix:PATH or "
+        return xalloc_printf("expected afpacket:IFNAME, "
+                             "afxdp:IFNAME[:QUEUE], unix:PATH or "
                              "punix:PATH");
     }
 
     target = colon + 1;
-    if (type == PORT_LINK_AFPACKET) {
-        if (!target[0] || strlen(target) > IFNAME_MAX_LEN
-            || strchr(target, '/') || !is_printable(target)
-            || strchr(target, ' ')) {
+    if (type == PORT_LINK_AFPACKET || type == PORT_LINK_AFXDP) {
+        const char *queue = type == PORT_LINK_AFXDP ? strchr(target, ':')
+                                                     : NULL;
+        size_t len = queue ? (size_t) (queue - target) : strlen(target);
+        char *ifname = xalloc_printf("%.*s", (int) len, target);
+        bool ok = (len && len <= IFNAME_MAX_LEN && !strchr(ifname, '/')
+                   && is_printable(ifname) && !strchr(ifname, ' '));
+        uint32_t q;
+
+        free(ifname);
+        if (!ok) {
             return xalloc_printf("expected an interface name of 1 to %d "
-                                 "characters after afpacket:", IFNAME_MAX_LEN);
+                                 "characters after %s:", IFNAME_MAX_LEN,
+                                 port_link_type_to_string(type));
+        }
+        if (queue && !parse_uint(queue + 1, 0, 255, &q)) {
+            return xalloc_printf("expected a queue from 0 to 255 after the "
+                                 "interface name");
         }
     } else if (!is_valid_socket_path(target)) {
         return xalloc_printf("expected a unix socket path of 1 to %d "
@@ -441,6 +456,8 @@ port_link_type_to_string(enum port_link_type type)
         return "none";
     case PORT_LINK_AFPACKET:
         return "afpacket";
+    case PORT_LINK_AFXDP:
+        return "afxdp";
     case PORT_LINK_UNIX:
         return "unix";
     case PORT_LINK_PUNIX:
@@ -553,7 +570,8 @@ check_required(const struct port_options *po)
     case PORT_ROLE_SWITCH:
         if (po->link_type == PORT_LINK_NONE) {
             return xalloc_printf("options:link is required for role=%s "
-                                 "(afpacket:IFNAME, unix:PATH or punix:PATH)",
+                                 "(afpacket:IFNAME, afxdp:IFNAME[:QUEUE], "
+                                 "unix:PATH or punix:PATH)",
                                  port_role_to_string(po->role));
         }
         break;

@@ -46,6 +46,7 @@ enum port_switching {
 enum port_link_type {
     PORT_LINK_NONE,
     PORT_LINK_AFPACKET,         /* "afpacket:IFNAME". */
+    PORT_LINK_AFXDP,            /* "afxdp:IFNAME[:QUEUE]". */
     PORT_LINK_UNIX,             /* "unix:PATH", connects. */
     PORT_LINK_PUNIX,            /* "punix:PATH", listens. */
 };

@@ -77,9 +77,11 @@ tests_ecprdma_test_SOURCES = \
 	tests/test-vm-payload.c \
 	utilities/ecp-rdma-vm-payload.c \
 	utilities/ecp-rdma-vm-payload.h \
-	$(ECPRDMA_ENGINE_SOURCES)
+	$(ECPRDMA_ENGINE_SOURCES) $(ECPRDMA_AFXDP_SOURCES)
+nodist_tests_ecprdma_test_SOURCES = $(ECPRDMA_AFXDP_NODIST_SOURCES)
+tests_ecprdma_test_CPPFLAGS = $(AM_CPPFLAGS) $(ECPRDMA_AFXDP_CPPFLAGS)
 tests_ecprdma_test_CFLAGS = $(AM_CFLAGS) $(SANITIZER_CFLAGS)
-tests_ecprdma_test_LDADD = $(CRYPTO_LIBS)
+tests_ecprdma_test_LDADD = $(CRYPTO_LIBS) $(XDP_LIBS)
 tests_ecprdma_test_LDFLAGS = $(SANITIZER_CFLAGS)
 if SANITIZERS
 SANITIZER_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \

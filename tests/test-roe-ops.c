@@ -57,7 +57,8 @@ struct options {
     bool crc;
     struct link_faults faults;
     const char *unix_path;      /* Unix links on this path, or */
-    const char *afpacket;       /* "IFA,IFB": AF_PACKET links, or */
+    const char *ifaces;         /* "IFA,IFB": links of 'iface_type', */
+    const char *iface_type;     /* "afpacket" or "afxdp", or */
                                 /* NULL and NULL: an in-memory pair. */
     int time_limit;             /* Seconds, real clock. */
 };
@@ -474,8 +475,11 @@ parse_options(int argc, char *argv[], struct options *o)
             o->crc = v;
         } else if (!strncmp(arg, "unix=", 5)) {
             o->unix_path = eq + 1;
-        } else if (!strncmp(arg, "afpacket=", 9)) {
-            o->afpacket = eq + 1;
+        } else if (!strncmp(arg, "afpacket=", 9)
+                   || !strncmp(arg, "afxdp=", 6)) {
+            o->ifaces = eq + 1;
+            o->iface_type = arg[1] == 'f' && arg[2] == 'p' ? "afpacket"
+                                                            : "afxdp";
         } else if (!strncmp(arg, "time-limit=", 11)) {
             o->time_limit = v;
         } else {
@@ -503,16 +507,16 @@ open_links(const struct options *o, struct link **a, struct link **b)
     char *name_a, *name_b, *error;
     long long deadline;
 
-    if (o->afpacket) {
-        const char *comma = strchr(o->afpacket, ',');
+    if (o->ifaces) {
+        const char *comma = strchr(o->ifaces, ',');
 
         if (!comma) {
-            printf("afpacket=IFA,IFB: missing second interface\n");
+            printf("%s=IFA,IFB: missing second interface\n", o->iface_type);
             exit(1);
         }
-        name_a = xalloc_printf("afpacket:%.*s",
-                               (int) (comma - o->afpacket), o->afpacket);
-        name_b = xalloc_printf("afpacket:%s", comma + 1);
+        name_a = xalloc_printf("%s:%.*s", o->iface_type,
+                               (int) (comma - o->ifaces), o->ifaces);
+        name_b = xalloc_printf("%s:%s", o->iface_type, comma + 1);
     } else if (o->unix_path) {
         name_b = xalloc_printf("punix:%s", o->unix_path);
         name_a = xalloc_printf("unix:%s", o->unix_path);
@@ -520,8 +524,8 @@ open_links(const struct options *o, struct link **a, struct link **b)
         link_pair_create(o->mtu, 4096, a, b);
         return;
     }
-    if (link_open(name_b, o->afpacket ? 0 : o->mtu, b, &error)
-        || link_open(name_a, o->afpacket ? 0 : o->mtu, a, &error)) {
+    if (link_open(name_b, o->ifaces ? 0 : o->mtu, b, &error)
+        || link_open(name_a, o->ifaces ? 0 : o->mtu, a, &error)) {
         printf("%s\n", error);
         exit(1);
     }
@@ -557,7 +561,7 @@ test_roe_ops(int argc, char *argv[])
         return 2;
     }
     open_links(&o, &la, &lb);
-    if (o.afpacket) {
+    if (o.ifaces) {
         o.mtu = link_mtu(la) < link_mtu(lb) ? link_mtu(la) : link_mtu(lb);
     }
     link_set_faults(la, &o.faults);
@@ -570,7 +574,7 @@ test_roe_ops(int argc, char *argv[])
 
     start = ecprdma_test_now_us();
     limit = start + o.time_limit * 1000000LL;
-    real_time = o.unix_path || o.afpacket;
+    real_time = o.unix_path || o.ifaces;
     now = real_time ? start : 0;
     while (a.completed < o.ops || b.completed < o.ops
            || a.imm_received < b.imm_sent || b.imm_received < a.imm_sent) {
@@ -655,5 +659,6 @@ test_roe_ops(int argc, char *argv[])
 ECPRDMA_TEST_REGISTER("roe-ops",
                       "[ops=N] [seed=N] [window=N] [mtu=N] [psn=N] "
                       "[max-size=N] [rte=N] [crc=0|1] [unix=PATH] "
-                      "[afpacket=IFA,IFB] [time-limit=S] [drop=P] "
-                      "[dup=P] [reorder=P] [corrupt=P]", test_roe_ops);
+                      "[afpacket=IFA,IFB] [afxdp=IFA,IFB] [time-limit=S] "
+                      "[drop=P] [dup=P] [reorder=P] [corrupt=P]",
+                      test_roe_ops);
