@@ -417,6 +417,7 @@ roe_corpus(struct corpus *c)
     frame[16] = 0x81;
     frame[17] = 0x00;
     write_input(c, "vlan-stacked", frame, len);
+
 }
 
 /* vdp: VDP ECPDU payloads (what follows the ECP header).  Messages of
@@ -1033,6 +1034,83 @@ rr_post(struct input *in, enum roe_wr_opcode op, uint32_t len)
     rr_pkt(in, ROE_ACK, RR_POST, 0x8000, RR_RW, 0, len << 2 | op, 0, 0, 1);
 }
 
+/* Posts a READ_SG of 'len' octets in 'n_sg' segments (see post() in the
+ * target) with a stale ACK. */
+static void
+rr_post_sg(struct input *in, uint32_t len, int n_sg)
+{
+    rr_pkt(in, ROE_ACK, RR_POST, 0x8000, RR_RW, 0,
+           (uint32_t) (n_sg - 1) << 12 | len << 2 | ROE_WR_READ_SG, 0, 0, 1);
+}
+
+/* A segment of a READ_SG request: through the rkey that 'mr' chooses, at
+ * 'off' (-16 to 495) past its region's base, 'len' octets (1 to 511, or
+ * RR_SG_HUGE). */
+struct rr_sge {
+    int mr;
+    int off;
+    uint32_t len;
+};
+
+#define RR_SG_HUGE ROE_MAX_MESSAGE
+
+/* What rr_sg() makes of a list: a good one, or one of the target's
+ * corruptions. */
+enum {
+    RR_SG_GOOD = 0,
+    RR_SG_RKEY = 3,             /* The first segment's rkey in the RETH. */
+    RR_SG_SHORT,                /* List one octet short. */
+    RR_SG_EMPTY,                /* Last segment empty. */
+    RR_SG_DMA_LEN,              /* DMA length one too many. */
+    RR_SG_START,                /* Starting where response 'start'
+                                 * does, as a retry. */
+};
+
+static void
+put_bits(uint8_t *bits, int *pos, uint32_t x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int bit = (*pos)++;
+
+        if ((x >> i) & 1) {
+            bits[bit / 8] |= 1 << (bit % 8);
+        }
+    }
+}
+
+/* A READ_SG request at 'psn' for the 'n' segments 'sg' (1 to 4), made as
+ * 'how' says (RR_SG_*; 'start' is for RR_SG_START), and the clock advanced
+ * by 'us'. */
+static void
+rr_sg(struct input *in, uint8_t ctl, uint16_t psn,
+      const struct rr_sge sg[], int n, int how, int start, uint8_t us)
+{
+    uint8_t bits[12] = { 0 };
+    int pos = 0;
+
+    for (int i = 0; i < 4; i++) {
+        if (i < n) {
+            put_bits(bits, &pos, sg[i].mr, 3);
+            put_bits(bits, &pos, sg[i].off + 16, 9);
+            put_bits(bits, &pos,
+                     sg[i].len == RR_SG_HUGE ? 511 : sg[i].len - 1, 9);
+        } else {
+            pos += 21;
+        }
+    }
+    put_bits(bits, &pos, n - 1, 2);
+    put_bits(bits, &pos, how, 3);
+    put_bits(bits, &pos, how == RR_SG_START ? start - 1 : 0, 4);
+
+    input_le(in, 12 | ctl, 1);          /* READ_SG_REQUEST. */
+    input_le(in, psn, 2);
+    for (size_t i = 0; i < sizeof bits; i++) {
+        input_le(in, bits[i], 1);
+    }
+    input_le(in, us, 1);
+    input_le(in, 15, 1);
+}
+
 static void
 roe_responder_corpus(struct corpus *c)
 {
@@ -1051,6 +1129,17 @@ roe_responder_corpus(struct corpus *c)
         { "past-end", ROE_WRITE_ONLY, RR_RW, 290, 20 },
         { "before-start", ROE_READ_REQUEST, RR_RW, -1, 20 },
         { "read-huge", ROE_READ_REQUEST, RR_RW, 0, 0x7fffffff },
+    };
+    static const struct rr_sge sg_good[] = {
+        { RR_RW, 10, 100 }, { RR_RO, 150, 50 }, { RR_RW, 0, 20 },
+        { RR_DOOMED, 90, 10 },
+    };
+    static const struct rr_sge sg_moved[] = {
+        { RR_RW, 10, 100 }, { RR_RO, 149, 50 },
+    };
+    static const struct rr_sge sg_last[] = { { RR_RW, 299, 1 } };
+    static const struct rr_sge sg_bad[] = {
+        { RR_RW, 0, 50 }, { RR_WO, 0, 10 }, { RR_RW, 0, 10 },
     };
     struct input in;
 
@@ -1182,6 +1271,51 @@ roe_responder_corpus(struct corpus *c)
     rr_pkt(&in, ROE_WRITE_LAST, RR_ACKREQ, 24, RR_RW, 0, 0, 0, 8, 1);
     rr_req(&in, ROE_READ_REQUEST, 25, RR_RW, 0, 100);
     write_input(c, "psn-wrap", in.data, in.size);
+
+    /* Scatter READs: segments across regions, up to the top of the
+     * address space, overlapping, in 3 responses, 1 and 1. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_sg(&in, RR_ACKREQ, 0, sg_good, 4, RR_SG_GOOD, 0, 10);
+    rr_req(&in, ROE_WRITE_ONLY, 3, RR_RW, 0, 50);
+    rr_sg(&in, RR_ACKREQ, 4, sg_good + 2, 1, RR_SG_GOOD, 0, 10);
+    rr_sg(&in, RR_ACKREQ, 5, sg_last, 1, RR_SG_GOOD, 0, 10);
+    write_input(c, "read-sg", in.data, in.size);
+
+    /* Retries of a scatter READ, whole and from its third response, soon
+     * and later, and retries that do not match it. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_sg(&in, 0, 0, sg_good, 2, RR_SG_GOOD, 0, 10);
+    rr_sg(&in, 0, 0, sg_good, 2, RR_SG_GOOD, 0, 10);
+    rr_sg(&in, 0, 2, sg_good, 2, RR_SG_START, 2, 10);
+    rr_wait(&in, 127);
+    rr_sg(&in, 0, 2, sg_good, 2, RR_SG_START, 2, 10);
+    rr_wait(&in, 127);
+    rr_sg(&in, 0, 2, sg_moved, 2, RR_SG_START, 2, 10);
+    rr_sg(&in, 0, 1, sg_good, 2, RR_SG_START, 2, 10);
+    rr_sg(&in, 0, 2, sg_good, 2, RR_SG_DMA_LEN, 0, 10);
+    rr_sg(&in, RR_ACKREQ, 3, sg_good, 2, RR_SG_GOOD, 0, 10);
+    write_input(c, "read-sg-retry", in.data, in.size);
+
+    /* A write-only segment between good ones. */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_sg(&in, 0, 0, sg_good, 2, RR_SG_GOOD, 0, 10);
+    rr_sg(&in, 0, 3, sg_bad, 3, RR_SG_GOOD, 0, 10);
+    rr_req(&in, ROE_WRITE_ONLY, 4, RR_RW, 0, 8);
+    write_input(c, "read-sg-bad", in.data, in.size);
+
+    /* The QP's own scatter READs: one whose request goes out again after
+     * a timeout, from its second response, and lists that are not
+     * posted (an empty segment) or are (4 segments, a packet's worth). */
+    rr_start(&in, RR_CONFIG0, 0);
+    rr_post_sg(&in, 100, 2);
+    rr_pkt(&in, ROE_READ_RESPONSE_FIRST, 0, 0, RR_RW, 0, 0, 0x1f, RR_SEG,
+           1);
+    rr_wait(&in, 127);
+    rr_pkt(&in, ROE_READ_RESPONSE_LAST, 0, 1, RR_RW, 0, 0, 0x1f, 36, 1);
+    rr_post_sg(&in, 3, 4);
+    rr_post_sg(&in, 64, 4);
+    rr_pkt(&in, ROE_READ_RESPONSE_ONLY, 0, 2, RR_RW, 0, 0, 0x1f, 64, 1);
+    write_input(c, "requester-read-sg", in.data, in.size);
 }
 
 static int
