@@ -52,6 +52,15 @@ struct roe_sample {
     struct roe_packet p;        /* 'payload' is filled in by the code. */
 };
 
+/* The segment list of the READ_SG samples, their payload: 446 octets, in
+ * two READ responses with segments of 256 octets. */
+static const struct roe_sge sg[] = {
+    { VA, RKEY, 200 },
+    { VA + 8192, RKEY, 96 },
+    { VA + 6144, 0x5e6f7a8b, 150 },
+};
+#define N_SG (sizeof sg / sizeof sg[0])
+
 static const struct roe_sample samples[] = {
     { "write-first", &to_responder,
       { .psn = 17, .opcode = ROE_WRITE_FIRST, .dqpn = QPN,
@@ -115,6 +124,14 @@ static const struct roe_sample samples[] = {
       { .psn = 65535, .opcode = ROE_WRITE_ONLY, .flags = ROE_FLAG_ACKREQ,
         .dqpn = 0xabcdef, .va = 0xfffffffffffff000ULL, .rkey = 0xffffffff,
         .dma_len = 16, .payload_len = 16 } },
+    { "read-sg-request", &to_responder,
+      { .psn = 32, .opcode = ROE_READ_SG_REQUEST, .flags = ROE_FLAG_ACKREQ,
+        .dqpn = QPN, .va = 0, .rkey = 0, .dma_len = 446 } },
+    /* A retry, from the second response, with a CRC-32C trailer. */
+    { "read-sg-request-retry", &to_responder,
+      { .psn = 33, .opcode = ROE_READ_SG_REQUEST,
+        .flags = ROE_FLAG_ACKREQ | ROE_FLAG_CRC, .dqpn = QPN, .va = 256,
+        .rkey = 0, .dma_len = 446 - 256 } },
 };
 
 int
@@ -135,6 +152,15 @@ roe_sample_frame(int i, uint8_t *frame, const char **name)
         payload[k] = k % 251;
     }
     p.payload = payload;
+    if (p.opcode == ROE_READ_SG_REQUEST) {
+        static uint8_t list[N_SG * ROE_SGE_LEN];
+
+        for (size_t k = 0; k < N_SG; k++) {
+            roe_put_sge(list + k * ROE_SGE_LEN, &sg[k]);
+        }
+        p.payload = list;
+        p.payload_len = sizeof list;
+    }
     *name = s->name;
     return roe_put_frame(frame, s->l2, ECP_SUBTYPE_ROE_DEFAULT, &p);
 }

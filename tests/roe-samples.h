@@ -19,9 +19,10 @@
 
 /* Sample RoE frames built with the engine's roe_put_frame(), shared by the
  * tests that need realistic frames: one of every opcode, NAKs, one with a
- * CRC-32C trailer and a VLAN-tagged one.  "ecprdma-test roe-pcap" writes
- * them to a capture for the Wireshark dissector's test and "ecprdma-test
- * fuzz-corpus roe" seeds the fuzzer with them. */
+ * CRC-32C trailer, a VLAN-tagged one, and a READ_SG request and its retry.
+ * "ecprdma-test roe-pcap" writes them to a capture for the Wireshark
+ * dissector's test and "ecprdma-test fuzz-corpus roe" seeds the fuzzer
+ * with them. */
 
 #include <stddef.h>
 #include <stdint.h>

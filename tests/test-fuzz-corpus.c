@@ -322,6 +322,30 @@ sample(const char *want, uint8_t *frame)
     return 0;
 }
 
+/* Writes into 'frame' a READ_SG request for ROE_SG_MAX + 1 segments of 1
+ * octet each, and returns its length. */
+static size_t
+sg_too_many(uint8_t *frame)
+{
+    static const struct ecp_l2 l2 = {
+        .dst = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 },
+        .src = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
+    };
+    uint8_t list[(ROE_SG_MAX + 1) * ROE_SGE_LEN];
+    struct roe_packet p = {
+        .psn = 32, .opcode = ROE_READ_SG_REQUEST, .flags = ROE_FLAG_ACKREQ,
+        .dqpn = 0x000123, .dma_len = ROE_SG_MAX + 1,
+        .payload = list, .payload_len = sizeof list,
+    };
+
+    for (int i = 0; i <= ROE_SG_MAX; i++) {
+        struct roe_sge sge = { 0x00007f0000001000ULL + i, 0x1a2b3c4d, 1 };
+
+        roe_put_sge(list + i * ROE_SGE_LEN, &sge);
+    }
+    return roe_put_frame(frame, &l2, ECP_SUBTYPE_ROE_DEFAULT, &p);
+}
+
 /* Offset of the ECP header in the untagged sample frames. */
 #define ECP_OFS ECP_ETH_HEADER_LEN
 #define ROE_OFS (ECP_ETH_HEADER_LEN + ECP_HEADER_LEN)
@@ -418,6 +442,22 @@ roe_corpus(struct corpus *c)
     frame[17] = 0x00;
     write_input(c, "vlan-stacked", frame, len);
 
+    /* READ_SG segment lists that roe_parse() passes on and the responder
+     * refuses: not a whole number of segments, none, one too many, and
+     * one whose second segment is empty, so that the lengths no longer
+     * add up to the DMA length. */
+    len = sample("read-sg-request", frame);
+    frame[ROE_OFS + 3] -= 4;
+    write_input(c, "sg-list-ragged", frame, len);
+    len = sample("read-sg-request", frame);
+    frame[ROE_OFS + 2] = 0;
+    frame[ROE_OFS + 3] = ROE_RETH_LEN;
+    write_input(c, "sg-list-none", frame, len);
+    write_input(c, "sg-list-65", frame, sg_too_many(frame));
+    len = sample("read-sg-request", frame);
+    memset(frame + ROE_OFS + ROE_HEADER_LEN + ROE_RETH_LEN + ROE_SGE_LEN + 12,
+           0, 4);
+    write_input(c, "sg-list-empty-segment", frame, len);
 }
 
 /* vdp: VDP ECPDU payloads (what follows the ECP header).  Messages of

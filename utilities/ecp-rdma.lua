@@ -26,7 +26,8 @@
 --
 -- or copy the file into Wireshark's personal Lua plugins folder
 -- (Help > About Wireshark > Folders).  Filter examples: "roe",
--- "roe.opcode == 0x11 && roe.syndrome >= 0x60" (NAKs), "roe.rkey == 0x...".
+-- "roe.opcode == 0x11 && roe.syndrome >= 0x60" (NAKs), "roe.rkey == 0x...
+-- || roe.sg.rkey == 0x..." (a region's, also in READ_SG segment lists).
 --
 -- Only arithmetic is used on integers (no bit library), so the file works
 -- with the Lua 5.2 of Wireshark 3.x/4.0 and the Lua 5.4 of later versions.
@@ -39,6 +40,10 @@ local IMMDT_LEN = 4
 local AETH_LEN = 4
 local CRC_LEN = 4
 
+-- A READ_SG request's payload: 1 to SG_MAX segments of SGE_LEN octets.
+local SGE_LEN = 16
+local SG_MAX = 64
+
 local ECP_OP_REQUEST = 0
 local ECP_OP_ACK = 1
 
@@ -46,6 +51,8 @@ local roe = Proto("roe", "RDMA over ECP")
 
 -- What each opcode carries: its name, extension headers, whether it may
 -- carry a payload and which ECP operation it travels as.  Mirrors roe.c.
+-- A READ_SG request's payload is its segment list, and the 'va' of its
+-- RETH is where in the segments' octets the responses start.
 local opcodes = {
     [0x06] = { name = "WRITE_FIRST", reth = true, payload = true },
     [0x07] = { name = "WRITE_MIDDLE", payload = true },
@@ -64,6 +71,8 @@ local opcodes = {
     [0x10] = { name = "READ_RESPONSE_ONLY", aeth = true, payload = true,
                response = true },
     [0x11] = { name = "ACK", aeth = true, response = true },
+    [0xc0] = { name = "READ_SG_REQUEST", reth = true, payload = true,
+               sg = true },
 }
 
 local opcode_names = {}
@@ -153,6 +162,7 @@ local f = {
     va = ProtoField.uint64("roe.va", "Virtual address", base.HEX),
     rkey = ProtoField.uint32("roe.rkey", "Remote key", base.HEX),
     dma_len = ProtoField.uint32("roe.dma_len", "DMA length", base.DEC),
+    start = ProtoField.uint64("roe.start", "Start offset", base.DEC),
     imm = ProtoField.uint32("roe.imm", "Immediate data", base.HEX),
     aeth = ProtoField.bytes("roe.aeth", "AETH"),
     syndrome = ProtoField.uint8("roe.syndrome", "Syndrome", base.HEX,
@@ -161,6 +171,12 @@ local f = {
     payload_len = ProtoField.uint32("roe.payload_len", "Payload length",
                                     base.DEC),
     payload = ProtoField.bytes("roe.payload", "Payload"),
+    sg = ProtoField.bytes("roe.sg", "Segment list"),
+    sg_count = ProtoField.uint32("roe.sg.count", "Segments", base.DEC),
+    sge = ProtoField.bytes("roe.sg.segment", "Segment"),
+    sge_va = ProtoField.uint64("roe.sg.va", "Virtual address", base.HEX),
+    sge_rkey = ProtoField.uint32("roe.sg.rkey", "Remote key", base.HEX),
+    sge_len = ProtoField.uint32("roe.sg.len", "Length", base.DEC),
     crc = ProtoField.uint32("roe.crc", "CRC-32C", base.HEX),
     crc_status = ProtoField.uint8("roe.crc.status", "CRC-32C status",
                                   base.DEC, { [0] = "Bad", [1] = "Good",
@@ -170,8 +186,9 @@ local f = {
 roe.fields = {
     f.opcode, f.flags, f.flag_se, f.flag_ackreq, f.flag_crc,
     f.flag_reserved, f.length, f.dqpn_reserved, f.dqpn, f.psn, f.reth, f.va,
-    f.rkey, f.dma_len, f.imm, f.aeth, f.syndrome, f.msn, f.payload_len,
-    f.payload, f.crc, f.crc_status, f.padding,
+    f.rkey, f.dma_len, f.start, f.imm, f.aeth, f.syndrome, f.msn,
+    f.payload_len, f.payload, f.sg, f.sg_count, f.sge, f.sge_va, f.sge_rkey,
+    f.sge_len, f.crc, f.crc_status, f.padding,
 }
 
 local e = {
@@ -204,10 +221,20 @@ local e = {
     crc_short = ProtoExpert.new(
         "roe.crc.short", "RoE length shorter than the CRC-32C trailer",
         expert.group.MALFORMED, expert.severity.ERROR),
+    sg_malformed = ProtoExpert.new(
+        "roe.sg.malformed", "Malformed segment list",
+        expert.group.MALFORMED, expert.severity.ERROR),
+    sg_empty_segment = ProtoExpert.new(
+        "roe.sg.len.zero", "Empty segment", expert.group.PROTOCOL,
+        expert.severity.WARN),
+    sg_sum = ProtoExpert.new(
+        "roe.sg.sum", "Segment lengths do not add up to start + DMA length",
+        expert.group.PROTOCOL, expert.severity.WARN),
 }
 roe.experts = {
     e.short, e.length, e.ext_headers, e.opcode, e.reserved, e.ecp_version,
-    e.direction, e.payload, e.nak, e.crc_bad, e.crc_short,
+    e.direction, e.payload, e.nak, e.crc_bad, e.crc_short, e.sg_malformed,
+    e.sg_empty_segment, e.sg_sum,
 }
 
 roe.prefs.subtype = Pref.uint("ECP subtype", DEFAULT_SUBTYPE,
@@ -220,6 +247,77 @@ local ecp_ver = Field.new("ecp.ver")
 local ecp_op = Field.new("ecp.op")
 local ecp_subtype = Field.new("ecp.subtype")
 local ecp_seqno = Field.new("ecp.seqno")
+
+-- An unsigned big-endian integer of up to 8 octets as a Lua number
+-- (exact up to 2^53), for arithmetic.
+local function number_of(range)
+    local x = 0
+    for i = 0, range:len() - 1 do
+        x = x * 256 + range(i, 1):uint()
+    end
+    return x
+end
+
+-- Decodes the segment list of a READ_SG request, 'len' octets at 'off',
+-- into 't'.  'start' and 'dma_len' are its RETH's, for the check that the
+-- segments add up.  Returns the number of segments and what is malformed
+-- about the list, or nil.
+local function dissect_sg(tvb, t, off, len, start, dma_len)
+    local n = math.floor(len / SGE_LEN)
+    local sum = 0
+    local malformed = nil
+    local list
+
+    if len > 0 then
+        list = t:add(f.sg, tvb(off, len))
+        list:add(f.sg_count, n):set_generated()
+    else
+        list = t:add(f.sg_count, 0)
+        list:set_generated()
+    end
+    list:set_text(string.format("Segment list: %d segment%s", n,
+                                n == 1 and "" or "s"))
+    for i = 0, n - 1 do
+        local b = off + i * SGE_LEN
+        local sge_len = tvb(b + 12, 4):uint()
+        local s = list:add(f.sge, tvb(b, SGE_LEN))
+        s:set_text(string.format("Segment %d: va=0x%s rkey=0x%08x len=%d",
+                                 i, tvb(b, 8):uint64():tohex(),
+                                 tvb(b + 8, 4):uint(), sge_len))
+        s:add(f.sge_va, tvb(b, 8))
+        s:add(f.sge_rkey, tvb(b + 8, 4))
+        local len_item = s:add(f.sge_len, tvb(b + 12, 4))
+        if sge_len == 0 then
+            len_item:add_proto_expert_info(e.sg_empty_segment,
+                                           string.format("Segment %d is empty",
+                                                         i))
+        end
+        sum = sum + sge_len
+    end
+    if len % SGE_LEN ~= 0 then
+        malformed = "segment list not a multiple of 16 octets"
+        list:add_proto_expert_info(
+            e.sg_malformed,
+            string.format("Segment list of %d octets is not a whole number "
+                          .. "of %d-octet segments", len, SGE_LEN))
+    elseif n == 0 then
+        malformed = "no segments"
+        list:add_proto_expert_info(e.sg_malformed, "Segment list is empty")
+    elseif n > SG_MAX then
+        malformed = "more than 64 segments"
+        list:add_proto_expert_info(
+            e.sg_malformed,
+            string.format("Segment list of %d segments, more than %d", n,
+                          SG_MAX))
+    end
+    if not malformed and sum ~= start + dma_len then
+        list:add_proto_expert_info(
+            e.sg_sum,
+            string.format("Segment lengths add up to %.0f octets, not start "
+                          .. "+ DMA length (%.0f)", sum, start + dma_len))
+    end
+    return n, malformed
+end
 
 local function last_value(field)
     local all = { field() }
@@ -335,16 +433,27 @@ function roe.dissector(tvb, pinfo, tree)
     end
 
     local off = HEADER_LEN
+    local start, dma_len
     if desc.reth then
         local r = t:add(f.reth, tvb(off, RETH_LEN))
         r:set_text("RDMA extended transport header")
-        r:add(f.va, tvb(off, 8))
+        if desc.sg then
+            -- READ_SG: 'va' is where in the segments' octets to start.
+            start = number_of(tvb(off, 8))
+            dma_len = tvb(off + 12, 4):uint()
+            r:add(f.start, tvb(off, 8))
+            info[#info + 1] = string.format("start=%s len=%d",
+                                            tostring(tvb(off, 8):uint64()),
+                                            dma_len)
+        else
+            r:add(f.va, tvb(off, 8))
+            info[#info + 1] = string.format("va=0x%s rkey=0x%08x len=%d",
+                                            tvb(off, 8):uint64():tohex(),
+                                            tvb(off + 8, 4):uint(),
+                                            tvb(off + 12, 4):uint())
+        end
         r:add(f.rkey, tvb(off + 8, 4))
         r:add(f.dma_len, tvb(off + 12, 4))
-        info[#info + 1] = string.format("va=0x%s rkey=0x%08x len=%d",
-                                        tvb(off, 8):uint64():tohex(),
-                                        tvb(off + 8, 4):uint(),
-                                        tvb(off + 12, 4):uint())
         off = off + RETH_LEN
     end
     if desc.immdt then
@@ -371,7 +480,12 @@ function roe.dissector(tvb, pinfo, tree)
     local payload_len = length - ext
     local pl_item = t:add(f.payload_len, payload_len)
     pl_item:set_generated()
-    if payload_len > 0 then
+    if desc.sg then
+        local n, bad = dissect_sg(tvb, t, off, payload_len, start, dma_len)
+        off = off + payload_len
+        info[#info + 1] = string.format("segments=%d", n)
+        malformed = malformed or bad
+    elseif payload_len > 0 then
         local p = t:add(f.payload, tvb(off, payload_len))
         if not desc.payload then
             p:add_proto_expert_info(e.payload)
