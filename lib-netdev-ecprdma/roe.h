@@ -132,9 +132,6 @@ enum roe_parse_error {
     N_ROE_PARSE_ERRORS
 };
 
-/* Parses the RoE packet carried by 'frame', which must be an ECP frame of
- * the RoE subtype, as ecp_parse() returned it (the ECP header precedes
- * 'frame->payload').  Every length is checked before it is read. */
 /* One segment of a READ_SG request. */
 struct roe_sge {
     uint64_t va;
@@ -145,6 +142,9 @@ struct roe_sge {
 void roe_put_sge(uint8_t *, const struct roe_sge *);
 void roe_get_sge(const uint8_t *, struct roe_sge *);
 
+/* Parses the RoE packet carried by 'frame', which must be an ECP frame of
+ * the RoE subtype, as ecp_parse() returned it (the ECP header precedes
+ * 'frame->payload').  Every length is checked before it is read. */
 enum roe_parse_error roe_parse(const struct ecp_frame *frame,
                                struct roe_packet *);
 const char *roe_parse_error_to_string(enum roe_parse_error);
