@@ -825,6 +825,7 @@ session_create(struct netdev_ecprdma *dev)
     const struct port_options *po = &dev->options;
     struct roe_session_config cfg;
     char *name, *error = NULL;
+    int mtu = po->mtu;
 
     free(dev->session_error);
     dev->session_error = NULL;
@@ -832,11 +833,11 @@ session_create(struct netdev_ecprdma *dev)
                      po->link_target);
     /* Without options:mtu, a link on an interface takes the interface's
      * MTU (link_open()'s 0); a unix link has none to take. */
-    if (link_open(name, (po->mtu ? po->mtu
-                         : po->link_type == PORT_LINK_UNIX
-                           || po->link_type == PORT_LINK_PUNIX
-                         ? PORT_MTU_UNIX_DEFAULT : 0),
-                  &dev->link, &error)) {
+    if (!mtu && (po->link_type == PORT_LINK_UNIX
+                 || po->link_type == PORT_LINK_PUNIX)) {
+        mtu = PORT_MTU_UNIX_DEFAULT;
+    }
+    if (link_open(name, mtu, &dev->link, &error)) {
         goto error;
     }
     memset(&cfg, 0, sizeof cfg);
@@ -2609,7 +2610,7 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             batch->packets[batch->count++] = packet;
         }
     }
-    if (OVS_UNLIKELY(burst.n)) {
+    if (burst.n) {
         bool watching;
 
         /* Test hook, see uplink_check_quiesced(). */
