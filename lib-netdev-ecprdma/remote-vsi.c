@@ -173,6 +173,7 @@ struct ingress_ring {
     struct frame_ring_loc loc;
     struct frame_ring mirror;
     uint64_t posted;            /* Records up to here are posted. */
+    uint64_t last_prod;         /* Producer index at the last run. */
     uint64_t published;         /* Producer index last posted. */
     uint64_t known_cons;        /* Consumer index as last read. */
     uint64_t prod_bufs[PRODUCER_WRITES_MAX];    /* WRITE sources,
@@ -937,6 +938,20 @@ post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t first,
     return 0;
 }
 
+/* How many descriptors to read ahead for the batch after the current
+ * one: those the VM had already published beyond this batch when its
+ * head was read, plus as many as this batch has, which is about what
+ * the VM adds in a round trip.  Reading only as many as this batch has
+ * would keep every later batch as small as a small one, however fast
+ * the VM sends. */
+static uint16_t
+n_ahead(const struct vm_ring *r)
+{
+    uint16_t waiting = r->head - r->tail - r->n;
+
+    return MIN(MIN(BATCH, r->mask + 1), MAX(waiting + r->n, PREFETCH_MIN));
+}
+
 static void
 run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             struct frame_ring *rx)
@@ -1045,9 +1060,7 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
                 r->pending++;
                 r->prefetched = true;
                 r->n_descs = 0;
-                post_desc_reads(v, idx, r->tail + r->n,
-                                MIN(MIN(BATCH, r->mask + 1),
-                                    MAX(r->n, PREFETCH_MIN)));
+                post_desc_reads(v, idx, r->tail + r->n, n_ahead(r));
             }
         }
         if (error || r->pending) {
@@ -1259,6 +1272,7 @@ run_ingress(struct remote_vsi *v)
 {
     struct ingress_ring *in = v->ingress;
     uint64_t prod = frame_ring_producer(&in->mirror);
+    uint32_t segment = roe_qp_segment_size(v->qp);
     int error = 0;
 
     if (in->dead) {
@@ -1272,6 +1286,15 @@ run_ingress(struct remote_vsi *v)
             in->init_pending = true;
         }
         return;
+    }
+    if (prod != in->last_prod && prod - in->posted < segment) {
+        /* The vsi ports are still adding records: wait until a packet's
+         * worth is there, or until they pause, so that a WRITE fills its
+         * packets rather than sending each burst of frames on its own. */
+        in->last_prod = prod;
+        prod = in->posted;
+    } else {
+        in->last_prod = prod;
     }
     while (in->posted != prod) {
         struct transfer op;

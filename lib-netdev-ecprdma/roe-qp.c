@@ -238,6 +238,12 @@ roe_qp_max_sg(const struct roe_qp *qp)
     return n < ROE_SG_MAX ? n : ROE_SG_MAX;
 }
 
+uint16_t
+roe_qp_segment_size(const struct roe_qp *qp)
+{
+    return qp->cfg.segment_size;
+}
+
 struct roe_qp *
 roe_qp_create(const struct roe_qp_config *cfg, char **errorp)
 {

@@ -109,6 +109,9 @@ enum roe_qp_state roe_qp_get_state(const struct roe_qp *);
 /* The most segments a READ_SG of 'qp' may have: ROE_SG_MAX, or fewer if
  * its packets are too short for their list. */
 unsigned int roe_qp_max_sg(const struct roe_qp *);
+
+/* The payload octets of each full packet of a READ or WRITE of 'qp'. */
+uint16_t roe_qp_segment_size(const struct roe_qp *);
 const char *roe_qp_error_reason(const struct roe_qp *);
 
 /* Work requests. */

@@ -201,7 +201,7 @@ ECPRDMA_TEST_REGISTER("frame-ring", "", test_frame_ring);
 
 /* The remote-vsi world. */
 enum {
-    VM_SLOTS = 256,
+    VM_LOG2_SLOTS = 8,
     VM_BUF = 2048,
     VM_MAX_FRAME = 5000,        /* Chains of up to three buffers. */
     RING_SIZE = 1 << 16,
@@ -213,6 +213,8 @@ enum {
 #define MAX(A, B) ((A) > (B) ? (A) : (B))
 
 struct vm_client {
+    unsigned int log2_slots;
+    uint32_t max_frame;         /* Frames of 60 to this many octets. */
     uint8_t *region;
     size_t region_size;
     struct memif_ring *ring;
@@ -220,10 +222,16 @@ struct vm_client {
     uint32_t next_seq;
 };
 
+/* A client with 2^'log2_slots' slots that sends frames of 60 to
+ * 'max_frame' octets. */
 static void
-vm_client_init(struct vm_client *c)
+vm_client_init(struct vm_client *c, unsigned int log2_slots,
+               uint32_t max_frame)
 {
-    c->region_size = memif_ring_bytes(8) + VM_SLOTS * VM_BUF;
+    c->log2_slots = log2_slots;
+    c->max_frame = max_frame;
+    c->region_size = (memif_ring_bytes(log2_slots)
+                      + ((size_t) VM_BUF << log2_slots));
     c->region = xalloc_aligned_zeroed(4096, c->region_size);
     c->ring = (struct memif_ring *) c->region;
     c->ring->cookie = MEMIF_COOKIE;
@@ -231,7 +239,8 @@ vm_client_init(struct vm_client *c)
     c->next_seq = 0;
 }
 
-/* Writes frames into free slots and publishes the head. */
+/* Writes frames into free slots, up to frame 'total', and publishes the
+ * head. */
 static void
 vm_client_send(struct vm_client *c, uint32_t total)
 {
@@ -239,18 +248,18 @@ vm_client_send(struct vm_client *c, uint32_t total)
     uint8_t frame[VM_MAX_FRAME];
 
     while (c->next_seq < total) {
-        uint32_t len = frame_size(c->next_seq, VM_MAX_FRAME);
+        uint32_t len = frame_size(c->next_seq, c->max_frame);
         uint32_t n = (len + VM_BUF - 1) / VM_BUF;
 
-        if ((uint16_t) (c->head - tail) + n > VM_SLOTS) {
+        if ((uint16_t) (c->head - tail) + n > 1u << c->log2_slots) {
             break;
         }
         fill_frame(frame, c->next_seq, len);
         for (uint32_t i = 0; i < n; i++) {
-            uint16_t slot = c->head++ & (VM_SLOTS - 1);
+            uint16_t slot = c->head++ & ((1u << c->log2_slots) - 1);
             uint32_t seg = i + 1 < n ? VM_BUF : len - i * VM_BUF;
             struct memif_desc *d = &c->ring->desc[slot];
-            uint32_t ofs = memif_ring_bytes(8) + slot * VM_BUF;
+            uint32_t ofs = memif_ring_bytes(c->log2_slots) + slot * VM_BUF;
 
             d->flags = i + 1 < n ? MEMIF_DESC_FLAG_NEXT : 0;
             d->region = 0;
@@ -326,7 +335,7 @@ export_vm(struct roe_session *s, struct vm_client *c)
         .n_rings = 1,
         .rings = { {
             .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
-            .log2_entries = 8,
+            .log2_entries = c->log2_slots,
             .base_iova = IOVA(0) + offsetof(struct memif_ring, desc),
             .producer_iova = IOVA(0) + offsetof(struct memif_ring, head),
             .consumer_iova = IOVA(1),
@@ -466,7 +475,7 @@ test_remote_vsi(int argc, char *argv[])
      * at most. */
     seg = roe_segment_size_for_mtu(mtu);
     max_xfer = seg * MAX(1, MIN(window / 2, (32768 + seg - 1) / seg));
-    vm_client_init(&client);
+    vm_client_init(&client, VM_LOG2_SLOTS, VM_MAX_FRAME);
     frame_ring_alloc(&ingress, RING_SIZE);
     frame_ring_alloc(&egress, RING_SIZE);
     frame_ring_alloc(&vm_rx, RING_SIZE);
@@ -606,6 +615,94 @@ test_remote_vsi(int argc, char *argv[])
 
 ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
                       test_remote_vsi);
+
+/* Ingress batching: the switch's vsi ports add 'per_step' frames of 60 to
+ * 1500 octets to the ingress mirror every 10 us of a virtual clock, over
+ * an in-memory link at MTU 9000.  The switch must fill the packets of its
+ * WRITEs rather than WRITE each addition on its own: a WRITE and a
+ * producer index WRITE per few frames would cost the server a request
+ * and the link a short frame for each. */
+static int
+test_ingress_batching(int argc __attribute__((unused)), char *argv[])
+{
+    uint32_t seg = roe_segment_size_for_mtu(9000);
+    uint32_t per_step = strtoul(argv[1], NULL, 10);
+    uint32_t total = 20000, got = 0, put = 0, got0 = 0;
+    struct roe_session *station, *bridge;
+    struct remote_vsi *rv = NULL;
+    struct remote_vsi_stats stats;
+    struct frame_ring in, out, rx;
+    struct roe_session_event e;
+    struct link *la, *lb;
+    uint64_t writes0 = 0;
+    long long now = 1;
+    char *error;
+
+    link_pair_create(9000, 4096, &la, &lb);
+    station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000, 128);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000, 128);
+    frame_ring_alloc(&in, RING_SIZE);
+    frame_ring_alloc(&out, RING_SIZE);
+    frame_ring_alloc(&rx, RING_SIZE);
+    export_uplink(station, &in, &out);
+
+    while (got < total && now < 60LL * 1000 * 1000) {
+        roe_session_run(station, now);
+        roe_session_run(bridge, now);
+        while (roe_session_poll_event(station, &e)) {
+            continue;
+        }
+        while (roe_session_poll_event(bridge, &e)) {
+            if (rv || e.type != ROE_SESSION_VSI_UP) {
+                printf("the VSI went down\n");
+                return 1;
+            }
+            rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
+                                   roe_session_vsi_assoc(bridge, e.handle),
+                                   seg * 3, &error);
+            if (!rv) {
+                printf("%s\n", error);
+                return 1;
+            }
+        }
+        if (rv && remote_vsi_ingress(rv)) {
+            fill(remote_vsi_ingress(rv), &put, MIN(total, put + per_step),
+                 77);
+        }
+        if (rv) {
+            remote_vsi_run(rv, now, &rx);
+        }
+        if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
+            return 1;
+        }
+        if (got >= 1000 && !got0) {
+            /* Past the start: count from here. */
+            remote_vsi_get_stats(rv, &stats);
+            writes0 = stats.writes;
+            got0 = got;
+        }
+        now += 10;
+    }
+    remote_vsi_get_stats(rv, &stats);
+    fprintf(stderr, "%"PRIu32" frames, %"PRIu64" WRITEs\n",
+            got - got0, stats.writes - writes0);
+    printf("ingress ring: %"PRIu32" frames in order\n", got);
+    printf("ingress ring: %s\n",
+           got - got0 > 4 * (stats.writes - writes0)
+           ? "more than 4 frames per WRITE" : "4 frames per WRITE or fewer");
+
+    remote_vsi_destroy(rv);
+    roe_session_destroy(station);
+    roe_session_destroy(bridge);
+    link_close(la);
+    link_close(lb);
+    frame_ring_free(&in);
+    frame_ring_free(&out);
+    frame_ring_free(&rx);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("ingress-batching", "PER-STEP", test_ingress_batching);
 
 /* A VM that publishes its head while the server READs it.
  *
@@ -1053,7 +1150,7 @@ test_hostile_station_churn(int argc __attribute__((unused)), char *argv[])
         return 1;
     }
     s = make_session(link, ROE_SESSION_STATION, 4, 1000, 128);
-    vm_client_init(&c);
+    vm_client_init(&c, VM_LOG2_SLOTS, VM_MAX_FRAME);
     export_vm(s, &c);
     for (long long until = ecprdma_test_now_us() + 30LL * 1000 * 1000;
          ecprdma_test_now_us() < until; usleep(1000)) {
