@@ -105,6 +105,8 @@ struct roe_qp {
     uint32_t write_length;
     struct read_resource reads[UINT8_MAX];
     unsigned int read_next;         /* Slot for the next READ: oldest. */
+    bool reads_to_answer;           /* Some READ may have responses left
+                                     * to send. */
     uint8_t sg_buf[ROE_SG_MAX * ROE_SGE_LEN];   /* A READ_SG's list, as
                                                  * sent. */
 
@@ -770,6 +772,7 @@ responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
         r->replayed = true;
         r->replayed_at = now;
         r->next = k;
+        qp->reads_to_answer = true;
         return;
     }
 }
@@ -971,6 +974,7 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
         slot->first_psn = p->psn;
         slot->n_psns = n_psns_for(qp, p->dma_len);
         slot->next = 0;
+        qp->reads_to_answer = true;
         slot->answered = false;
         slot->replayed = false;
         slot->va = p->va;
@@ -1191,7 +1195,7 @@ responder_transmit(struct roe_qp *qp, struct roe_frame frames[], int max)
         return n;
     }
 
-    for (int i = 0; i < qp->cfg.max_reads; i++) {
+    for (int i = 0; qp->reads_to_answer && i < qp->cfg.max_reads; i++) {
         struct read_resource *r;
 
         r = &qp->reads[(qp->read_next + i) % qp->cfg.max_reads];
@@ -1205,6 +1209,9 @@ responder_transmit(struct roe_qp *qp, struct roe_frame frames[], int max)
             n++;
         }
     }
+    /* Every READ is answered (a call that returned early leaves the flag
+     * set): the next calls skip the slots until a READ arrives. */
+    qp->reads_to_answer = false;
     blocked = n >= max;
     if (blocked) {
         return n;

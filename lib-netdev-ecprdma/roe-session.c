@@ -36,6 +36,7 @@
 #define N_EVENTS (4 * ROE_SESSION_MAX_VSIS)    /* 4 per VSI at most. */
 #define LAPSE_PERIODS 3
 #define VDP_RESENDS_MAX 3       /* Per VSI, until the peer is heard. */
+#define MAX(A, B) ((A) > (B) ? (A) : (B))
 
 enum vsi_state {
     VSI_FREE,
@@ -71,6 +72,8 @@ struct roe_session {
     uint16_t segment_size;
 
     struct vsi vsis[ROE_SESSION_MAX_VSIS];
+    int n_slots;                /* vsis[n_slots] on are free: what the
+                                 * loops of every run need to visit. */
 
     /* Caps (see the configuration), and why the last VSI was refused. */
     int max_vsis;
@@ -530,6 +533,7 @@ roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
         return EINVAL;
     }
     v->state = VSI_DISCOVERING;
+    s->n_slots = MAX(s->n_slots, handle + 1);
     v->next_assoc = 0;
     v->cost = cost;
     v->hold = spec->hold;
@@ -639,6 +643,7 @@ vsi_up(struct roe_session *s, int handle, const struct vdp_qp *peer,
     }
     v->peer = *peer;
     v->state = VSI_UP;
+    s->n_slots = MAX(s->n_slots, handle + 1);
     v->last_heard = now;
     s->stats.associations++;
     push_event(s, ROE_SESSION_VSI_UP, handle);
@@ -994,7 +999,7 @@ run_timers(struct roe_session *s, long long now)
         s->stats.vdp_lost++;
         resend_lost_vdp(s, &failure, now);
     }
-    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+    for (int i = 0; i < s->n_slots; i++) {
         struct vsi *v = &s->vsis[i];
 
         if (v->state == VSI_UP
@@ -1004,7 +1009,7 @@ run_timers(struct roe_session *s, long long now)
             vsi_down(s, i, true);
         }
     }
-    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+    for (int i = 0; i < s->n_slots; i++) {
         struct vsi *v = &s->vsis[i];
 
         if (s->cfg.role == ROE_SESSION_STATION && v->state != VSI_FREE
@@ -1031,7 +1036,7 @@ build_frames(struct roe_session *s, long long now)
         s->out[n].data = buf;
         s->out[n++].len = len;
     }
-    for (int i = 0; i < ROE_SESSION_MAX_VSIS && n < BATCH; i++) {
+    for (int i = 0; i < s->n_slots && n < BATCH; i++) {
         struct roe_frame frames[BATCH];
         int k;
 
@@ -1058,8 +1063,11 @@ roe_session_run(struct roe_session *s, long long now)
     receive(s, now);
     run_timers(s, now);
     if (now >= s->next_stats) {
+        while (s->n_slots && s->vsis[s->n_slots - 1].state == VSI_FREE) {
+            s->n_slots--;
+        }
         s->stats.qp = s->retired;
-        for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+        for (int i = 0; i < s->n_slots; i++) {
             if (s->vsis[i].qp) {
                 struct roe_qp_stats st;
 
@@ -1092,7 +1100,7 @@ roe_session_next_timeout(const struct roe_session *s)
 {
     long long t = ecp_sw_next_deadline(s->vdp);
 
-    for (int i = 0; i < ROE_SESSION_MAX_VSIS; i++) {
+    for (int i = 0; i < s->n_slots; i++) {
         const struct vsi *v = &s->vsis[i];
 
         if (s->cfg.role == ROE_SESSION_STATION && v->state != VSI_FREE
