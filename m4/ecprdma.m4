@@ -134,3 +134,98 @@ install libclang-rt-14-dev) or configure without --enable-fuzzing])])
   AC_SUBST([FUZZ_CFLAGS])
   AM_CONDITIONAL([FUZZING], [test "$enable_fuzzing" = yes])
 ])
+
+dnl ECPRDMA_CHECK_DPDK
+dnl
+dnl Whether Open vSwitch is built with DPDK, so that one ovs-vswitchd drives
+dnl DPDK ports and ecp-rdma ports in the same bridges.  For the pinned
+dnl release, --with-dpdk=auto (the default) builds it with DPDK's shared
+dnl libraries if pkg-config finds libdpdk (Debian: libdpdk-dev), yes
+dnl requires them and no builds without DPDK.  A tree given with
+dnl --with-ovs-source was configured already: its config.h decides, and
+dnl --with-dpdk may only confirm it.
+dnl
+dnl With DPDK, struct dp_packet embeds an rte_mbuf, so whatever includes
+dnl OVS headers is compiled with DPDK's headers, as OVS compiles itself:
+dnl pkg-config's flags without -march and -mno-avx512f, and with -mssse3.
+dnl Substitutes OVS_WITH_DPDK (for the pinned release, shared or no: what
+dnl build-aux/ovs-prepare passes to OVS's configure) and OVS_DPDK_CFLAGS.
+AC_DEFUN([ECPRDMA_CHECK_DPDK], [
+  AC_REQUIRE([ECPRDMA_CHECK_OVS])
+  AC_ARG_WITH([dpdk],
+    [AS_HELP_STRING([--with-dpdk=auto|yes|no],
+                    [build the pinned Open vSwitch with DPDK (default:
+                     auto, with DPDK if pkg-config finds libdpdk)])],
+    [], [with_dpdk=auto])
+  case $with_dpdk in
+    auto|yes|no) ;;
+    *) AC_MSG_ERROR([--with-dpdk=$with_dpdk: expected auto, yes or no]) ;;
+  esac
+  AC_PATH_TOOL([PKG_CONFIG], [pkg-config])
+
+  ovs_dpdk=no
+  dpdk_cflags=
+  if test "$ovs_pinned" = yes; then
+    AC_MSG_CHECKING([whether to build Open vSwitch with DPDK])
+    if test "$with_dpdk" != no && test -n "$PKG_CONFIG" &&
+       $PKG_CONFIG --exists libdpdk; then
+      ovs_dpdk=shared
+      dpdk_cflags=`$PKG_CONFIG --cflags libdpdk`
+      AC_MSG_RESULT([yes, DPDK `$PKG_CONFIG --modversion libdpdk`])
+    else
+      AC_MSG_RESULT([no])
+      AS_IF([test "$with_dpdk" = yes],
+        [AC_MSG_ERROR([--with-dpdk=yes: pkg-config does not find libdpdk:
+install DPDK's development files (Debian: apt-get install libdpdk-dev) or
+set PKG_CONFIG_PATH])])
+    fi
+  else
+    AC_MSG_CHECKING([whether $OVS_BUILDDIR was built with DPDK])
+    if grep '^#define DPDK_NETDEV 1' "$OVS_BUILDDIR/config.h" \
+         >/dev/null 2>&1; then
+      ovs_dpdk=yes
+      dnl What OVS's configure got from pkg-config for libdpdk.
+      dpdk_cflags=`sed -n 's/^DPDK_CFLAGS = //p' "$OVS_BUILDDIR/Makefile"`
+      AC_MSG_RESULT([yes])
+    else
+      AC_MSG_RESULT([no])
+    fi
+    AS_IF([test "$with_dpdk" = yes && test "$ovs_dpdk" = no],
+      [AC_MSG_ERROR([--with-dpdk=yes, but $OVS_BUILDDIR was configured
+without DPDK])])
+    AS_IF([test "$with_dpdk" = no && test "$ovs_dpdk" != no],
+      [AC_MSG_ERROR([--with-dpdk=no, but $OVS_BUILDDIR was configured with
+DPDK: the plugin must be built as its tree was])])
+  fi
+
+  OVS_DPDK_CFLAGS=
+  if test "$ovs_dpdk" != no; then
+    for flag in $dpdk_cflags; do
+      case $flag in
+        -march=*|-mno-avx512f) ;;
+        *) OVS_DPDK_CFLAGS="$OVS_DPDK_CFLAGS $flag" ;;
+      esac
+    done
+    AC_MSG_CHECKING([whether $CC accepts -mssse3])
+    save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS -mssse3"
+    AC_COMPILE_IFELSE([AC_LANG_PROGRAM([], [])],
+      [AC_MSG_RESULT([yes])
+       OVS_DPDK_CFLAGS="$OVS_DPDK_CFLAGS -mssse3"],
+      [AC_MSG_RESULT([no])])
+    CFLAGS=$save_CFLAGS
+    AC_MSG_CHECKING([for DPDK's rte_mbuf.h])
+    save_CPPFLAGS=$CPPFLAGS
+    CPPFLAGS="$CPPFLAGS $OVS_DPDK_CFLAGS"
+    AC_COMPILE_IFELSE([AC_LANG_PROGRAM([[#include <rte_mbuf.h>]], [])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([cannot compile with DPDK's headers ($OVS_DPDK_CFLAGS):
+install DPDK's development files (Debian: apt-get install libdpdk-dev) or
+configure --with-dpdk=no])])
+    CPPFLAGS=$save_CPPFLAGS
+  fi
+  OVS_WITH_DPDK=$ovs_dpdk
+  AC_SUBST([OVS_WITH_DPDK])
+  AC_SUBST([OVS_DPDK_CFLAGS])
+])
