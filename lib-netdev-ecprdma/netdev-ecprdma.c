@@ -1562,6 +1562,12 @@ packet_cache_get(void)
     return cache;
 }
 
+/* The longest frame that a received packet holds: the length of a
+ * packet's buffer, DP_NETDEV_HEADROOM included, has 16 bits (in a build
+ * with DPDK, it is that of an rte_mbuf).  A longer frame is dropped and
+ * counted in rx_errors. */
+#define RX_MAX_FRAME (UINT16_MAX - DP_NETDEV_HEADROOM)
+
 /* A block that new_rx_packet() makes: the packet's struct, then its
  * buffer from the next cache line on, so that the frame's data, after
  * DP_NETDEV_HEADROOM, starts on a cache line as in the clients' rings and
@@ -1583,11 +1589,11 @@ is_rx_block(const struct dp_packet *packet)
            && dp_packet_base(packet) == rx_block_buffer(packet);
 }
 
-/* Returns a packet with room for 'capacity' bytes after DP_NETDEV_HEADROOM
- * of headroom.  If OVS needs to grow it, it moves the data to a buffer of
- * its own, as for any stub.  '*reused' counts blocks taken from the cache.
- * Whoever frees the packet frees the block with free(), as
- * dp_packet_delete() does. */
+/* Returns a packet with room for 'capacity' bytes, at most RX_MAX_FRAME,
+ * after DP_NETDEV_HEADROOM of headroom.  If OVS needs to grow it, it moves
+ * the data to a buffer of its own, as for any stub.  '*reused' counts
+ * blocks taken from the cache.  Whoever frees the packet frees the block
+ * with free(), as dp_packet_delete() does. */
 static struct dp_packet *
 new_rx_packet(struct packet_cache *cache, uint32_t capacity,
               uint64_t *reused)
@@ -2240,7 +2246,7 @@ vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     struct memif_connection *conn = dev->conn;
     struct memif_rx_buf bufs[NETDEV_MAX_BURST];
     struct dp_packet *packets[NETDEV_MAX_BURST];
-    uint32_t capacity = dev->options.buffer_size;
+    uint32_t capacity = MIN(dev->options.buffer_size, RX_MAX_FRAME);
     struct packet_cache *cache;
     struct memif_queue *q;
     uint64_t reused = 0;
@@ -2337,7 +2343,8 @@ vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
 
 /* Receives up to a batch of frames from frame ring 'ring' into 'batch':
  * on a switch, what a remote VM or a server's bridge sent.  ECP frames
- * are dropped and counted, as on a vm port. */
+ * are dropped and counted, as on a vm port, and so are frames longer than
+ * RX_MAX_FRAME. */
 static void
 frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
                 struct dp_packet_batch *batch)
@@ -2348,6 +2355,7 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
     struct frame_ring_frame f;
     uint64_t reused = 0;
     uint64_t orig;
+    int too_long = 0;
     int ecp = 0;
 
     while (batch->count < NETDEV_MAX_BURST
@@ -2356,6 +2364,10 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
 
         if (OVS_UNLIKELY(is_ecp_frame(f.data, f.len))) {
             ecp++;
+            continue;
+        }
+        if (OVS_UNLIKELY(f.len > RX_MAX_FRAME)) {
+            too_long++;
             continue;
         }
         packet = new_rx_packet(cache, f.len, &reused);
@@ -2370,6 +2382,9 @@ frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
     }
     if (ecp) {
         atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
+    }
+    if (too_long) {
+        atomic_add_relaxed(&dev->rx_errors, too_long, &orig);
     }
 }
 
@@ -2602,6 +2617,8 @@ uplink_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
         }
         if (f.tag) {
             uplink_deliver(dev, &f, &burst, kick);
+        } else if (OVS_UNLIKELY(f.len > RX_MAX_FRAME)) {
+            atomic_add_relaxed(&dev->rx_errors, 1, &orig);
         } else {
             struct dp_packet *packet = new_rx_packet(cache, f.len, &reused);
 
