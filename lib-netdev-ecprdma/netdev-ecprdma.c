@@ -1606,14 +1606,17 @@ new_rx_packet(struct packet_cache *cache, uint32_t capacity,
         packet = cache->packets[--cache->n];
         if (dp_packet_get_allocated(packet) == room) {
             /* Back from send() with its buffer: reset what the packet
-             * carried.  Its metadata need not be: the datapath
-             * initializes that of every packet it receives. */
+             * carried, as dp_packet_use_stub() did (with DPDK, the
+             * rte_mbuf's offload fields too).  Its metadata need not be:
+             * the datapath initializes that of every packet it
+             * receives. */
             dp_packet_set_data(packet, (char *) rx_block_buffer(packet)
                                        + DP_NETDEV_HEADROOM);
             dp_packet_set_size(packet, 0);
             dp_packet_reset_offsets(packet);
             dp_packet_reset_cutlen(packet);
             dp_packet_reset_offload(packet);
+            dp_packet_init_specific(packet);
             packet->packet_type = htonl(PT_ETH);
             (*reused)++;
             return packet;
