@@ -15,7 +15,8 @@ TESTSUITE_AT = \
 	tests/netdev-ecprdma.at \
 	tests/remote.at \
 	tests/agent.at \
-	tests/fault.at
+	tests/fault.at \
+	tests/dpdk.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
 	tests/bench-counters.py
 TESTSUITE = tests/testsuite
