@@ -939,17 +939,17 @@ post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t first,
 }
 
 /* How many descriptors to read ahead for the batch after the current
- * one: those the VM had already published beyond this batch when its
- * head was read, plus as many as this batch has, which is about what
- * the VM adds in a round trip.  Reading only as many as this batch has
- * would keep every later batch as small as a small one, however fast
- * the VM sends. */
+ * one: as many as the VM had published from this batch's start on when
+ * its head was read, that is, those already waiting beyond this batch
+ * plus as many as this batch has (about what the VM adds in a round
+ * trip).  Reading only as many as this batch has would keep every later
+ * batch as small as a small one, however fast the VM sends. */
 static uint16_t
 n_ahead(const struct vm_ring *r)
 {
-    uint16_t waiting = r->head - r->tail - r->n;
+    uint16_t published = r->head - r->tail;
 
-    return MIN(MIN(BATCH, r->mask + 1), MAX(waiting + r->n, PREFETCH_MIN));
+    return MIN(MIN(BATCH, r->mask + 1), MAX(published, PREFETCH_MIN));
 }
 
 static void
