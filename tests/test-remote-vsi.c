@@ -201,7 +201,7 @@ ECPRDMA_TEST_REGISTER("frame-ring", "", test_frame_ring);
 
 /* The remote-vsi world. */
 enum {
-    VM_LOG2_SLOTS = 8,
+    VM_SLOTS = 256,
     VM_BUF = 2048,
     VM_MAX_FRAME = 5000,        /* Chains of up to three buffers. */
     RING_SIZE = 1 << 16,
@@ -213,8 +213,6 @@ enum {
 #define MAX(A, B) ((A) > (B) ? (A) : (B))
 
 struct vm_client {
-    unsigned int log2_slots;
-    uint32_t max_frame;         /* Frames of 60 to this many octets. */
     uint8_t *region;
     size_t region_size;
     struct memif_ring *ring;
@@ -222,16 +220,10 @@ struct vm_client {
     uint32_t next_seq;
 };
 
-/* A client with 2^'log2_slots' slots that sends frames of 60 to
- * 'max_frame' octets. */
 static void
-vm_client_init(struct vm_client *c, unsigned int log2_slots,
-               uint32_t max_frame)
+vm_client_init(struct vm_client *c)
 {
-    c->log2_slots = log2_slots;
-    c->max_frame = max_frame;
-    c->region_size = (memif_ring_bytes(log2_slots)
-                      + ((size_t) VM_BUF << log2_slots));
+    c->region_size = memif_ring_bytes(8) + VM_SLOTS * VM_BUF;
     c->region = xalloc_aligned_zeroed(4096, c->region_size);
     c->ring = (struct memif_ring *) c->region;
     c->ring->cookie = MEMIF_COOKIE;
@@ -239,8 +231,7 @@ vm_client_init(struct vm_client *c, unsigned int log2_slots,
     c->next_seq = 0;
 }
 
-/* Writes frames into free slots, up to frame 'total', and publishes the
- * head. */
+/* Writes frames into free slots and publishes the head. */
 static void
 vm_client_send(struct vm_client *c, uint32_t total)
 {
@@ -248,18 +239,18 @@ vm_client_send(struct vm_client *c, uint32_t total)
     uint8_t frame[VM_MAX_FRAME];
 
     while (c->next_seq < total) {
-        uint32_t len = frame_size(c->next_seq, c->max_frame);
+        uint32_t len = frame_size(c->next_seq, VM_MAX_FRAME);
         uint32_t n = (len + VM_BUF - 1) / VM_BUF;
 
-        if ((uint16_t) (c->head - tail) + n > 1u << c->log2_slots) {
+        if ((uint16_t) (c->head - tail) + n > VM_SLOTS) {
             break;
         }
         fill_frame(frame, c->next_seq, len);
         for (uint32_t i = 0; i < n; i++) {
-            uint16_t slot = c->head++ & ((1u << c->log2_slots) - 1);
+            uint16_t slot = c->head++ & (VM_SLOTS - 1);
             uint32_t seg = i + 1 < n ? VM_BUF : len - i * VM_BUF;
             struct memif_desc *d = &c->ring->desc[slot];
-            uint32_t ofs = memif_ring_bytes(c->log2_slots) + slot * VM_BUF;
+            uint32_t ofs = memif_ring_bytes(8) + slot * VM_BUF;
 
             d->flags = i + 1 < n ? MEMIF_DESC_FLAG_NEXT : 0;
             d->region = 0;
@@ -335,7 +326,7 @@ export_vm(struct roe_session *s, struct vm_client *c)
         .n_rings = 1,
         .rings = { {
             .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
-            .log2_entries = c->log2_slots,
+            .log2_entries = 8,
             .base_iova = IOVA(0) + offsetof(struct memif_ring, desc),
             .producer_iova = IOVA(0) + offsetof(struct memif_ring, head),
             .consumer_iova = IOVA(1),
@@ -475,7 +466,7 @@ test_remote_vsi(int argc, char *argv[])
      * at most. */
     seg = roe_segment_size_for_mtu(mtu);
     max_xfer = seg * MAX(1, MIN(window / 2, (32768 + seg - 1) / seg));
-    vm_client_init(&client, VM_LOG2_SLOTS, VM_MAX_FRAME);
+    vm_client_init(&client);
     frame_ring_alloc(&ingress, RING_SIZE);
     frame_ring_alloc(&egress, RING_SIZE);
     frame_ring_alloc(&vm_rx, RING_SIZE);
@@ -657,6 +648,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 printf("the VSI went down\n");
                 return 1;
             }
+            /* READs and WRITEs of up to 3 packets. */
             rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
                                    roe_session_vsi_assoc(bridge, e.handle),
                                    seg * 3, &error);
@@ -665,11 +657,11 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 return 1;
             }
         }
-        if (rv && remote_vsi_ingress(rv)) {
-            fill(remote_vsi_ingress(rv), &put, MIN(total, put + per_step),
-                 77);
-        }
         if (rv) {
+            if (remote_vsi_ingress(rv)) {
+                fill(remote_vsi_ingress(rv), &put,
+                     MIN(total, put + per_step), 77);
+            }
             remote_vsi_run(rv, now, &rx);
         }
         if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
@@ -1150,7 +1142,7 @@ test_hostile_station_churn(int argc __attribute__((unused)), char *argv[])
         return 1;
     }
     s = make_session(link, ROE_SESSION_STATION, 4, 1000, 128);
-    vm_client_init(&c, VM_LOG2_SLOTS, VM_MAX_FRAME);
+    vm_client_init(&c);
     export_vm(s, &c);
     for (long long until = ecprdma_test_now_us() + 30LL * 1000 * 1000;
          ecprdma_test_now_us() < until; usleep(1000)) {
