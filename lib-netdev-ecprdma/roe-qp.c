@@ -44,6 +44,9 @@ struct wqe {
     uint16_t first_psn;
     uint16_t n_psns;
     uint16_t received;          /* READ: response packets received. */
+    unsigned int scatter_i;     /* READ with a scatter list: the piece */
+    uint32_t scatter_ofs;       /* and the offset in it of the next
+                                 * response's first octet. */
 };
 
 /* Responder: a READ being answered, kept after its responses are sent so
@@ -352,6 +355,24 @@ sg_ok(const struct roe_qp *qp, const struct roe_send_wr *wr)
     return sum == wr->length;
 }
 
+/* Checks the scatter list of READ 'wr', if it has one. */
+static bool
+scatter_ok(const struct roe_send_wr *wr)
+{
+    uint64_t sum = 0;
+
+    if (!wr->scatter) {
+        return true;
+    }
+    for (unsigned int i = 0; i < wr->n_scatter; i++) {
+        if (!wr->scatter[i].len) {
+            return false;
+        }
+        sum += wr->scatter[i].len;
+    }
+    return is_read_wr(wr) && sum == wr->length;
+}
+
 int
 roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
 {
@@ -362,7 +383,8 @@ roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
         return EPIPE;
     }
     if (wr->length > ROE_MAX_MESSAGE
-        || (wr->opcode == ROE_WR_READ_SG && !sg_ok(qp, wr))) {
+        || (wr->opcode == ROE_WR_READ_SG && !sg_ok(qp, wr))
+        || !scatter_ok(wr)) {
         return EINVAL;
     }
     n = n_psns_for(qp, wr->length);
@@ -380,6 +402,8 @@ roe_qp_post_send(struct roe_qp *qp, const struct roe_send_wr *wr)
     wqe->first_psn = qp->next_psn;
     wqe->n_psns = n;
     wqe->received = 0;
+    wqe->scatter_i = 0;
+    wqe->scatter_ofs = 0;
     qp->next_psn += n;
     return 0;
 }
@@ -557,6 +581,33 @@ nak_status(uint8_t syndrome)
     }
 }
 
+/* Places the next 'len' octets of the response to READ 'wqe', which has a
+ * scatter list, where they go.  Responses are placed in order, each
+ * once. */
+static void
+scatter_payload(struct wqe *wqe, const uint8_t *payload, uint32_t len)
+{
+    while (len) {
+        const struct roe_local_sge *piece;
+        uint32_t n;
+
+        piece = &wqe->wr.scatter[wqe->scatter_i];
+        n = piece->len - wqe->scatter_ofs;
+        if (n > len) {
+            n = len;
+        }
+
+        memcpy(piece->addr + wqe->scatter_ofs, payload, n);
+        payload += n;
+        len -= n;
+        wqe->scatter_ofs += n;
+        if (wqe->scatter_ofs == piece->len) {
+            wqe->scatter_i++;
+            wqe->scatter_ofs = 0;
+        }
+    }
+}
+
 static void
 receive_read_response(struct roe_qp *qp, const struct roe_packet *p,
                       long long now)
@@ -600,7 +651,11 @@ receive_read_response(struct roe_qp *qp, const struct roe_packet *p,
         qp->stats.stale_responses++;
         return;
     }
-    memcpy((uint8_t *) wqe->wr.local + (size_t) k * s, p->payload, len);
+    if (wqe->wr.scatter) {
+        scatter_payload(wqe, p->payload, len);
+    } else {
+        memcpy((uint8_t *) wqe->wr.local + (size_t) k * s, p->payload, len);
+    }
     qp->stats.rx_payload_bytes += len;
     wqe->received++;
     qp->comp_psn++;

@@ -114,6 +114,12 @@ unsigned int roe_qp_max_sg(const struct roe_qp *);
 uint16_t roe_qp_segment_size(const struct roe_qp *);
 const char *roe_qp_error_reason(const struct roe_qp *);
 
+/* A piece of local memory. */
+struct roe_local_sge {
+    uint8_t *addr;
+    uint32_t len;
+};
+
 /* Work requests. */
 enum roe_wr_opcode {
     ROE_WR_WRITE,
@@ -135,6 +141,12 @@ struct roe_send_wr {
     const struct roe_sge *sg;   /* ROE_WR_READ_SG: must stay valid until
                                  * the completion. */
     unsigned int n_sg;          /* ROE_WR_READ_SG: 1 to ROE_SG_MAX. */
+    const struct roe_local_sge *scatter;    /* READ and READ_SG: if not
+                                 * NULL, where the octets land instead of
+                                 * 'local': the 'n_scatter' pieces in turn,
+                                 * whose lengths add up to 'length'.  Must
+                                 * stay valid until the completion. */
+    unsigned int n_scatter;
 };
 
 /* Posts 'wr'.  Returns 0, EAGAIN if the send queue or the PSN space is
@@ -142,7 +154,9 @@ struct roe_send_wr {
  * message (more than ROE_MAX_MESSAGE octets, or a READ wider than the
  * window), or a bad READ_SG (a segment list that is empty, longer than
  * ROE_SG_MAX or than a packet, with an empty segment, or whose lengths do
- * not add up to 'length'), or EPIPE if the QP is in the error state. */
+ * not add up to 'length'), or a READ with a bad scatter list (an empty
+ * piece, or lengths that do not add up to 'length'), or EPIPE if the QP
+ * is in the error state. */
 int roe_qp_post_send(struct roe_qp *, const struct roe_send_wr *);
 
 enum roe_wc_status {

@@ -64,7 +64,9 @@ struct options {
 };
 
 /* An operation chosen but not yet posted.  A READ_SG reads [offset,
- * offset + length) in up to SG_PIECES pieces, in another order. */
+ * offset + length) in up to SG_PIECES pieces, in another order.  A READ
+ * of either kind may land in 'n_scatter' pieces of its buffer, the first
+ * octets last, so that one that ignored its scatter list would show. */
 enum { SG_PIECES = 8 };
 struct op {
     bool valid;
@@ -73,6 +75,8 @@ struct op {
     uint64_t offset;
     struct roe_sge sg[SG_PIECES];
     unsigned int n_sg;
+    struct roe_local_sge scatter[SG_PIECES];
+    unsigned int n_scatter;
 };
 
 struct endpoint {
@@ -86,12 +90,13 @@ struct endpoint {
     uint32_t peer_rkey;
     uint8_t *bufs;              /* Per send-queue slot: data. */
     uint8_t *expect;            /* Per send-queue slot: READ's data. */
+    uint8_t *message;           /* A READ's data, in message order. */
     uint64_t rng;
 
     struct op next;
     struct op pending[ROE_QP_SQ_SIZE];  /* Posted, not completed. */
     uint64_t posted, completed;
-    uint64_t writes, reads, sg_reads;
+    uint64_t writes, reads, sg_reads, scattered_reads;
     uint32_t imm_sent, imm_received;
 
     uint8_t *frame_mem;
@@ -157,6 +162,13 @@ choose_op(struct endpoint *e, const struct options *o, uint16_t segment)
             len = read_max;
         }
         e->next.n_sg = 0;
+        e->next.n_scatter = 0;
+        if ((r >> 50) & 1 && len) {
+            e->next.n_scatter = 1 + (r >> 51) % SG_PIECES;
+            if (e->next.n_scatter > len) {
+                e->next.n_scatter = len;
+            }
+        }
         if ((r >> 42) & 1 && len) {
             e->next.opcode = ROE_WR_READ_SG;
             e->next.n_sg = 1 + (r >> 43) % (segment / 16 < SG_PIECES
@@ -167,6 +179,7 @@ choose_op(struct endpoint *e, const struct options *o, uint16_t segment)
         }
     } else {
         e->next.opcode = (r >> 41) % 8 ? ROE_WR_WRITE : ROE_WR_WRITE_IMM;
+        e->next.n_scatter = 0;
     }
     e->next.length = len;
     e->next.offset = next_random(&e->rng) % (o->region - len + 1);
@@ -183,6 +196,37 @@ choose_op(struct endpoint *e, const struct options *o, uint16_t segment)
             sge->rkey = e->peer_rkey;
             sge->len = i == e->next.n_sg - 1 ? len - from : piece;
         }
+    }
+}
+
+/* Plans where the octets of READ 'op' land in 'buf': its 'n_scatter'
+ * pieces of about equal length, in reverse order. */
+static void
+plan_scatter(struct op *op, uint8_t *buf)
+{
+    uint32_t piece = op->length / op->n_scatter;
+    uint32_t end = op->length;
+
+    for (unsigned int i = 0; i < op->n_scatter; i++) {
+        uint32_t len = (i == op->n_scatter - 1
+                        ? op->length - i * piece : piece);
+
+        end -= len;
+        op->scatter[i] = (struct roe_local_sge) { buf + end, len };
+    }
+}
+
+/* Copies the 'n' octets of a READ's message 'msg' to 'dst' as 'op''s
+ * scatter list places them in its buffer 'buf'. */
+static void
+scatter_expected(const struct op *op, const uint8_t *buf, uint8_t *dst,
+                 const uint8_t *msg)
+{
+    for (unsigned int i = 0; i < op->n_scatter; i++) {
+        const struct roe_local_sge *piece = &op->scatter[i];
+
+        memcpy(dst + (piece->addr - buf), msg, piece->len);
+        msg += piece->len;
     }
 }
 
@@ -226,6 +270,9 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
             return;
         }
         e->pending[slot] = e->next;
+        if (e->next.n_scatter) {
+            plan_scatter(&e->pending[slot], buf);
+        }
         wr = (struct roe_send_wr) {
             .wr_id = e->posted,
             .opcode = e->next.opcode,
@@ -236,6 +283,9 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
             .imm = e->imm_sent,
             .sg = e->pending[slot].sg,
             .n_sg = e->pending[slot].n_sg,
+            .scatter = (e->next.n_scatter ? e->pending[slot].scatter
+                        : NULL),
+            .n_scatter = e->next.n_scatter,
         };
         if (wr.opcode == ROE_WR_WRITE || wr.opcode == ROE_WR_WRITE_IMM) {
             fill_random(&e->rng, buf, wr.length);
@@ -249,17 +299,23 @@ post_ops(struct endpoint *e, const struct options *o, uint16_t segment)
         }
 
         /* RC ordering: a READ sees every WRITE posted before it. */
-        if (wr.opcode == ROE_WR_READ) {
-            memcpy(e->expect + (size_t) slot * o->max_size,
-                   e->peer_shadow + wr.remote_va, wr.length);
-        } else if (wr.opcode == ROE_WR_READ_SG) {
-            uint8_t *dst = e->expect + (size_t) slot * o->max_size;
+        if (wr.opcode == ROE_WR_READ || wr.opcode == ROE_WR_READ_SG) {
+            uint8_t *expect = e->expect + (size_t) slot * o->max_size;
+            uint8_t *dst = wr.scatter ? e->message : expect;
 
+            if (wr.opcode == ROE_WR_READ) {
+                memcpy(dst, e->peer_shadow + wr.remote_va, wr.length);
+            }
             for (unsigned int i = 0; i < wr.n_sg; i++) {
                 memcpy(dst, e->peer_shadow + wr.sg[i].va, wr.sg[i].len);
                 dst += wr.sg[i].len;
             }
-            e->sg_reads++;
+            if (wr.scatter) {
+                scatter_expected(&e->pending[slot], buf, expect,
+                                 e->message);
+                e->scattered_reads++;
+            }
+            e->sg_reads += wr.opcode == ROE_WR_READ_SG;
         } else {
             memcpy(e->peer_shadow + wr.remote_va, buf, wr.length);
             if (wr.opcode == ROE_WR_WRITE_IMM) {
@@ -380,6 +436,7 @@ endpoint_init(struct endpoint *e, const char *name, struct link *link,
     e->peer_shadow = xalloc_zeroed(1, o->region);
     e->bufs = xalloc(ROE_QP_SQ_SIZE * (size_t) o->max_size);
     e->expect = xalloc(ROE_QP_SQ_SIZE * (size_t) o->max_size);
+    e->message = xalloc(o->max_size);
     e->rkey = mr_register(e->mrs, 1, e->mem, 0, o->region,
                           MR_ACCESS_REMOTE_READ | MR_ACCESS_REMOTE_WRITE);
 }
@@ -431,6 +488,7 @@ endpoint_destroy(struct endpoint *e)
     free(e->peer_shadow);
     free(e->bufs);
     free(e->expect);
+    free(e->message);
     free(e->frame_mem);
 }
 
@@ -641,6 +699,8 @@ test_roe_ops(int argc, char *argv[])
     printf("retransmissions: %s\n",
            sa.retransmits + sb.retransmits ? "yes" : "no");
     printf("scatter READs: %s\n", a.sg_reads + b.sg_reads ? "yes" : "no");
+    printf("READs placed in pieces: %s\n",
+           a.scattered_reads + b.scattered_reads ? "yes" : "no");
     fprintf(stderr, "writes %"PRIu64" reads %"PRIu64" retransmits %"PRIu64
             " timeouts %"PRIu64" naks %"PRIu64" duplicates %"PRIu64
             " stale %"PRIu64" parse drops %"PRIu64" packets %"PRIu64
