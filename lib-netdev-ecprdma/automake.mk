@@ -31,6 +31,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/mr-table.h \
 	lib-netdev-ecprdma/port-options.c \
 	lib-netdev-ecprdma/port-options.h \
+	lib-netdev-ecprdma/ptr-queue.c \
+	lib-netdev-ecprdma/ptr-queue.h \
 	lib-netdev-ecprdma/remote-vsi.c \
 	lib-netdev-ecprdma/remote-vsi.h \
 	lib-netdev-ecprdma/roe.c \

@@ -85,6 +85,7 @@
 #include "ovs-thread.h"
 #include "packets.h"
 #include "port-options.h"
+#include "ptr-queue.h"
 #include "seq.h"
 #include "smap.h"
 #include "sset.h"
@@ -115,8 +116,31 @@ static size_t n_deferred_closes OVS_GUARDED_BY(ecprdma_mutex);
 static struct seq *status_seq;
 static uint64_t status_seq_seen;
 
-/* Where a switch puts the frames that it reads from one VM: the frame ring
- * of the "vsi" port bound to the VM's VSI.
+/* Frames that a switch reads for one of its ports, a vsi port or the
+ * switch port itself (the frames of a server's bridge): packets, read
+ * straight into their buffers in the thread that drives the switch's
+ * session, queued for the port's receive queue.  At most
+ * PACKET_SINK_SLOTS packets and about PACKET_SINK_BYTES octets wait: then
+ * the switch stops reading, and frames wait in the server's rings. */
+struct packet_sink {
+    struct ptr_queue queue;
+    atomic_uint64_t too_long;   /* Frames refused, longer than
+                                 * RX_MAX_FRAME. */
+    atomic_uint64_t overflows;  /* Packets dropped, the queue full. */
+    uint64_t n_reused;          /* The switch's thread's own... */
+    atomic_uint64_t reused;     /* ...published with the packets:
+                                 * received into recycled packets. */
+};
+
+enum { PACKET_SINK_SLOTS = 4096, PACKET_SINK_BYTES = 1 << 22 };
+
+static void packet_sink_init(struct packet_sink *);
+static void packet_sink_destroy(struct packet_sink *);
+static void packet_sink_run(struct packet_sink *, struct remote_vsi *,
+                            long long now);
+
+/* Where a switch puts the frames that it reads from one VM: the sink of
+ * the "vsi" port bound to the VM's VSI.
  *
  * 'tag' is what the port tags the frames that it sends with.  It outlives
  * the association: while the VSI's association is down or being replaced,
@@ -124,13 +148,13 @@ static uint64_t status_seq_seen;
  * mirror, which the session's next association writes, and the server
  * knows the VM by the tag of its previous association too. */
 struct vsi_sink {
-    struct frame_ring ring;
+    struct packet_sink packets;
     atomic_uint32_t tag;        /* Server's QP number of the VSI's last
                                  * association, 0 if never bound. */
     atomic_bool bound;          /* The VSI is associated now. */
 };
 
-enum { VSI_SINK_SIZE = 1 << 22, UPLINK_RING_SIZE = 1 << 23 };
+enum { UPLINK_RING_SIZE = 1 << 23 };
 
 /* What a switch knows of one VSI, published by the thread that drives the
  * session for the main thread. */
@@ -243,7 +267,8 @@ struct netdev_ecprdma {
     struct remote_vsi *old_uplink;  /* The server uplink's previous
                                      * association, for its ingress
                                      * records. */
-    struct frame_ring rx_ring;  /* The server's egress, for rxq 0. */
+    struct packet_sink rx_sink; /* The server's egress, for rxq 0. */
+    bool has_rx_sink;
     struct ovs_spin ingress_lock;
     struct frame_ring *ingress_mirror;      /* Under 'ingress_lock'. */
     struct ovs_mutex info_mutex;
@@ -791,7 +816,10 @@ session_destroy(struct netdev_ecprdma *dev, struct netdev **closing,
     dev->own_vsi = -1;
     frame_ring_free(&dev->ingress);
     frame_ring_free(&dev->egress);
-    frame_ring_free(&dev->rx_ring);
+    if (dev->has_rx_sink) {
+        packet_sink_destroy(&dev->rx_sink);
+        dev->has_rx_sink = false;
+    }
     ovs_mutex_lock(&dev->info_mutex);
     memset(dev->info, 0, sizeof dev->info);
     ovs_mutex_unlock(&dev->info_mutex);
@@ -890,7 +918,8 @@ session_create(struct netdev_ecprdma *dev)
 
         dev->max_xfer = seg * MAX(1, MIN(po->window / 2,
                                          DIV_ROUND_UP(32768, seg)));
-        frame_ring_alloc(&dev->rx_ring, VSI_SINK_SIZE);
+        packet_sink_init(&dev->rx_sink);
+        dev->has_rx_sink = true;
     }
     free(name);
     return;
@@ -1108,7 +1137,7 @@ vsi_unbind(struct netdev_ecprdma *dev)
 static void
 vsi_sink_free(struct vsi_sink *sink)
 {
-    frame_ring_free(&sink->ring);
+    packet_sink_destroy(&sink->packets);
     free(sink);
 }
 
@@ -1469,7 +1498,7 @@ netdev_ecprdma_reconfigure(struct netdev *netdev)
     case PORT_ROLE_VSI:
         if (!dev->sink) {
             dev->sink = xzalloc(sizeof *dev->sink);
-            frame_ring_alloc(&dev->sink->ring, VSI_SINK_SIZE);
+            packet_sink_init(&dev->sink->packets);
             atomic_init(&dev->sink->tag, 0);
             atomic_init(&dev->sink->bound, false);
         }
@@ -1885,11 +1914,20 @@ netdev_ecprdma_set_mtu(struct netdev *netdev, int mtu)
     return 0;
 }
 
-static int
-netdev_ecprdma_get_stats(const struct netdev *netdev,
-                         struct netdev_stats *stats)
+/* The packet sink of 'dev', a vsi or switch port, or NULL. */
+static struct packet_sink *
+port_sink(struct netdev_ecprdma *dev)
 {
-    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+    return (dev->sink ? &dev->sink->packets
+            : dev->has_rx_sink ? &dev->rx_sink
+            : NULL);
+}
+
+static void
+get_stats__(struct netdev_ecprdma *dev, struct netdev_stats *stats)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct packet_sink *sink = port_sink(dev);
 
     atomic_read_relaxed(&dev->rx_packets, &stats->rx_packets);
     atomic_read_relaxed(&dev->rx_bytes, &stats->rx_bytes);
@@ -1899,6 +1937,26 @@ netdev_ecprdma_get_stats(const struct netdev *netdev,
     atomic_read_relaxed(&dev->rx_errors, &stats->rx_errors);
     atomic_read_relaxed(&dev->rx_dropped, &stats->rx_dropped);
     stats->tx_errors = 0;
+    if (sink) {
+        uint64_t too_long, overflows;
+
+        atomic_read_relaxed(&sink->too_long, &too_long);
+        atomic_read_relaxed(&sink->overflows, &overflows);
+        stats->rx_errors += too_long;
+        stats->rx_dropped += overflows;
+    }
+}
+
+static int
+netdev_ecprdma_get_stats(const struct netdev *netdev,
+                         struct netdev_stats *stats)
+    OVS_EXCLUDED(ecprdma_mutex)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
+
+    ovs_mutex_lock(&ecprdma_mutex);
+    get_stats__(dev, stats);
+    ovs_mutex_unlock(&ecprdma_mutex);
     return 0;
 }
 
@@ -2344,50 +2402,128 @@ vm_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     return 0;
 }
 
-/* Receives up to a batch of frames from frame ring 'ring' into 'batch':
- * on a switch, what a remote VM or a server's bridge sent.  ECP frames
- * are dropped and counted, as on a vm port, and so are frames longer than
- * RX_MAX_FRAME. */
 static void
-frame_ring_recv(struct netdev_ecprdma *dev, struct frame_ring *ring,
-                struct dp_packet_batch *batch)
+packet_sink_init(struct packet_sink *sink)
 {
-    struct packet_cache *cache = packet_cache_get();
-    uint64_t prod = frame_ring_producer(ring);
-    uint64_t cons = frame_ring_consumer(ring);
-    struct frame_ring_frame f;
-    uint64_t reused = 0;
+    ptr_queue_init(&sink->queue, PACKET_SINK_SLOTS);
+    atomic_init(&sink->too_long, 0);
+    atomic_init(&sink->overflows, 0);
+    sink->n_reused = 0;
+    atomic_init(&sink->reused, 0);
+}
+
+/* Frees 'sink' and the packets in it.  Neither the switch nor the port
+ * uses it any more. */
+static void
+packet_sink_destroy(struct packet_sink *sink)
+{
+    void *packets[NETDEV_MAX_BURST];
+    size_t n;
+
+    while ((n = ptr_queue_pop(&sink->queue, packets, NETDEV_MAX_BURST))) {
+        for (size_t i = 0; i < n; i++) {
+            dp_packet_delete(packets[i]);
+        }
+    }
+    ptr_queue_destroy(&sink->queue);
+}
+
+/* The remote_vsi_sink functions of a packet sink. */
+static size_t
+packet_sink_room(void *sink_)
+{
+    struct packet_sink *sink = sink_;
+
+    return (ptr_queue_weight(&sink->queue) < PACKET_SINK_BYTES
+            ? ptr_queue_room(&sink->queue) : 0);
+}
+
+static void *
+packet_sink_get_buffer(void *sink_, uint32_t len, uint8_t **datap)
+{
+    struct packet_sink *sink = sink_;
+    struct dp_packet *packet;
     uint64_t orig;
-    int too_long = 0;
+
+    if (OVS_UNLIKELY(len > RX_MAX_FRAME)) {
+        atomic_add_relaxed(&sink->too_long, 1, &orig);
+        return NULL;
+    }
+    packet = new_rx_packet(packet_cache_get(), len, &sink->n_reused);
+    dp_packet_set_size(packet, len);
+    *datap = dp_packet_data(packet);
+    return packet;
+}
+
+static void
+packet_sink_deliver(void *sink_, void *packet_)
+{
+    struct packet_sink *sink = sink_;
+    struct dp_packet *packet = packet_;
+    uint64_t orig;
+
+    if (OVS_UNLIKELY(!ptr_queue_push(&sink->queue, packet,
+                                     dp_packet_size(packet)))) {
+        atomic_add_relaxed(&sink->overflows, 1, &orig);
+        dp_packet_delete(packet);
+    }
+}
+
+static void
+packet_sink_put_buffer(void *packet)
+{
+    dp_packet_delete(packet);
+}
+
+/* Runs remote VSI 'rv' with 'sink' as where its frames go, and publishes
+ * what it delivered, once. */
+static void
+packet_sink_run(struct packet_sink *sink, struct remote_vsi *rv,
+                long long now)
+{
+    const struct remote_vsi_sink rs = {
+        .room = packet_sink_room,
+        .get_buffer = packet_sink_get_buffer,
+        .deliver = packet_sink_deliver,
+        .put_buffer = packet_sink_put_buffer,
+        .aux = sink,
+    };
+
+    remote_vsi_run(rv, now, &rs);
+    ptr_queue_publish(&sink->queue);
+    atomic_store_relaxed(&sink->reused, sink->n_reused);
+}
+
+/* Receives up to a batch of frames from 'sink' into 'batch': on a switch,
+ * what a remote VM or a server's bridge sent.  ECP frames are dropped and
+ * counted, as on a vm port. */
+static void
+packet_sink_recv(struct netdev_ecprdma *dev, struct packet_sink *sink,
+                 struct dp_packet_batch *batch)
+{
+    void *packets[NETDEV_MAX_BURST];
+    uint64_t bytes = 0;
+    uint64_t orig;
+    size_t n;
     int ecp = 0;
 
-    while (batch->count < NETDEV_MAX_BURST
-           && frame_ring_get(ring, &cons, prod, &f) == FRAME_RING_OK) {
-        struct dp_packet *packet;
+    n = ptr_queue_pop(&sink->queue, packets,
+                      NETDEV_MAX_BURST - batch->count);
+    for (size_t i = 0; i < n; i++) {
+        struct dp_packet *packet = packets[i];
 
-        if (OVS_UNLIKELY(is_ecp_frame(f.data, f.len))) {
+        bytes += dp_packet_size(packet);
+        if (OVS_UNLIKELY(is_ecp_frame(dp_packet_data(packet),
+                                      dp_packet_size(packet)))) {
+            dp_packet_delete(packet);
             ecp++;
             continue;
         }
-        if (OVS_UNLIKELY(f.len > RX_MAX_FRAME)) {
-            too_long++;
-            continue;
-        }
-        packet = new_rx_packet(cache, f.len, &reused);
-
-        memcpy(dp_packet_data(packet), f.data, f.len);
-        dp_packet_set_size(packet, f.len);
         batch->packets[batch->count++] = packet;
     }
-    frame_ring_set_consumer(ring, cons);
-    if (reused) {
-        atomic_add_relaxed(&dev->rx_reused, reused, &orig);
-    }
+    ptr_queue_popped_weight(&sink->queue, bytes);
     if (ecp) {
         atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
-    }
-    if (too_long) {
-        atomic_add_relaxed(&dev->rx_errors, too_long, &orig);
     }
 }
 
@@ -2750,14 +2886,18 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             struct vsi_sink *sink = ovsrcu_get(struct vsi_sink *,
                                                &dev->sinks[h]);
 
-            remote_vsi_run(rv, now, sink ? &sink->ring : NULL);
+            if (sink) {
+                packet_sink_run(&sink->packets, rv, now);
+            } else {
+                remote_vsi_run(rv, now, NULL);
+            }
         } else {
             if (OVS_UNLIKELY(remote_vsi_ingress_settling(rv))) {
                 ovs_spin_lock(&dev->ingress_lock);
-                remote_vsi_run(rv, now, &dev->rx_ring);
+                packet_sink_run(&dev->rx_sink, rv, now);
                 ovs_spin_unlock(&dev->ingress_lock);
             } else {
-                remote_vsi_run(rv, now, &dev->rx_ring);
+                packet_sink_run(&dev->rx_sink, rv, now);
             }
             /* Only this thread changes 'ingress_mirror' while the port
              * runs, so it reads it without the lock. */
@@ -2768,7 +2908,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             }
         }
     }
-    frame_ring_recv(dev, &dev->rx_ring, batch);
+    packet_sink_recv(dev, &dev->rx_sink, batch);
 }
 
 static int
@@ -2799,7 +2939,7 @@ netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
 
     case PORT_ROLE_VSI:
         if (dev->sink) {
-            frame_ring_recv(dev, &dev->sink->ring, batch);
+            packet_sink_recv(dev, &dev->sink->packets, batch);
         }
         break;
     }
@@ -2857,7 +2997,7 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     get_config__(dev, &config);
     get_status__(dev, &status);
     memset(&stats, 0, sizeof stats);
-    netdev_ecprdma_get_stats(&dev->up, &stats);
+    get_stats__(dev, &stats);
 
     ds_put_format(s, "%s: role=%s\n", netdev_get_name(&dev->up),
                   smap_get_def(&config, "role", "vm"));
@@ -2880,6 +3020,12 @@ show_port(struct ds *s, struct netdev_ecprdma *dev)
     }
     free(nodes);
     atomic_read_relaxed(&dev->rx_reused, &reused);
+    if (port_sink(dev)) {
+        uint64_t n;
+
+        atomic_read_relaxed(&port_sink(dev)->reused, &n);
+        reused += n;
+    }
     ds_put_format(s, "\n  rx: packets=%"PRIu64" bytes=%"PRIu64
                   " ecp-dropped=%"PRIu64" recycled-buffers=%"PRIu64"\n"
                   "  tx: packets=%"PRIu64" bytes=%"PRIu64

@@ -34,8 +34,7 @@
 
 enum {
     BATCH = 1024,               /* Descriptors per batch. */
-    STAGING_SIZE = 1 << 22,     /* Octets read per batch, at most. */
-    RX_BACKLOG_MAX = 131072,    /* Octets in 'rx' before reading more. */
+    BATCH_BYTES_MAX = 1 << 22,  /* Octets read per batch, at most. */
     PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
     PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
@@ -65,7 +64,7 @@ enum ring_state {
     RS_INDEX,                   /* Index (and descriptors) requested. */
     RS_DESCS,                   /* Descriptors requested. */
     RS_DATA,                    /* Buffers or records requested. */
-    RS_DELIVER,                 /* Read; going into 'rx'. */
+    RS_DELIVER,                 /* Read; going into the sink. */
     RS_DEAD,                    /* Stopped for good. */
 };
 
@@ -78,19 +77,27 @@ struct transfer {
 };
 
 /* One READ_SG of a VM ring batch: the ring's segments [first, first + n),
- * 'len' octets in all, which land back to back at 'local'. */
+ * 'len' octets in all, octets [ofs, ofs + len) of the batch's frames back
+ * to back, which land in the pieces [first_piece, first_piece + n_pieces)
+ * of the frames' buffers. */
 struct gather {
     size_t first;
     unsigned int n;
     uint32_t len;
-    uint8_t *local;
+    uint32_t ofs;
+    size_t first_piece;
+    unsigned int n_pieces;
 };
 
-/* One frame of a VM ring batch, in 'staging'. */
+/* One frame of a VM ring batch: octets [ofs, ofs + len) of the batch's
+ * frames back to back, read into 'data' of 'buffer' (taken from the sink)
+ * if 'ok'. */
 struct batch_frame {
     uint32_t ofs;
     uint32_t len;
     bool ok;
+    void *buffer;
+    uint8_t *data;
 };
 
 /* A VM's transmit ring (memif C2S). */
@@ -129,7 +136,9 @@ struct vm_ring {
     struct gather gathers[BATCH];
     size_t n_sges;
     struct roe_sge sges[BATCH];     /* Of 'gathers', until they complete. */
-    uint8_t *staging;           /* The frames of a batch, back to back. */
+    size_t n_pieces;
+    struct roe_local_sge pieces[2 * BATCH];     /* Of 'gathers': a piece
+                                 * per frame and READ_SG it spans. */
 };
 
 /* Where a frame ring of the server is: its area, and its header with the
@@ -195,6 +204,8 @@ struct remote_vsi {
     struct vm_ring vm_rings[VDP_MAX_RINGS];
     struct egress_ring *egress;
     struct ingress_ring *ingress;
+    size_t held;                /* Sink buffers taken, not delivered. */
+    void (*put_buffer)(void *); /* Frees them. */
     struct remote_vsi_stats stats;
 };
 
@@ -249,7 +260,6 @@ init_vm_ring(struct vm_ring *r, const struct vdp_message *assoc,
     r->tail_rkey = assoc->roe.mrs[mr].rkey;
     r->mask = slots - 1;
     r->idle_us = IDLE_POLL_US;
-    r->staging = xalloc(STAGING_SIZE);
     return NULL;
 }
 
@@ -300,7 +310,7 @@ remote_vsi_memory(const struct vdp_message *assoc)
         unsigned int log2_size = ring->log2_entries + ring->log2_entry_size;
 
         if (ring->kind == VDP_RING_VM_TX) {
-            n += STAGING_SIZE;
+            n += BATCH_BYTES_MAX;
         } else if (ring->kind == VDP_RING_EGRESS
                    || ring->kind == VDP_RING_INGRESS) {
             /* Larger rings are refused. */
@@ -372,12 +382,28 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
     return v;
 }
 
+/* Gives back to the sink the buffers of 'r''s batch that were not
+ * delivered. */
+static void
+put_buffers(struct remote_vsi *v, struct vm_ring *r)
+{
+    for (size_t i = r->next_frame; i < r->n_frames; i++) {
+        struct batch_frame *f = &r->frames[i];
+
+        if (f->ok) {
+            v->put_buffer(f->buffer);
+            v->held--;
+            f->ok = false;
+        }
+    }
+}
+
 void
 remote_vsi_destroy(struct remote_vsi *v)
 {
     if (v) {
-        for (size_t i = 0; i < VDP_MAX_RINGS; i++) {
-            free(v->vm_rings[i].staging);
+        for (size_t i = 0; i < v->n_vm_rings; i++) {
+            put_buffers(v, &v->vm_rings[i]);
         }
         if (v->egress) {
             frame_ring_free(&v->egress->mirror);
@@ -549,10 +575,11 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
         struct roe_send_wr wr = {
             .wr_id = idx << 8 | WR_VM_DATA,
             .opcode = ROE_WR_READ_SG,
-            .local = g->local,
             .length = g->len,
             .sg = &r->sges[g->first],
             .n_sg = g->n,
+            .scatter = &r->pieces[g->first_piece],
+            .n_scatter = g->n_pieces,
         };
         int error = roe_qp_post_send(v->qp, &wr);
 
@@ -743,7 +770,7 @@ plan_undo(struct vm_ring *r, const struct plan_mark *m, uint32_t *ofs)
 }
 
 /* Appends the 'len' octets at 'iova' in the region of 'rkey' to the
- * batch's READ_SGs, to land at 'staging' + '*ofs', which it advances: to
+ * batch's READ_SGs, as octet '*ofs' on of the batch, which it advances: to
  * the last segment if they follow it, else as a segment of their own; a
  * READ_SG takes at most the QP's segments and 'max_xfer' octets.  Returns
  * false if 'r' has no room left (then the caller undoes the frame). */
@@ -766,8 +793,7 @@ plan_append(const struct remote_vsi *v, struct vm_ring *r, uint64_t iova,
                 return false;
             }
             g = &r->gathers[r->n_gathers++];
-            *g = (struct gather) { .first = r->n_sges,
-                                   .local = r->staging + *ofs };
+            *g = (struct gather) { .first = r->n_sges, .ofs = *ofs };
             follows = false;
         }
         n = MIN(len, v->max_xfer - g->len);
@@ -795,8 +821,8 @@ enum plan_result {
 };
 
 /* Plans the READ of the frame whose first descriptor is 'r->descs[*i]',
- * advancing '*i' past its descriptors and '*ofs' past its octets in
- * 'staging', and stores its length in '*lenp'.  A descriptor is checked
+ * advancing '*i' past its descriptors and '*ofs' past its octets in the
+ * batch, and stores its length in '*lenp'.  A descriptor is checked
  * against the ASSOC's regions before anything of it is planned. */
 static enum plan_result
 plan_frame(const struct remote_vsi *v, struct vm_ring *r, size_t *i,
@@ -818,7 +844,7 @@ plan_frame(const struct remote_vsi *v, struct vm_ring *r, size_t *i,
             || len + d->length > FRAME_RING_MAX_FRAME) {
             ok = false;
         } else if (ok && d->length) {
-            if (*ofs + d->length > STAGING_SIZE
+            if (*ofs + d->length > BATCH_BYTES_MAX
                 || !plan_append(v, r, mr->iova + d->offset, mr->rkey,
                                 d->length, ofs)) {
                 return PLAN_FULL;
@@ -833,15 +859,33 @@ plan_frame(const struct remote_vsi *v, struct vm_ring *r, size_t *i,
     return PLAN_PARTIAL;
 }
 
-/* Plans the READ_SGs of the frames of descriptors [0, r->n) of the
- * batch: only the frames' octets, back to back in 'staging'.  A frame
- * that the batch does not hold whole, or that finds no room, waits for
- * the next batch (r->n shrinks to end before it), unless it is the
- * batch's first and the batch is as long as a batch gets: then it is
- * dropped, as is a frame with a bad descriptor. */
-static void
-plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
+/* Takes a buffer from 'sink' for the frame 'f' just planned, and returns
+ * true, or false if the sink refuses the frame. */
+static bool
+take_buffer(struct remote_vsi *v, const struct remote_vsi_sink *sink,
+            struct batch_frame *f)
 {
+    f->buffer = sink->get_buffer(sink->aux, f->len, &f->data);
+    if (!f->buffer) {
+        return false;
+    }
+    v->put_buffer = sink->put_buffer;
+    v->held++;
+    return true;
+}
+
+/* Plans the READ_SGs of the frames of descriptors [0, r->n) of the
+ * batch, at most 'max_frames' of them: only the frames' octets, each
+ * frame into a buffer of 'sink'.  A frame that the batch does not hold
+ * whole, or that finds no room, waits for the next batch (r->n shrinks to
+ * end before it), unless it is the batch's first and the batch is as long
+ * as a batch gets: then it is dropped, as is a frame with a bad descriptor
+ * or one that the sink refuses. */
+static void
+plan_vm_batch(struct remote_vsi *v, struct vm_ring *r,
+              const struct remote_vsi_sink *sink, size_t max_frames)
+{
+    size_t n_buffers = 0;
     uint32_t ofs = 0;
     size_t i = 0;
 
@@ -855,6 +899,10 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
         enum plan_result result;
         uint32_t len = 0;
 
+        if (n_buffers == max_frames) {
+            r->n = first;
+            break;
+        }
         result = plan_frame(v, r, &i, &ofs, &len);
         if (result == PLAN_FULL
             || (result == PLAN_PARTIAL && (first > 0 || r->n < BATCH))) {
@@ -867,38 +915,66 @@ plan_vm_batch(struct remote_vsi *v, struct vm_ring *r)
         }
         f->ofs = mark.ofs;
         f->len = result == PLAN_FRAME ? len : 0;
-        f->ok = result == PLAN_FRAME && len > 0;
+        f->ok = f->len > 0 && take_buffer(v, sink, f);
+        if (f->ok) {
+            n_buffers++;
+        } else if (f->len) {
+            plan_undo(r, &mark, &ofs);
+        }
         r->n_frames++;
     }
 }
 
-/* Moves the frames of a read batch into 'rx'.  Returns false if 'rx' had
- * no room for all of them. */
-static bool
-deliver_frames(struct remote_vsi *v, struct frame_ring *rx,
-               const uint8_t *base, struct batch_frame *frames, size_t n,
-               size_t *nextp)
+/* Splits the octets of each of the batch's READ_SGs into the pieces of the
+ * frames' buffers where they land. */
+static void
+plan_pieces(struct vm_ring *r)
 {
-    uint64_t prod = frame_ring_producer(rx);
-    uint64_t cons = frame_ring_consumer(rx);
-    size_t i;
+    size_t fi = 0;
 
-    for (i = *nextp; i < n; i++) {
-        const struct batch_frame *f = &frames[i];
+    r->n_pieces = 0;
+    for (size_t gi = 0; gi < r->n_gathers; gi++) {
+        struct gather *g = &r->gathers[gi];
+        uint32_t ofs = g->ofs;
+        uint32_t end = g->ofs + g->len;
 
-        if (!f->ok) {
-            continue;
+        g->first_piece = r->n_pieces;
+        g->n_pieces = 0;
+        while (ofs < end) {
+            const struct batch_frame *f = &r->frames[fi];
+            uint32_t n;
+
+            if (!f->ok || ofs >= f->ofs + f->len) {
+                fi++;
+                continue;
+            }
+            n = MIN(end, f->ofs + f->len) - ofs;
+            r->pieces[r->n_pieces++] = (struct roe_local_sge) {
+                f->data + (ofs - f->ofs), n
+            };
+            g->n_pieces++;
+            ofs += n;
         }
-        if (frame_ring_put(rx, &prod, cons, 0, base + f->ofs, f->len)
-            != FRAME_RING_OK) {
-            break;
-        }
-        v->stats.rx_frames++;
-        v->stats.rx_bytes += f->len;
     }
-    *nextp = i;
-    frame_ring_set_producer(rx, prod);
-    return i == n;
+}
+
+/* Hands the read frames of 'r''s batch to 'sink'. */
+static void
+deliver_frames(struct remote_vsi *v, struct vm_ring *r,
+               const struct remote_vsi_sink *sink)
+{
+    for (; r->next_frame < r->n_frames; r->next_frame++) {
+        const struct batch_frame *f = &r->frames[r->next_frame];
+
+        if (f->ok) {
+            sink->deliver(sink->aux, f->buffer);
+            v->held--;
+            v->stats.rx_frames++;
+            v->stats.rx_bytes += f->len;
+            r->batch_delivered++;
+            r->unacked++;
+        }
+    }
 }
 
 /* Posts READs of 'n' descriptors from slot 'first' on, in two pieces if
@@ -952,9 +1028,19 @@ n_ahead(const struct vm_ring *r)
     return MIN(MIN(BATCH, r->mask + 1), MAX(published, PREFETCH_MIN));
 }
 
+/* How many more frames 'sink' takes, besides those whose buffers 'v'
+ * holds. */
+static size_t
+sink_room(const struct remote_vsi *v, const struct remote_vsi_sink *sink)
+{
+    size_t room = sink->room(sink->aux);
+
+    return room > v->held ? room - v->held : 0;
+}
+
 static void
 run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
-            struct frame_ring *rx)
+            const struct remote_vsi_sink *sink)
 {
     struct vm_ring *r = &v->vm_rings[idx];
     int error = 0;
@@ -964,8 +1050,7 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         if (now < r->next_poll) {
             return;
         }
-        if (frame_ring_producer(rx) - frame_ring_consumer(rx)
-            > RX_BACKLOG_MAX) {
+        if (!sink_room(v, sink)) {
             /* Frames that wait stay in the VM's ring, where a switch that
              * dies does not lose them, until the switch catches up. */
             return;
@@ -1038,7 +1123,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         r->n = MIN(r->n, r->n_descs);
     plan:
-        plan_vm_batch(v, r);
+        plan_vm_batch(v, r, sink, sink_room(v, sink));
+        plan_pieces(r);
         if (!r->n) {
             /* Only part of a frame: wait for the rest. */
             r->busy = false;
@@ -1068,17 +1154,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         r->state = RS_DELIVER;
         /* Fall through. */
-    case RS_DELIVER: {
-        uint64_t delivered = v->stats.rx_frames;
-        bool all = deliver_frames(v, rx, r->staging, r->frames,
-                                  r->n_frames, &r->next_frame);
-
-        delivered = v->stats.rx_frames - delivered;
-        r->batch_delivered += delivered;
-        r->unacked += delivered;
-        if (!all) {
-            return;
-        }
+    case RS_DELIVER:
+        deliver_frames(v, r, sink);
         if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
             return;
         }
@@ -1109,7 +1186,6 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
         }
         r->state = RS_IDLE;
         break;
-    }
 
     case RS_DEAD:
         return;
@@ -1145,8 +1221,45 @@ plan_transfers(struct transfer *ops, size_t max_ops, uint64_t from,
     return n;
 }
 
+/* Hands the records of the egress mirror from 'e->cons' to 'e->prod' to
+ * 'sink', as many as it takes, advancing 'e->cons' past them.  Returns
+ * FRAME_RING_OK if the sink is full, FRAME_RING_EMPTY if every record
+ * went, or FRAME_RING_BAD at a record cut by the end of what was read (it
+ * waits for the next round) or a bad one. */
+static enum frame_ring_status
+deliver_records(struct remote_vsi *v, struct egress_ring *e,
+                const struct remote_vsi_sink *sink)
+{
+    size_t room = sink_room(v, sink);
+    enum frame_ring_status st = FRAME_RING_OK;
+    uint64_t next = e->cons;
+    struct frame_ring_frame f;
+
+    while (room
+           && (st = frame_ring_get(&e->mirror, &next, e->prod, &f))
+              == FRAME_RING_OK) {
+        uint8_t *data;
+        void *buffer = sink->get_buffer(sink->aux, f.len, &data);
+
+        if (buffer) {
+            memcpy(data, f.data, f.len);
+            sink->deliver(sink->aux, buffer);
+            room--;
+            v->stats.rx_frames++;
+            v->stats.rx_bytes += f.len;
+        }
+        e->cons = next;
+    }
+    if (st == FRAME_RING_EMPTY) {
+        /* Past any skip record at the end. */
+        e->cons = next;
+    }
+    return room ? st : FRAME_RING_OK;
+}
+
 static void
-run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
+run_egress(struct remote_vsi *v, long long now,
+           const struct remote_vsi_sink *sink)
 {
     struct egress_ring *e = v->egress;
     int error = 0;
@@ -1213,31 +1326,12 @@ run_egress(struct remote_vsi *v, long long now, struct frame_ring *rx)
         e->state = RS_DELIVER;
         /* Fall through. */
     case RS_DELIVER: {
-        uint64_t prod = frame_ring_producer(rx);
-        uint64_t cons = frame_ring_consumer(rx);
-        struct frame_ring_frame f;
-        enum frame_ring_status st;
-        uint64_t next = e->cons;
+        enum frame_ring_status st = deliver_records(v, e, sink);
 
-        /* A record cut by the end of what we read waits for the next
-         * round. */
-        while ((st = frame_ring_get(&e->mirror, &next, e->prod, &f))
-               == FRAME_RING_OK) {
-            if (frame_ring_put(rx, &prod, cons, 0, f.data, f.len)
-                != FRAME_RING_OK) {
-                break;
-            }
-            v->stats.rx_frames++;
-            v->stats.rx_bytes += f.len;
-            e->cons = next;
-        }
-        frame_ring_set_producer(rx, prod);
         if (st == FRAME_RING_OK) {
-            return;             /* 'rx' is full. */
+            return;             /* The sink is full. */
         }
-        if (st == FRAME_RING_EMPTY) {
-            e->cons = next;
-        } else if (e->cons == e->round_start) {
+        if (st == FRAME_RING_BAD && e->cons == e->round_start) {
             /* Not even one whole record (a round may cut the last one):
              * the server is broken. */
             v->stats.rx_bad++;
@@ -1338,7 +1432,8 @@ run_ingress(struct remote_vsi *v)
 }
 
 void
-remote_vsi_run(struct remote_vsi *v, long long now_us, struct frame_ring *rx)
+remote_vsi_run(struct remote_vsi *v, long long now_us,
+               const struct remote_vsi_sink *sink)
 {
     struct roe_completion wc[32];
     int n;
@@ -1351,13 +1446,13 @@ remote_vsi_run(struct remote_vsi *v, long long now_us, struct frame_ring *rx)
     if (v->ingress) {
         run_ingress(v);
     }
-    if (!rx) {
+    if (!sink) {
         return;
     }
     for (size_t i = 0; i < v->n_vm_rings; i++) {
-        run_vm_ring(v, i, now_us, rx);
+        run_vm_ring(v, i, now_us, sink);
     }
     if (v->egress) {
-        run_egress(v, now_us, rx);
+        run_egress(v, now_us, sink);
     }
 }

@@ -26,10 +26,10 @@
  * memory.  Per batch the switch READs the ring's head index (and, after a
  * busy batch, the next descriptors with it), READs the descriptors of
  * [tail, head) if it did not have them, checks each descriptor against the
- * exported regions, READs the frames' octets with scatter READs (one
- * segment per descriptor, or per run of adjacent ones), which land back
- * to back in a staging area, and WRITEs the new tail index once the
- * frames are delivered.
+ * exported regions, takes a buffer from the caller's sink for each frame,
+ * READs the frames' octets with scatter READs (one segment per
+ * descriptor, or per run of adjacent ones) that land each frame in its
+ * buffer, and WRITEs the new tail index once the frames are delivered.
  * The head and descriptors of the next batch are read right behind the
  * buffers of this one.
  * A descriptor's 'region' is the index of an MR in the ASSOC.  The memif
@@ -43,10 +43,10 @@
  * of the producer index; the switch READs the consumer index to learn of
  * free room.
  *
- * Frames read from the VSI go into the caller's 'rx' frame ring, whose
- * consumer is another thread; when it is full the switch stops reading,
- * which back-pressures the VM.  Everything here runs in the one thread
- * that drives the VSI's queue pair. */
+ * Frames read from the VSI go into the caller's sink, whose consumer is
+ * another thread; when it is full the switch stops reading, which
+ * back-pressures the VM.  Everything here runs in the one thread that
+ * drives the VSI's queue pair. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +58,32 @@ struct vdp_message;
 
 struct remote_vsi;
 
+/* Where the switch puts the frames that it reads from a VSI: buffers that
+ * the caller lends, so that each frame is read straight into the buffer in
+ * which it leaves the switch (in OVS, a packet).  The switch calls these
+ * in its own thread.  All the sinks given to one remote VSI have the same
+ * kind of buffers: a buffer taken from one may be delivered to another. */
+struct remote_vsi_sink {
+    /* How many more frames the sink takes now, counting the buffers that
+     * the switch holds: the switch takes no more than that. */
+    size_t (*room)(void *aux);
+
+    /* Returns a buffer for a frame of 'len' octets (1 to
+     * FRAME_RING_MAX_FRAME), with the address of its octets in '*datap',
+     * or NULL if the sink does not take such a frame (it counts why): the
+     * switch then drops the frame. */
+    void *(*get_buffer)(void *aux, uint32_t len, uint8_t **datap);
+
+    /* Hands over 'buffer', which holds its frame now. */
+    void (*deliver)(void *aux, void *buffer);
+
+    /* Frees 'buffer', which get_buffer() returned and which will not be
+     * delivered. */
+    void (*put_buffer)(void *buffer);
+
+    void *aux;
+};
+
 /* Returns NULL, with a message in '*errorp', if 'assoc' (the station's
  * ASSOC) describes rings that the switch cannot use.  No READ or WRITE
  * will be longer than 'max_xfer' octets, which must fit in the QP's
@@ -67,8 +93,8 @@ struct remote_vsi *remote_vsi_create(struct roe_qp *,
                                      uint32_t max_xfer, char **errorp);
 void remote_vsi_destroy(struct remote_vsi *);
 
-/* The memory that remote_vsi_create() allocates for 'assoc': a staging
- * buffer per VM ring and a mirror of each frame ring. */
+/* The memory that 'assoc' can make the switch use: the buffers of a
+ * batch per VM ring, and a mirror of each frame ring. */
 uint64_t remote_vsi_memory(const struct vdp_message *assoc);
 
 /* What the ASSOC exported. */
@@ -107,21 +133,22 @@ uint64_t remote_vsi_carry_ingress(struct remote_vsi *v,
 bool remote_vsi_ingress_settling(const struct remote_vsi *);
 
 /* Polls the QP's completions and posts the next requests.  Frames read
- * from the VM's rings or from the egress ring go into 'rx'; if 'rx' is
- * NULL, nothing is read. */
+ * from the VM's rings or from the egress ring go into 'sink'; if 'sink' is
+ * NULL, nothing is read (the buffers of a batch in flight wait for the
+ * next run with a sink). */
 void remote_vsi_run(struct remote_vsi *, long long now_us,
-                    struct frame_ring *rx);
+                    const struct remote_vsi_sink *sink);
 
-/* The number of frames read from the VM's rings and delivered into 'rx'
- * whose tail WRITE has not completed (not posted yet, in flight, or
- * failed).  When the association ends, the server takes its rings back
- * from the tail as it last saw it, and so receives these frames again,
- * unless a WRITE reached it whose acknowledgement did not come back: an
- * upper bound of the frames that are delivered twice. */
+/* The number of frames read from the VM's rings and delivered whose tail
+ * WRITE has not completed (not posted yet, in flight, or failed).  When
+ * the association ends, the server takes its rings back from the tail as
+ * it last saw it, and so receives these frames again, unless a WRITE
+ * reached it whose acknowledgement did not come back: an upper bound of
+ * the frames that are delivered twice. */
 uint64_t remote_vsi_vm_unacked(const struct remote_vsi *);
 
 struct remote_vsi_stats {
-    uint64_t rx_frames;         /* Frames delivered into 'rx'. */
+    uint64_t rx_frames;         /* Frames delivered into a sink. */
     uint64_t rx_bytes;
     uint64_t rx_bad;            /* Descriptors or records refused. */
     uint64_t reads;             /* READ requests posted. */

@@ -205,6 +205,7 @@ enum {
     VM_BUF = 2048,
     VM_MAX_FRAME = 5000,        /* Chains of up to three buffers. */
     RING_SIZE = 1 << 16,
+    RX_RING_SIZE = 1 << 20,
     STREAM_MAX_FRAME = 1500,
 };
 
@@ -370,6 +371,85 @@ export_uplink(struct roe_session *s, struct frame_ring *in,
     add_vsi(s, &spec);
 }
 
+/* Where the tests' switch puts the frames it reads: a frame ring, which
+ * drain() checks, filled from buffers of malloc() as the switch delivers
+ * them.  It takes as many frames as the ring surely has room for. */
+struct ring_sink {
+    struct frame_ring ring;
+    uint32_t max_frame;         /* Octets of the longest frame expected. */
+    uint64_t prod;              /* Producer index, published after each
+                                 * run of the switch. */
+};
+
+struct sink_buffer {
+    uint32_t len;
+    uint8_t data[];
+};
+
+static size_t
+ring_sink_room(void *sink_)
+{
+    struct ring_sink *sink = sink_;
+    uint64_t rec = frame_ring_record_size(sink->max_frame);
+    uint64_t free = sink->ring.size - (sink->prod
+                                       - frame_ring_consumer(&sink->ring));
+
+    /* A record never wraps: one may waste up to 'rec' at the end. */
+    return free > rec ? (free - rec) / rec : 0;
+}
+
+static void *
+ring_sink_get_buffer(void *sink_ __attribute__((unused)), uint32_t len,
+                     uint8_t **datap)
+{
+    struct sink_buffer *b = xalloc(sizeof *b + len);
+
+    b->len = len;
+    *datap = b->data;
+    return b;
+}
+
+static void
+ring_sink_deliver(void *sink_, void *buffer)
+{
+    struct ring_sink *sink = sink_;
+    struct sink_buffer *b = buffer;
+
+    if (frame_ring_put(&sink->ring, &sink->prod,
+                       frame_ring_consumer(&sink->ring), 0, b->data, b->len)
+        != FRAME_RING_OK) {
+        printf("the switch delivered more than the sink had room for\n");
+        exit(1);
+    }
+    free(b);
+}
+
+static void
+ring_sink_init(struct ring_sink *sink, uint32_t max_frame)
+{
+    frame_ring_alloc(&sink->ring, RX_RING_SIZE);
+    sink->max_frame = max_frame;
+    sink->prod = 0;
+}
+
+/* Runs 'rv' with 'sink' (if nonnull) as where its frames go. */
+static void
+run_switch(struct remote_vsi *rv, long long now, struct ring_sink *sink)
+{
+    const struct remote_vsi_sink rs = {
+        .room = ring_sink_room,
+        .get_buffer = ring_sink_get_buffer,
+        .deliver = ring_sink_deliver,
+        .put_buffer = free,
+        .aux = sink,
+    };
+
+    remote_vsi_run(rv, now, sink ? &rs : NULL);
+    if (sink) {
+        frame_ring_set_producer(&sink->ring, sink->prod);
+    }
+}
+
 /* Checks the frames in 'r' against stream '*seq'.  Returns false on a
  * wrong frame.  Counts in '*dups', if nonnull, frames that came again. */
 static bool
@@ -439,7 +519,8 @@ test_remote_vsi(int argc, char *argv[])
     uint64_t carried = 0;
     long long outage_end = 0;
     struct roe_session *station, *bridge;
-    struct frame_ring ingress, egress, vm_rx, up_rx;
+    struct frame_ring ingress, egress;
+    struct ring_sink vm_rx, up_rx;
     struct link_faults faults;
     uint32_t vm_got = 0, eg_put = 0, eg_got = 0, in_put = 0, in_got = 0;
     struct remote_vsi_stats stats;
@@ -469,8 +550,8 @@ test_remote_vsi(int argc, char *argv[])
     vm_client_init(&client);
     frame_ring_alloc(&ingress, RING_SIZE);
     frame_ring_alloc(&egress, RING_SIZE);
-    frame_ring_alloc(&vm_rx, RING_SIZE);
-    frame_ring_alloc(&up_rx, RING_SIZE);
+    ring_sink_init(&vm_rx, VM_MAX_FRAME);
+    ring_sink_init(&up_rx, STREAM_MAX_FRAME);
     export_vm(station, &client);
     export_uplink(station, &ingress, &egress);
 
@@ -533,10 +614,10 @@ test_remote_vsi(int argc, char *argv[])
 
         /* The switch. */
         if (vm_h >= 0) {
-            remote_vsi_run(rv[vm_h], now, &vm_rx);
+            run_switch(rv[vm_h], now, &vm_rx);
         }
         if (up_h >= 0) {
-            remote_vsi_run(rv[up_h], now, &up_rx);
+            run_switch(rv[up_h], now, &up_rx);
             if (remote_vsi_ingress(rv[up_h])) {
                 fill(remote_vsi_ingress(rv[up_h]), &in_put, total, 77);
             }
@@ -556,9 +637,9 @@ test_remote_vsi(int argc, char *argv[])
             next_reset = in_got + every;
             n_resets++;
         }
-        if (!drain(&vm_rx, &vm_got, VM_MAX_FRAME, "vm",
+        if (!drain(&vm_rx.ring, &vm_got, VM_MAX_FRAME, "vm",
                    every ? &vm_dups : NULL)
-            || !drain(&up_rx, &eg_got, STREAM_MAX_FRAME, "egress",
+            || !drain(&up_rx.ring, &eg_got, STREAM_MAX_FRAME, "egress",
                       every ? &eg_dups : NULL)) {
             return 1;
         }
@@ -598,8 +679,8 @@ test_remote_vsi(int argc, char *argv[])
     link_close(lb);
     frame_ring_free(&ingress);
     frame_ring_free(&egress);
-    frame_ring_free(&vm_rx);
-    frame_ring_free(&up_rx);
+    frame_ring_free(&vm_rx.ring);
+    frame_ring_free(&up_rx.ring);
     free(client.region);
     return 0;
 }
@@ -622,7 +703,8 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
     struct roe_session *station, *bridge;
     struct remote_vsi *rv = NULL;
     struct remote_vsi_stats stats;
-    struct frame_ring in, out, rx;
+    struct frame_ring in, out;
+    struct ring_sink rx;
     struct roe_session_event e;
     struct link *la, *lb;
     uint64_t writes0 = 0;
@@ -634,7 +716,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
     bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000, 128);
     frame_ring_alloc(&in, RING_SIZE);
     frame_ring_alloc(&out, RING_SIZE);
-    frame_ring_alloc(&rx, RING_SIZE);
+    ring_sink_init(&rx, STREAM_MAX_FRAME);
     export_uplink(station, &in, &out);
 
     while (got < total && now < 60LL * 1000 * 1000) {
@@ -662,7 +744,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 fill(remote_vsi_ingress(rv), &put,
                      MIN(total, put + per_step), 77);
             }
-            remote_vsi_run(rv, now, &rx);
+            run_switch(rv, now, &rx);
         }
         if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
             return 1;
@@ -690,7 +772,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
     link_close(lb);
     frame_ring_free(&in);
     frame_ring_free(&out);
-    frame_ring_free(&rx);
+    frame_ring_free(&rx.ring);
     return 0;
 }
 
@@ -764,7 +846,7 @@ test_vm_head_race(int argc __attribute__((unused)),
     struct remote_vsi_stats stats;
     struct roe_session_event e;
     struct link *la, *lb;
-    struct frame_ring rx;
+    struct ring_sink rx;
     uint32_t got = 0;
     uint8_t *region;
     long long now = 1;
@@ -787,7 +869,7 @@ test_vm_head_race(int argc __attribute__((unused)),
     link_pair_create(9000, 4096, &la, &lb);
     station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000, 64);
     bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000, 64);
-    frame_ring_alloc(&rx, RING_SIZE);
+    ring_sink_init(&rx, HR_MAX_FRAME);
     add_vsi(station, &(struct roe_vsi_spec) {
         .vsiid = { 1 },
         .mac = { 0x52, 0x54, 0, 0, 0, 1 },
@@ -840,7 +922,7 @@ test_vm_head_race(int argc __attribute__((unused)),
             }
         }
         if (rv) {
-            remote_vsi_run(rv, now, &rx);
+            run_switch(rv, now, &rx);
         }
 
         /* The client's view. */
@@ -851,7 +933,7 @@ test_vm_head_race(int argc __attribute__((unused)),
                    tail, head);
             return 1;
         }
-        if (!drain(&rx, &got, HR_MAX_FRAME, "vm", NULL)) {
+        if (!drain(&rx.ring, &got, HR_MAX_FRAME, "vm", NULL)) {
             return 1;
         }
         if (got > head) {
@@ -879,7 +961,7 @@ test_vm_head_race(int argc __attribute__((unused)),
     roe_session_destroy(bridge);
     link_close(la);
     link_close(lb);
-    frame_ring_free(&rx);
+    frame_ring_free(&rx.ring);
     free(region);
     return 0;
 }
