@@ -50,7 +50,8 @@ def main():
     pmd = bench.parse_pmd_stats(text, core)
     print("pmd: received %d packets, cycles per packet %s"
           % (pmd["packets_received"],
-             "found" if pmd["avg_processing_cycles_per_packet"] else "missing"))
+             "found" if pmd["avg_processing_cycles_per_packet"]
+             else "missing"))
 
 
 if __name__ == "__main__":
