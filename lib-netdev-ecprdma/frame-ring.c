@@ -24,6 +24,8 @@
 
 #include "xalloc.h"
 
+#define MIN(A, B) ((A) < (B) ? (A) : (B))
+
 /* The header takes a page of its own. */
 #define FRAME_RING_MAP_HEADER 4096
 
@@ -42,6 +44,7 @@ frame_ring_alloc(struct frame_ring *r, uint64_t size)
     r->header = p;
     r->data = p + FRAME_RING_MAP_HEADER;
     r->size = size;
+    r->release = NULL;
 }
 
 void
@@ -90,19 +93,22 @@ frame_ring_set_consumer(struct frame_ring *r, uint64_t x)
 }
 
 static void
-put_record_header(uint8_t *p, uint32_t tag, uint16_t len)
+put_record_header(uint8_t *p, uint32_t tag, uint16_t len, uint16_t flags)
 {
     uint32_t tag_le = htole32(tag);
     uint16_t len_le = htole16(len);
+    uint16_t flags_le = htole16(flags);
 
     memcpy(p, &tag_le, 4);
     memcpy(p + 4, &len_le, 2);
-    memset(p + 6, 0, 2);
+    memcpy(p + 6, &flags_le, 2);
 }
 
-enum frame_ring_status
-frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
-               uint32_t tag, const void *frame, uint32_t len)
+/* Makes room for a record of a 'len'-octet frame at '*prod' and returns
+ * where it goes in the area, or NULL with the reason in '*st'. */
+static uint8_t *
+reserve_record(struct frame_ring *r, uint64_t *prod, uint64_t cons,
+               uint32_t len, enum frame_ring_status *st)
 {
     uint64_t rec = frame_ring_record_size(len);
     uint64_t pos = *prod & (r->size - 1);
@@ -110,25 +116,73 @@ frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
     uint64_t start = *prod;
 
     if (!frame_ring_indexes_ok(r, *prod, cons)) {
-        return FRAME_RING_BAD;
+        *st = FRAME_RING_BAD;
+        return NULL;
     }
     if (!len || len > FRAME_RING_MAX_FRAME) {
-        return FRAME_RING_FULL;
+        *st = FRAME_RING_FULL;
+        return NULL;
     }
     if (rec > to_end) {
         start += to_end;        /* Skip to the start of the area. */
     }
     if (start + rec - cons > r->size) {
-        return FRAME_RING_FULL;
+        *st = FRAME_RING_FULL;
+        return NULL;
     }
     if (start != *prod) {
-        put_record_header(r->data + pos, 0, 0);
+        put_record_header(r->data + pos, 0, 0, 0);
         pos = 0;
     }
-    put_record_header(r->data + pos, tag, len);
-    memcpy(r->data + pos + FRAME_RING_RECORD_HEADER, frame, len);
     *prod = start + rec;
+    return r->data + pos;
+}
+
+enum frame_ring_status
+frame_ring_put(struct frame_ring *r, uint64_t *prod, uint64_t cons,
+               uint32_t tag, const void *frame, uint32_t len)
+{
+    enum frame_ring_status st = FRAME_RING_FULL;
+    uint8_t *p = reserve_record(r, prod, cons, len, &st);
+
+    if (!p) {
+        return st;
+    }
+    put_record_header(p, tag, len, 0);
+    memcpy(p + FRAME_RING_RECORD_HEADER, frame, len);
     return FRAME_RING_OK;
+}
+
+enum frame_ring_status
+frame_ring_put_ref(struct frame_ring *r, uint64_t *prod, uint64_t cons,
+                   uint32_t tag, void *buffer, const void *frame,
+                   uint32_t len)
+{
+    enum frame_ring_status st = FRAME_RING_FULL;
+    uint8_t *p;
+
+    if (!r->release || len < FRAME_RING_REF_MIN) {
+        return FRAME_RING_FULL;
+    }
+    p = reserve_record(r, prod, cons, len, &st);
+    if (!p) {
+        return st;
+    }
+    put_record_header(p, tag, len, FRAME_RING_REF);
+    memcpy(p + FRAME_RING_RECORD_HEADER, &buffer, sizeof buffer);
+    memcpy(p + FRAME_RING_RECORD_HEADER + sizeof buffer, &frame,
+           sizeof frame);
+    return FRAME_RING_OK;
+}
+
+/* Whether the record at 'p' of ring 'r' refers to its frame. */
+static bool
+is_ref_record(const struct frame_ring *r, const uint8_t *p)
+{
+    uint16_t flags_le;
+
+    memcpy(&flags_le, p + 6, 2);
+    return r->release && le16toh(flags_le) & FRAME_RING_REF;
 }
 
 enum frame_ring_status
@@ -172,8 +226,103 @@ frame_ring_get(const struct frame_ring *r, uint64_t *cons, uint64_t prod,
         frame->tag = le32toh(tag_le);
         frame->len = le16toh(len_le);
         frame->data = r->data + pos + FRAME_RING_RECORD_HEADER;
+        frame->buffer = NULL;
+        if (is_ref_record(r, r->data + pos)) {
+            memcpy(&frame->buffer, frame->data, sizeof frame->buffer);
+            memcpy(&frame->data, frame->data + sizeof frame->buffer,
+                   sizeof frame->data);
+        }
         *cons = c + rec;
         return FRAME_RING_OK;
     }
     return FRAME_RING_BAD;
+}
+
+void
+frame_ring_release(const struct frame_ring *r, uint64_t from, uint64_t to)
+{
+    struct frame_ring_frame f;
+
+    while (frame_ring_get(r, &from, to, &f) == FRAME_RING_OK) {
+        if (f.buffer) {
+            r->release(f.buffer);
+        }
+    }
+}
+
+/* The octets that the record at 'rec' of 'r' takes, to the end of the
+ * area for a skip record (or one that would run past it). */
+static uint64_t
+record_span(const struct frame_ring *r, uint64_t rec)
+{
+    uint64_t rpos = rec & (r->size - 1);
+    uint64_t to_end = r->size - rpos;
+    uint16_t flen_le;
+    uint64_t size;
+
+    memcpy(&flen_le, r->data + rpos + 4, 2);
+    size = flen_le ? frame_ring_record_size(le16toh(flen_le)) : to_end;
+    return MIN(size, to_end);
+}
+
+uint64_t
+frame_ring_record_at(const struct frame_ring *r, uint64_t rec, uint64_t pos)
+{
+    uint64_t size;
+
+    while (pos >= rec + (size = record_span(r, rec))) {
+        rec += size;
+    }
+    return rec;
+}
+
+void
+frame_ring_copy_out(const struct frame_ring *r, uint64_t *recp,
+                    uint64_t pos, uint8_t *dst, uint32_t len)
+{
+    uint64_t rec = frame_ring_record_at(r, *recp, pos);
+
+    while (len) {
+        uint64_t rpos = rec & (r->size - 1);
+        const uint8_t *p = r->data + rpos;
+        uint8_t header[FRAME_RING_RECORD_HEADER];
+        const uint8_t *frame = p + FRAME_RING_RECORD_HEADER;
+        uint64_t size = record_span(r, rec);
+        uint16_t flen_le;
+        uint32_t flen;
+        uint64_t end;
+
+        memcpy(&flen_le, p + 4, 2);
+        flen = le16toh(flen_le);
+        memcpy(header, p, sizeof header);
+        if (flen && is_ref_record(r, p)) {
+            memset(header + 6, 0, 2);
+            memcpy(&frame, frame + sizeof(void *), sizeof frame);
+        } else {
+            flen = size - FRAME_RING_RECORD_HEADER;     /* All of it. */
+        }
+        end = MIN(rec + size, pos + len);
+        while (pos < end) {
+            uint64_t o = pos - rec;
+            uint64_t n;
+
+            if (o < FRAME_RING_RECORD_HEADER) {
+                n = MIN(FRAME_RING_RECORD_HEADER - o, end - pos);
+                memcpy(dst, header + o, n);
+            } else if (o < FRAME_RING_RECORD_HEADER + flen) {
+                n = MIN(FRAME_RING_RECORD_HEADER + flen - o, end - pos);
+                memcpy(dst, frame + (o - FRAME_RING_RECORD_HEADER), n);
+            } else {
+                n = end - pos;
+                memset(dst, 0, n);
+            }
+            dst += n;
+            pos += n;
+            len -= n;
+        }
+        if (len) {
+            rec += size;
+        }
+    }
+    *recp = rec;
 }

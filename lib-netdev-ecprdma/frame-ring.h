@@ -69,7 +69,21 @@ struct frame_ring {
     uint8_t *header;            /* FRAME_RING_HEADER_SIZE octets. */
     uint8_t *data;              /* 'size' octets. */
     uint64_t size;              /* A power of 2. */
+
+    /* A ring in local memory only (a mirror of a peer's ring) may hold
+     * records that refer to their frames elsewhere instead of holding
+     * them (frame_ring_put_ref()), if 'release' is set: the ring owns each
+     * such frame's 'buffer' and passes it to 'release' when the record is
+     * consumed or dropped (frame_ring_release()).  Such a record's
+     * reserved field says so, and its frame area holds the two pointers.
+     * In a ring without 'release' (one that a peer may write) that field
+     * means nothing. */
+    void (*release)(void *buffer);
 };
+
+#define FRAME_RING_REF 1        /* Reserved field of a referring record. */
+#define FRAME_RING_REF_MIN 16   /* Shortest frame that a record may refer
+                                 * to: its area holds two pointers. */
 
 /* Allocates, zeroed, a header and an area of 'size' octets (a power of 2,
  * at least FRAME_RING_MIN_SIZE), page-aligned.  frame_ring_free() frees. */
@@ -112,11 +126,22 @@ enum frame_ring_status frame_ring_put(struct frame_ring *, uint64_t *prod,
                                       uint64_t cons, uint32_t tag,
                                       const void *frame, uint32_t len);
 
+/* Producer of a ring with 'release': as frame_ring_put(), but the record
+ * refers to the 'len' octets at 'frame', which stay there, in 'buffer',
+ * until the ring passes 'buffer' to 'release'.  'len' must be at least
+ * FRAME_RING_REF_MIN (or FRAME_RING_FULL). */
+enum frame_ring_status frame_ring_put_ref(struct frame_ring *, uint64_t *prod,
+                                          uint64_t cons, uint32_t tag,
+                                          void *buffer, const void *frame,
+                                          uint32_t len);
+
 /* A frame found by frame_ring_get(). */
 struct frame_ring_frame {
     uint32_t tag;
     uint32_t len;
-    const uint8_t *data;        /* In the area. */
+    const uint8_t *data;        /* In the area, or where a record of a
+                                 * ring with 'release' refers to. */
+    void *buffer;               /* Such a record's buffer, or NULL. */
 };
 
 /* Consumer: finds the record at '*cons', given the producer's index
@@ -128,5 +153,25 @@ struct frame_ring_frame {
 enum frame_ring_status frame_ring_get(const struct frame_ring *,
                                       uint64_t *cons, uint64_t prod,
                                       struct frame_ring_frame *);
+
+/* A ring with 'release': passes to 'release' the buffers of the records
+ * in [from, to), which the caller is about to consume or drop. */
+void frame_ring_release(const struct frame_ring *, uint64_t from,
+                        uint64_t to);
+
+/* Returns the position of the record of 'r' that holds position 'pos',
+ * given 'rec', the position of a record at or before it, in records that
+ * the producer has published. */
+uint64_t frame_ring_record_at(const struct frame_ring *r, uint64_t rec,
+                              uint64_t pos);
+
+/* Copies the octets [pos, pos + len) of the area of 'r', which has
+ * 'release', as the peer's ring is to hold them: a record that refers to
+ * its frame has the frame's octets and a zero reserved field.  '*rec' is
+ * the position of a record at or before 'pos', in records that the
+ * producer has published; it is advanced to the record that holds the
+ * last octet copied. */
+void frame_ring_copy_out(const struct frame_ring *r, uint64_t *rec,
+                         uint64_t pos, uint8_t *dst, uint32_t len);
 
 #endif /* frame-ring.h */

@@ -1661,6 +1661,17 @@ new_rx_packet(struct packet_cache *cache, uint32_t capacity,
     return packet;
 }
 
+/* Frees 'packet', keeping it in 'cache' if new_rx_packet() made it. */
+static void
+recycle_packet(struct packet_cache *cache, struct dp_packet *packet)
+{
+    if (is_rx_block(packet) && cache->n < PACKET_CACHE_SIZE) {
+        cache->packets[cache->n++] = packet;
+    } else {
+        dp_packet_delete(packet);
+    }
+}
+
 /* Frees the packets of 'batch', keeping the blocks that new_rx_packet()
  * made in this thread's cache. */
 static void
@@ -1670,13 +1681,18 @@ recycle_batch(struct dp_packet_batch *batch)
     struct dp_packet *packet;
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        if (is_rx_block(packet) && cache->n < PACKET_CACHE_SIZE) {
-            cache->packets[cache->n++] = packet;
-        } else {
-            dp_packet_delete(packet);
-        }
+        recycle_packet(cache, packet);
     }
     dp_packet_batch_init(batch);
+}
+
+/* Frees a packet that a switch's ingress mirror referred to, once the
+ * server has consumed its record (in the switch's thread, whose cache
+ * feeds the packets that it reads frames into). */
+static void
+release_packet(void *packet)
+{
+    recycle_packet(packet_cache_get(), packet);
 }
 
 static int
@@ -1724,21 +1740,40 @@ vm_send(struct netdev *netdev, int qid, struct dp_packet_batch *batch,
 /* Appends the packets of 'batch' to 'ring' at producer index '*prod', as
  * records tagged 'tag', given consumer index 'cons', and publishes them.
  * The caller holds the ring's producer lock and has checked the indexes.
- * Returns the number appended and adds their octets to '*bytes'. */
+ * Returns the number appended and adds their octets to '*bytes'.
+ *
+ * Into a ring that takes references (a switch's ingress mirror), a packet
+ * that new_rx_packet() made goes by reference: the ring owns it now, and
+ * it leaves 'batch'.  Others are copied: a packet of another kind (a DPDK
+ * port's, say) is not held for as long as a server takes to consume. */
 static int
 frame_ring_push(struct frame_ring *ring, uint64_t *prod, uint64_t cons,
                 uint32_t tag, struct dp_packet_batch *batch, uint64_t *bytes)
 {
     struct dp_packet *packet;
+    size_t kept = 0;
     int sent = 0;
 
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        if (frame_ring_put(ring, prod, cons, tag, dp_packet_data(packet),
-                           dp_packet_size(packet)) == FRAME_RING_OK) {
+        uint32_t len = dp_packet_size(packet);
+        bool ref = (ring->release && len >= FRAME_RING_REF_MIN
+                    && is_rx_block(packet));
+        enum frame_ring_status st;
+
+        st = (ref
+              ? frame_ring_put_ref(ring, prod, cons, tag, packet,
+                                   dp_packet_data(packet), len)
+              : frame_ring_put(ring, prod, cons, tag, dp_packet_data(packet),
+                               len));
+        if (st == FRAME_RING_OK) {
             sent++;
-            *bytes += dp_packet_size(packet);
+            *bytes += len;
+        }
+        if (st != FRAME_RING_OK || !ref) {
+            batch->packets[kept++] = packet;
         }
     }
+    batch->count = kept;
     frame_ring_set_producer(ring, *prod);
     return sent;
 }
@@ -2852,6 +2887,7 @@ switch_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
                              netdev_get_name(&dev->up), error);
                 free(error);
             } else {
+                remote_vsi_set_release(rv, release_packet);
                 if (dev->old_uplink && remote_vsi_has_ingress(rv)) {
                     uint64_t stale, orig;
 

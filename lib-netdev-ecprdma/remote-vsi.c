@@ -172,7 +172,21 @@ struct egress_ring {
     struct transfer reads[16];
 };
 
-/* The server's ingress ring, written from a mirror at the same offsets. */
+/* A WRITE of ingress records in flight: octets from 'pos' of the
+ * mirror, whose record at or before 'pos' is at 'first_rec'; 'rec' is
+ * that of the octets last copied. */
+struct ingress_write {
+    const struct frame_ring *mirror;
+    uint64_t pos;
+    uint64_t first_rec;
+    uint64_t rec;
+};
+
+/* The server's ingress ring, written from a mirror at the same offsets.
+ * The mirror's records may refer to the frames (packets) of the vsi
+ * ports that sent them: the WRITEs copy the frames straight from there
+ * (frame_ring_copy_out()), and the mirror releases them once the server
+ * has consumed their records, or they are dropped. */
 struct ingress_ring {
     bool dead;
     bool ready;                 /* Indexes known. */
@@ -182,6 +196,9 @@ struct ingress_ring {
     struct frame_ring_loc loc;
     struct frame_ring mirror;
     uint64_t posted;            /* Records up to here are posted. */
+    uint64_t posted_rec;        /* The record that holds 'posted'. */
+    struct ingress_write writes[ROE_QP_SQ_SIZE];    /* Used in turn. */
+    unsigned int write_next;
     uint64_t last_prod;         /* Producer index at the last run. */
     uint64_t published;         /* Producer index last posted. */
     uint64_t known_cons;        /* Consumer index as last read. */
@@ -410,7 +427,11 @@ remote_vsi_destroy(struct remote_vsi *v)
             free(v->egress);
         }
         if (v->ingress) {
-            frame_ring_free(&v->ingress->mirror);
+            struct frame_ring *mirror = &v->ingress->mirror;
+
+            frame_ring_release(mirror, frame_ring_consumer(mirror),
+                               frame_ring_producer(mirror));
+            frame_ring_free(mirror);
             free(v->ingress);
         }
         free((void *) v->assoc);
@@ -481,6 +502,14 @@ remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
         in->carried = true;
     }
     return 0;
+}
+
+void
+remote_vsi_set_release(struct remote_vsi *v, void (*release)(void *))
+{
+    if (v->ingress) {
+        v->ingress->mirror.release = release;
+    }
 }
 
 bool
@@ -679,6 +708,9 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 
             in->cons_pending = false;
             if (cons - in->known_cons <= in->posted - in->known_cons) {
+                /* The records' frames go before the producers may write
+                 * over the records. */
+                frame_ring_release(&in->mirror, in->known_cons, cons);
                 in->known_cons = cons;
                 frame_ring_set_consumer(&in->mirror, cons);
             } else {
@@ -691,6 +723,7 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
         if (v->ingress) {
             struct ingress_ring *in = v->ingress;
             uint64_t held = frame_ring_producer(&in->mirror);
+            uint64_t first = frame_ring_consumer(&in->mirror);
             uint64_t prod, cons;
 
             memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
@@ -707,10 +740,12 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
                  * producer index on never reached the server: they go
                  * again, in this one. */
                 v->stats.tx_carried += held != prod;
+                frame_ring_release(&in->mirror, first, cons);
             } else {
+                frame_ring_release(&in->mirror, first, held);
                 frame_ring_set_producer(&in->mirror, prod);
             }
-            in->posted = in->published = prod;
+            in->posted = in->published = in->posted_rec = prod;
             in->known_cons = cons;
             frame_ring_set_consumer(&in->mirror, cons);
             in->init_pending = false;
@@ -1361,6 +1396,64 @@ run_egress(struct remote_vsi *v, long long now,
     }
 }
 
+/* The gather function of the WRITEs of ingress records. */
+static void
+gather_ingress(void *w_, uint64_t off, uint8_t *dst, uint32_t len)
+{
+    struct ingress_write *w = w_;
+
+    if (w->pos + off < w->rec) {
+        w->rec = w->first_rec;  /* A retransmission. */
+    }
+    frame_ring_copy_out(w->mirror, &w->rec, w->pos + off, dst, len);
+}
+
+/* Posts a WRITE of the mirror's octets from 'in->posted' towards 'prod',
+ * as many as a WRITE takes, with the frames of referring records in
+ * place.  Returns 0 or the error of post(). */
+static int
+post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
+                   uint64_t prod)
+{
+    struct ingress_write *w = &in->writes[in->write_next];
+    struct transfer op;
+    int error;
+
+    plan_transfers(&op, 1, in->posted, prod, &in->mirror, &in->loc,
+                   v->max_xfer);
+    *w = (struct ingress_write) {
+        .mirror = &in->mirror,
+        .pos = in->posted,
+        .first_rec = in->posted_rec,
+        .rec = in->posted_rec,
+    };
+    error = roe_qp_post_send(v->qp, &(struct roe_send_wr) {
+        .wr_id = WR_IN_DATA,
+        .opcode = ROE_WR_WRITE,
+        .length = op.len,
+        .remote_va = op.iova,
+        .rkey = op.rkey,
+        .gather = gather_ingress,
+        .gather_aux = w,
+    });
+    if (error) {
+        if (error != EAGAIN) {
+            v->stats.errors++;
+        }
+        return error;
+    }
+    v->stats.writes++;
+    in->write_next = (in->write_next + 1) % ARRAY_SIZE(in->writes);
+    in->posted += op.len;
+    if (in->posted != prod) {
+        in->posted_rec = frame_ring_record_at(&in->mirror, in->posted_rec,
+                                              in->posted);
+    } else {
+        in->posted_rec = prod;
+    }
+    return 0;
+}
+
 static void
 run_ingress(struct remote_vsi *v)
 {
@@ -1391,16 +1484,10 @@ run_ingress(struct remote_vsi *v)
         in->last_prod = prod;
     }
     while (in->posted != prod) {
-        struct transfer op;
-
-        plan_transfers(&op, 1, in->posted, prod, &in->mirror, &in->loc,
-                       v->max_xfer);
-        error = post(v, 0, WR_IN_DATA, ROE_WR_WRITE, op.local, op.len,
-                     op.iova, op.rkey);
+        error = post_ingress_write(v, in, prod);
         if (error) {
             break;
         }
-        in->posted += op.len;
     }
     if (!error && in->published != in->posted
         && in->prod_pending < PRODUCER_WRITES_MAX) {

@@ -112,6 +112,13 @@ bool remote_vsi_has_egress(const struct remote_vsi *);
  * is destroyed or handed over. */
 struct frame_ring *remote_vsi_ingress(struct remote_vsi *);
 
+/* Lets the producers of 'v''s ingress mirror put records that refer to
+ * their frames (frame_ring_put_ref()), whose buffers 'release' frees once
+ * the server has consumed the records, or they are dropped.  The WRITEs
+ * then copy such a frame straight from its buffer.  Call before the
+ * producers may see the mirror. */
+void remote_vsi_set_release(struct remote_vsi *, void (*release)(void *));
+
 /* Takes over what 'old', the previous association of the same server VSI
  * (no longer run), holds in its ingress mirror: once 'v' has read the
  * ring's indexes, it writes the records that the server did not receive.

@@ -1104,6 +1104,25 @@ put_frame(struct roe_qp *qp, struct roe_frame *frame, struct roe_packet *p)
     qp->stats.tx_payload_bytes += p->payload_len;
 }
 
+/* put_frame() for a WRITE packet of 'wr' whose payload, octets 'off' on
+ * of the message, its gather function copies into the frame. */
+static void
+put_gathered_frame(struct roe_qp *qp, struct roe_frame *frame,
+                   struct roe_packet *p, const struct roe_send_wr *wr,
+                   uint64_t off)
+{
+    uint8_t *payload;
+
+    if (qp->cfg.crc) {
+        p->flags |= ROE_FLAG_CRC;
+    }
+    payload = roe_put_headers(frame->data, &qp->cfg.l2, qp->cfg.subtype, p);
+    wr->gather(wr->gather_aux, off, payload, p->payload_len);
+    frame->len = roe_put_trailer(frame->data, &qp->cfg.l2, p);
+    qp->stats.tx_packets++;
+    qp->stats.tx_payload_bytes += p->payload_len;
+}
+
 static void
 put_ack(struct roe_qp *qp, struct roe_frame *frame, uint8_t syndrome,
         uint16_t psn)
@@ -1339,7 +1358,9 @@ put_request(struct roe_qp *qp, struct roe_frame *frame)
         p.va = wqe->wr.remote_va;
         p.dma_len = wqe->wr.length;
         p.imm = wqe->wr.imm;
-        p.payload = (const uint8_t *) wqe->wr.local + off;
+        if (!wqe->wr.gather) {
+            p.payload = (const uint8_t *) wqe->wr.local + off;
+        }
         p.payload_len = last ? wqe->wr.length - off : s;
         if (last || ++qp->since_ackreq >= qp->ack_interval
             || (uint16_t) (end - qp->comp_psn) >= qp->cfg.window) {
@@ -1351,7 +1372,11 @@ put_request(struct roe_qp *qp, struct roe_frame *frame)
         }
     }
 
-    put_frame(qp, frame, &p);
+    if (!is_read_wr(&wqe->wr) && wqe->wr.gather) {
+        put_gathered_frame(qp, frame, &p, &wqe->wr, off);
+    } else {
+        put_frame(qp, frame, &p);
+    }
     if (psn_diff(qp->send_psn, qp->sent_hi) < 0) {
         qp->stats.retransmits++;
     }

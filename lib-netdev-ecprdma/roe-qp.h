@@ -147,6 +147,14 @@ struct roe_send_wr {
                                  * whose lengths add up to 'length'.  Must
                                  * stay valid until the completion. */
     unsigned int n_scatter;
+    void (*gather)(void *aux, uint64_t off, uint8_t *dst, uint32_t len);
+                                /* WRITE: if not NULL, copies octets
+                                 * [off, off + len) of the message to 'dst'
+                                 * instead of 'local', as each packet is
+                                 * built (again for a retransmission),
+                                 * with 'gather_aux', until the
+                                 * completion. */
+    void *gather_aux;
 };
 
 /* Posts 'wr'.  Returns 0, EAGAIN if the send queue or the PSN space is

@@ -484,7 +484,20 @@ drain(struct frame_ring *r, uint32_t *seq, uint32_t max, const char *what,
     return true;
 }
 
-/* Appends frames of stream '*seq' to 'r' while it has room. */
+/* Frames that fill() put into a switch's ingress mirror by reference,
+ * and that the mirror released. */
+static uint64_t refs_put, refs_released;
+
+static void
+release_ref(void *buffer)
+{
+    refs_released++;
+    free(buffer);
+}
+
+/* Appends frames of stream '*seq' to 'r' while it has room: to a ring
+ * that takes references, two frames out of three by reference, in a
+ * buffer of their own, as a switch's vsi ports put their packets. */
 static void
 fill(struct frame_ring *r, uint32_t *seq, uint32_t total, uint32_t tag)
 {
@@ -494,15 +507,41 @@ fill(struct frame_ring *r, uint32_t *seq, uint32_t total, uint32_t tag)
 
     while (*seq < total) {
         uint32_t len = frame_size(*seq, STREAM_MAX_FRAME);
+        enum frame_ring_status st;
 
-        fill_frame(frame, *seq, len);
-        if (frame_ring_put(r, &prod, cons, tag, frame, len)
-            != FRAME_RING_OK) {
+        if (r->release && *seq % 3) {
+            uint8_t *buffer = xalloc(len);
+
+            fill_frame(buffer, *seq, len);
+            st = frame_ring_put_ref(r, &prod, cons, tag, buffer, buffer,
+                                    len);
+            if (st == FRAME_RING_OK) {
+                refs_put++;
+            } else {
+                free(buffer);
+            }
+        } else {
+            fill_frame(frame, *seq, len);
+            st = frame_ring_put(r, &prod, cons, tag, frame, len);
+        }
+        if (st != FRAME_RING_OK) {
             break;
         }
         *seq += 1;
     }
     frame_ring_set_producer(r, prod);
+}
+
+/* Says whether every frame put by reference was released, once. */
+static void
+print_refs(void)
+{
+    if (refs_put == refs_released) {
+        printf("ingress ring: every frame by reference released once\n");
+    } else {
+        printf("ingress ring: %"PRIu64" frames by reference, %"PRIu64
+               " released\n", refs_put, refs_released);
+    }
 }
 
 static int
@@ -586,6 +625,7 @@ test_remote_vsi(int argc, char *argv[])
                     printf("%s\n", error);
                     return 1;
                 }
+                remote_vsi_set_release(rv[h], release_ref);
                 if (remote_vsi_has_vm_rings(rv[h])) {
                     vm_h = h;
                 } else {
@@ -673,6 +713,7 @@ test_remote_vsi(int argc, char *argv[])
         remote_vsi_destroy(rv[h]);
     }
     remote_vsi_destroy(old_up);
+    print_refs();
     roe_session_destroy(station);
     roe_session_destroy(bridge);
     link_close(la);
@@ -738,6 +779,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 printf("%s\n", error);
                 return 1;
             }
+            remote_vsi_set_release(rv, release_ref);
         }
         if (rv) {
             if (remote_vsi_ingress(rv)) {
@@ -766,6 +808,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
            ? "more than 4 frames per WRITE" : "4 frames per WRITE or fewer");
 
     remote_vsi_destroy(rv);
+    print_refs();
     roe_session_destroy(station);
     roe_session_destroy(bridge);
     link_close(la);
