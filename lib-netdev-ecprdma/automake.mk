@@ -3,13 +3,13 @@
 # plugin.
 noinst_LTLIBRARIES += lib-netdev-ecprdma/libecprdma.la
 ECPRDMA_ENGINE_SOURCES = \
-	lib-netdev-ecprdma/byte-order.h \
-	lib-netdev-ecprdma/crc32c.c \
-	lib-netdev-ecprdma/crc32c.h \
 	lib-netdev-ecprdma/ecp.c \
 	lib-netdev-ecprdma/ecp.h \
 	lib-netdev-ecprdma/ecp-stopwait.c \
 	lib-netdev-ecprdma/ecp-stopwait.h \
+	lib-netdev-ecprdma/ecprdma-byte-order.h \
+	lib-netdev-ecprdma/ecprdma-crc32c.c \
+	lib-netdev-ecprdma/ecprdma-crc32c.h \
 	lib-netdev-ecprdma/frame-copy.c \
 	lib-netdev-ecprdma/frame-copy.h \
 	lib-netdev-ecprdma/frame-ring.c \

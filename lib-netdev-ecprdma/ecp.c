@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#include "byte-order.h"
+#include "ecprdma-byte-order.h"
 
 #define ETH_TYPE_VLAN 0x8100
 

@@ -18,8 +18,8 @@
 
 #include <string.h>
 
-#include "byte-order.h"
-#include "crc32c.h"
+#include "ecprdma-byte-order.h"
+#include "ecprdma-crc32c.h"
 
 /* What each opcode carries.  Indexed by opcode; zero means unknown. */
 enum {
@@ -133,7 +133,7 @@ roe_parse(const struct ecp_frame *frame, struct roe_packet *p)
         }
         len -= ROE_CRC_LEN;
         covered = ECP_HEADER_LEN + ROE_HEADER_LEN + len;
-        if (crc32c(start, covered) != get_be32(start + covered)) {
+        if (ecprdma_crc32c(start, covered) != get_be32(start + covered)) {
             return ROE_PARSE_CRC;
         }
     }
@@ -222,7 +222,7 @@ roe_put_trailer(void *frame_, const struct ecp_l2 *l2,
     if (p->flags & ROE_FLAG_CRC) {
         uint8_t *start = frame + hlen - ECP_HEADER_LEN;
 
-        b = put_be32(b, crc32c(start, b - start));
+        b = put_be32(b, ecprdma_crc32c(start, b - start));
     }
     len = b - frame;
     if (len < ECP_MIN_FRAME_LEN) {

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "byte-order.h"
+#include "ecprdma-byte-order.h"
 #include "xalloc.h"
 
 /* Room for any error message produced here. */

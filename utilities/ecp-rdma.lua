@@ -107,8 +107,8 @@ local function bit_set(value, bit)
     return math.floor(value / bit) % 2 == 1
 end
 
--- CRC-32C (Castagnoli, reflected, as crc32c.c), with the bit library of
--- Lua 5.2 (bit32) or Wireshark's (bit); nil if neither is there.
+-- CRC-32C (Castagnoli, reflected, as ecprdma-crc32c.c), with the bit
+-- library of Lua 5.2 (bit32) or Wireshark's (bit); nil if neither is there.
 local bitlib = rawget(_G, "bit32") or rawget(_G, "bit")
 local crc32c_table = nil
 

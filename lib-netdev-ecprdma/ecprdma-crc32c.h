@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 
-#ifndef CRC32C_H
-#define CRC32C_H 1
+#ifndef ECPRDMA_CRC32C_H
+#define ECPRDMA_CRC32C_H 1
 
 /* CRC-32C (Castagnoli), as in iSCSI and SCTP: polynomial 0x1EDC6F41,
  * reflected, initial value and final XOR 0xffffffff.  Uses the SSE4.2
@@ -24,6 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-uint32_t crc32c(const void *data, size_t len);
+uint32_t ecprdma_crc32c(const void *data, size_t len);
 
-#endif /* crc32c.h */
+#endif /* ecprdma-crc32c.h */

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-#include "crc32c.h"
+#include "ecprdma-crc32c.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -75,7 +75,7 @@ have_sse42(void)
 #endif
 
 uint32_t
-crc32c(const void *data, size_t len)
+ecprdma_crc32c(const void *data, size_t len)
 {
 #if defined(__x86_64__)
     if (have_sse42()) {

@@ -14,8 +14,8 @@
  * limitations under the License.
  */
 
-#ifndef BYTE_ORDER_H
-#define BYTE_ORDER_H 1
+#ifndef ECPRDMA_BYTE_ORDER_H
+#define ECPRDMA_BYTE_ORDER_H 1
 
 /* Reading and writing big-endian (network byte order) integers at any
  * alignment.  The put_*() functions return the position just after what
@@ -76,4 +76,4 @@ put_be64(uint8_t *p, uint64_t x)
     return put_be32(put_be32(p, x >> 32), x);
 }
 
-#endif /* byte-order.h */
+#endif /* ecprdma-byte-order.h */
