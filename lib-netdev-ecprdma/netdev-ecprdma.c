@@ -16,7 +16,7 @@
 
 /* The netdev class "ecp-rdma".
  *
- * One class serves every role of DESIGN.md: "vm" (a VM's memif port on a
+ * One class serves every role: "vm" (a VM's memif port on a
  * server), "uplink" (the server's ECP endpoint), "switch" (the access
  * switch's end of a server link) and "vsi" (one remote VM on the switch).
  * The role and its options come from the Interface table's "options" column
