@@ -779,6 +779,20 @@ frame_ring_corpus(struct corpus *c)
     fr_op(&in, FR_GET, 0, 0);
     write_input(c, "peer-poke", in.data, in.size);
 
+    /* A peer's record that says it refers to its frame elsewhere, with
+     * "pointers" in its area: in a ring that a peer writes, the reserved
+     * field means nothing and the frame is in the area. */
+    input_start(&in, 0);
+    fr_op(&in, FR_POKE, 0, 24);
+    input_le(&in, 0x5a5a5a5a, 4);
+    input_le(&in, 100, 2);
+    input_le(&in, FRAME_RING_REF, 2);
+    input_le(&in, UINT64_MAX, 8);
+    input_le(&in, UINT64_C(0x4141414141414141), 8);
+    fr_op(&in, FR_NEAR_PROD, 112, 0);
+    fr_op(&in, FR_GET, 0, 0);
+    write_input(c, "peer-reference", in.data, in.size);
+
     /* Indexes that the peer breaks. */
     input_start(&in, 0);
     fr_op(&in, FR_NEAR_PROD, 61, 0);
