@@ -8,6 +8,7 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/ecp-stopwait.c \
 	lib-netdev-ecprdma/ecp-stopwait.h \
 	lib-netdev-ecprdma/ecprdma-byte-order.h \
+	lib-netdev-ecprdma/ecprdma-clock.h \
 	lib-netdev-ecprdma/ecprdma-crc32c.c \
 	lib-netdev-ecprdma/ecprdma-crc32c.h \
 	lib-netdev-ecprdma/frame-copy.c \

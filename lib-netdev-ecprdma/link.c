@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecprdma-clock.h"
 #include "xalloc.h"
 
 static const struct link_class *const classes[] = {
@@ -464,10 +465,7 @@ link_random_mac(uint8_t mac[6])
 long long int
 link_time_msec(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return ecprdma_clock_ns() / 1000000;
 }
 
 /* The text for 'error', in 'buf'. */

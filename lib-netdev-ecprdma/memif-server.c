@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecprdma-clock.h"
 #include "xalloc.h"
 
 struct memif_server {
@@ -59,10 +60,7 @@ struct memif_server {
 static long long int
 monotonic_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return ecprdma_clock_ns() / 1000000;
 }
 
 static void

@@ -16,6 +16,7 @@
 
 /* Dispatcher of the engine's unit tests.  See ecprdma-test.h. */
 
+#include "ecprdma-clock.h"
 #include "ecprdma-test.h"
 
 #include <stdio.h>
@@ -109,10 +110,7 @@ usage(FILE *stream)
 long long
 ecprdma_test_now_us(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+    return ecprdma_clock_ns() / 1000;
 }
 
 int

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecprdma-clock.h"
 #include "ecp.h"
 #include "link.h"
 #include "mr-table.h"
@@ -67,10 +68,7 @@ on_signal(int signum)
 static double
 now_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return ecprdma_clock_ns() / 1e9;
 }
 
 static long long

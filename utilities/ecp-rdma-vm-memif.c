@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecprdma-clock.h"
 #include "memif-handshake.h"
 #include "memif-proto.h"
 #include "xalloc.h"
@@ -118,10 +119,7 @@ errno_string(int error, char *buf, size_t size)
 static long long int
 now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return ecprdma_clock_ns() / 1000000;
 }
 
 /* Waits for 'ms' milliseconds, or less if a signal arrives. */

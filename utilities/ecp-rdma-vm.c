@@ -34,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecprdma-clock.h"
 #include "ecp-rdma-vm-memif.h"
 #include "ecp-rdma-vm-payload.h"
 #include "xalloc.h"
@@ -135,10 +136,7 @@ stop_handler(int signr)
 static uint64_t
 now_ns(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+    return ecprdma_clock_ns();
 }
 
 /* Sleeps for 'ns' nanoseconds, or less if a signal arrives. */
