@@ -1093,15 +1093,36 @@ roe_qp_receive(struct roe_qp *qp, const struct roe_packet *p, long long now)
     }
 }
 
-static void
-put_frame(struct roe_qp *qp, struct roe_frame *frame, struct roe_packet *p)
+/* Writes the headers of 'p' into 'frame', with the CRC-32C trailer flag
+ * if the QP uses it, and returns where its payload goes.  Once the payload
+ * is there, finish_frame() completes the frame. */
+static uint8_t *
+start_frame(struct roe_qp *qp, struct roe_frame *frame, struct roe_packet *p)
 {
     if (qp->cfg.crc) {
         p->flags |= ROE_FLAG_CRC;
     }
-    frame->len = roe_put_frame(frame->data, &qp->cfg.l2, qp->cfg.subtype, p);
+    return roe_put_headers(frame->data, &qp->cfg.l2, qp->cfg.subtype, p);
+}
+
+static void
+finish_frame(struct roe_qp *qp, struct roe_frame *frame,
+             const struct roe_packet *p)
+{
+    frame->len = roe_put_trailer(frame->data, &qp->cfg.l2, p);
     qp->stats.tx_packets++;
     qp->stats.tx_payload_bytes += p->payload_len;
+}
+
+static void
+put_frame(struct roe_qp *qp, struct roe_frame *frame, struct roe_packet *p)
+{
+    uint8_t *payload = start_frame(qp, frame, p);
+
+    if (p->payload_len) {
+        memcpy(payload, p->payload, p->payload_len);
+    }
+    finish_frame(qp, frame, p);
 }
 
 /* put_frame() for a WRITE packet of 'wr' whose payload, octets 'off' on
@@ -1111,16 +1132,10 @@ put_gathered_frame(struct roe_qp *qp, struct roe_frame *frame,
                    struct roe_packet *p, const struct roe_send_wr *wr,
                    uint64_t off)
 {
-    uint8_t *payload;
+    uint8_t *payload = start_frame(qp, frame, p);
 
-    if (qp->cfg.crc) {
-        p->flags |= ROE_FLAG_CRC;
-    }
-    payload = roe_put_headers(frame->data, &qp->cfg.l2, qp->cfg.subtype, p);
     wr->gather(wr->gather_aux, off, payload, p->payload_len);
-    frame->len = roe_put_trailer(frame->data, &qp->cfg.l2, p);
-    qp->stats.tx_packets++;
-    qp->stats.tx_payload_bytes += p->payload_len;
+    finish_frame(qp, frame, p);
 }
 
 static void
@@ -1186,18 +1201,11 @@ put_read_payload(struct roe_qp *qp, const struct read_resource *r,
     uint8_t *addr = NULL;
 
     if (r->n_sg) {
-        uint8_t *payload;
+        uint8_t *payload = start_frame(qp, frame, p);
 
-        if (qp->cfg.crc) {
-            p->flags |= ROE_FLAG_CRC;
-        }
-        payload = roe_put_headers(frame->data, &qp->cfg.l2, qp->cfg.subtype,
-                                  p);
         result = gather_segments(qp, r, off, len, payload);
         if (result == MR_CHECK_OK) {
-            frame->len = roe_put_trailer(frame->data, &qp->cfg.l2, p);
-            qp->stats.tx_packets++;
-            qp->stats.tx_payload_bytes += len;
+            finish_frame(qp, frame, p);
         }
         return result;
     }
