@@ -543,25 +543,15 @@ remote_vsi_get_stats(const struct remote_vsi *v,
     *stats = v->stats;
 }
 
-/* Posts a work request.  Returns 0, EAGAIN to try again later, or another
- * error, after which the QP is of no more use. */
+/* Posts 'wr' and counts it.  Returns 0, EAGAIN to try again later, or
+ * another error, after which the QP is of no more use. */
 static int
-post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
-     enum roe_wr_opcode opcode, void *local, uint32_t len, uint64_t iova,
-     uint32_t rkey)
+post_wr(struct remote_vsi *v, const struct roe_send_wr *wr)
 {
-    struct roe_send_wr wr = {
-        .wr_id = ring << 8 | kind,
-        .opcode = opcode,
-        .local = local,
-        .length = len,
-        .remote_va = iova,
-        .rkey = rkey,
-    };
-    int error = roe_qp_post_send(v->qp, &wr);
+    int error = roe_qp_post_send(v->qp, wr);
 
     if (!error) {
-        if (opcode == ROE_WR_READ) {
+        if (wr->opcode == ROE_WR_READ || wr->opcode == ROE_WR_READ_SG) {
             v->stats.reads++;
         } else {
             v->stats.writes++;
@@ -570,6 +560,23 @@ post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
         v->stats.errors++;
     }
     return error;
+}
+
+/* Posts a READ or WRITE of 'len' octets between 'local' and 'iova' of
+ * 'rkey', for ring 'ring', as post_wr(). */
+static int
+post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
+     enum roe_wr_opcode opcode, void *local, uint32_t len, uint64_t iova,
+     uint32_t rkey)
+{
+    return post_wr(v, &(struct roe_send_wr) {
+        .wr_id = ring << 8 | kind,
+        .opcode = opcode,
+        .local = local,
+        .length = len,
+        .remote_va = iova,
+        .rkey = rkey,
+    });
 }
 
 /* Posts READs 'ops[*nextp]' to 'ops[n - 1]', counting each in '*pending',
@@ -610,15 +617,11 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
             .scatter = &r->pieces[g->first_piece],
             .n_scatter = g->n_pieces,
         };
-        int error = roe_qp_post_send(v->qp, &wr);
+        int error = post_wr(v, &wr);
 
         if (error) {
-            if (error != EAGAIN) {
-                v->stats.errors++;
-            }
             return error;
         }
-        v->stats.reads++;
         r->pending++;
     }
     return 0;
@@ -1410,7 +1413,7 @@ gather_ingress(void *w_, uint64_t off, uint8_t *dst, uint32_t len)
 
 /* Posts a WRITE of the mirror's octets from 'in->posted' towards 'prod',
  * as many as a WRITE takes, with the frames of referring records in
- * place.  Returns 0 or the error of post(). */
+ * place.  Returns 0 or the error of post_wr(). */
 static int
 post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
                    uint64_t prod)
@@ -1427,7 +1430,7 @@ post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
         .first_rec = in->posted_rec,
         .rec = in->posted_rec,
     };
-    error = roe_qp_post_send(v->qp, &(struct roe_send_wr) {
+    error = post_wr(v, &(struct roe_send_wr) {
         .wr_id = WR_IN_DATA,
         .opcode = ROE_WR_WRITE,
         .length = op.len,
@@ -1437,12 +1440,8 @@ post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
         .gather_aux = w,
     });
     if (error) {
-        if (error != EAGAIN) {
-            v->stats.errors++;
-        }
         return error;
     }
-    v->stats.writes++;
     in->write_next = (in->write_next + 1) % ARRAY_SIZE(in->writes);
     in->posted += op.len;
     if (in->posted != prod) {
