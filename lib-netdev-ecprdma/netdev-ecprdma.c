@@ -1686,9 +1686,10 @@ recycle_batch(struct dp_packet_batch *batch)
     dp_packet_batch_init(batch);
 }
 
-/* Frees a packet that a switch's ingress mirror referred to, once the
- * server has consumed its record (in the switch's thread, whose cache
- * feeds the packets that it reads frames into). */
+/* Frees a packet that the switch's engine held: one that it took from a
+ * packet sink and did not deliver, or one that a switch's ingress mirror
+ * referred to, once the server has consumed its record.  In the switch's
+ * thread, its cache feeds the packets that it reads frames into. */
 static void
 release_packet(void *packet)
 {
@@ -2504,12 +2505,6 @@ packet_sink_deliver(void *sink_, void *packet_)
     }
 }
 
-static void
-packet_sink_put_buffer(void *packet)
-{
-    dp_packet_delete(packet);
-}
-
 /* Runs remote VSI 'rv' with 'sink' as where its frames go, and publishes
  * what it delivered, once. */
 static void
@@ -2520,7 +2515,7 @@ packet_sink_run(struct packet_sink *sink, struct remote_vsi *rv,
         .room = packet_sink_room,
         .get_buffer = packet_sink_get_buffer,
         .deliver = packet_sink_deliver,
-        .put_buffer = packet_sink_put_buffer,
+        .put_buffer = release_packet,
         .aux = sink,
     };
 
