@@ -649,6 +649,152 @@ stop_all(struct remote_vsi *v)
     }
 }
 
+/* Returns VM ring 'ring' of 'v', or NULL if 'v' has no such ring. */
+static struct vm_ring *
+vm_ring_at(struct remote_vsi *v, size_t ring)
+{
+    return ring < v->n_vm_rings ? &v->vm_rings[ring] : NULL;
+}
+
+/* A READ of VM ring 'ring''s head, descriptors or frames completed. */
+static void
+vm_read_done(struct remote_vsi *v, size_t ring)
+{
+    struct vm_ring *r = vm_ring_at(v, ring);
+
+    if (r) {
+        r->pending--;
+    }
+}
+
+/* The first READ of VM ring 'ring''s tail completed: the switch reads
+ * from there on. */
+static void
+vm_tail_read_done(struct remote_vsi *v, size_t ring)
+{
+    struct vm_ring *r = vm_ring_at(v, ring);
+
+    if (r) {
+        r->pending--;
+        r->tail = le16toh(r->head_buf);
+        r->have_tail = true;
+    }
+}
+
+/* A WRITE of VM ring 'ring''s tail completed. */
+static void
+vm_tail_write_done(struct remote_vsi *v, size_t ring)
+{
+    struct vm_ring *r = vm_ring_at(v, ring);
+
+    if (r) {
+        /* WRITEs complete in order: this is the oldest. */
+        r->unacked -= r->tail_frames[(r->tail_turn + r->tails_pending) & 1];
+        r->tails_pending--;
+    }
+}
+
+/* The READ of the egress ring's header completed: the switch reads the
+ * records from the server's consumer index on. */
+static void
+egress_header_read_done(struct remote_vsi *v)
+{
+    struct egress_ring *e = v->egress;
+    uint64_t cons;
+
+    if (e) {
+        memcpy(&cons, e->header + FRAME_RING_CONSUMER_OFS, 8);
+        e->cons = le64toh(cons) & ~UINT64_C(7);
+        e->have_cons = true;
+        e->pending--;
+    }
+}
+
+/* A READ of the egress ring's producer index or records, or a WRITE of
+ * its consumer index, completed. */
+static void
+egress_wr_done(struct remote_vsi *v)
+{
+    if (v->egress) {
+        v->egress->pending--;
+    }
+}
+
+/* The READ of the ingress ring's header completed: the mirror takes the
+ * server's indexes, and keeps the records of a previous association that
+ * never reached the server. */
+static void
+ingress_header_read_done(struct remote_vsi *v)
+{
+    struct ingress_ring *in = v->ingress;
+    uint64_t held, first, prod, cons;
+
+    if (!in) {
+        return;
+    }
+    held = frame_ring_producer(&in->mirror);
+    first = frame_ring_consumer(&in->mirror);
+    memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
+    memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
+    prod = le64toh(prod);
+    cons = le64toh(cons);
+    if (prod - cons > in->mirror.size || prod & 7) {
+        /* Start afresh where the server's consumer is. */
+        prod = cons & ~UINT64_C(7);
+    }
+    if (in->carried && held - cons <= in->mirror.size
+        && held - prod <= held - cons) {
+        /* The records of a previous association from the server's
+         * producer index on never reached the server: they go again, in
+         * this one. */
+        v->stats.tx_carried += held != prod;
+        frame_ring_release(&in->mirror, first, cons);
+    } else {
+        frame_ring_release(&in->mirror, first, held);
+        frame_ring_set_producer(&in->mirror, prod);
+    }
+    in->posted = in->published = in->posted_rec = prod;
+    in->known_cons = cons;
+    frame_ring_set_consumer(&in->mirror, cons);
+    in->init_pending = false;
+    in->ready = true;
+}
+
+/* A WRITE of the ingress ring's producer index completed. */
+static void
+ingress_producer_write_done(struct remote_vsi *v)
+{
+    if (v->ingress) {
+        v->ingress->prod_pending--;
+    }
+}
+
+/* A READ of the ingress ring's consumer index completed: the records
+ * before it are consumed. */
+static void
+ingress_consumer_read_done(struct remote_vsi *v)
+{
+    struct ingress_ring *in = v->ingress;
+    uint64_t cons;
+
+    if (!in) {
+        return;
+    }
+    cons = le64toh(in->cons_buf);
+    in->cons_pending = false;
+    if (cons - in->known_cons <= in->posted - in->known_cons) {
+        /* The records' frames go before the producers may write over the
+         * records. */
+        frame_ring_release(&in->mirror, in->known_cons, cons);
+        in->known_cons = cons;
+        frame_ring_set_consumer(&in->mirror, cons);
+    } else {
+        v->stats.rx_bad++;
+    }
+}
+
+/* Accounts for the completion 'c' of a work request of 'v': a failed one
+ * stops every ring, for good. */
 static void
 handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 {
@@ -662,107 +808,42 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
     }
     switch (kind) {
     case WR_VM_HEAD:
-    case WR_VM_TAIL_INIT:
     case WR_VM_DESCS:
     case WR_VM_DATA:
-    case WR_VM_TAIL:
-        if (ring < v->n_vm_rings) {
-            struct vm_ring *r = &v->vm_rings[ring];
+        vm_read_done(v, ring);
+        break;
 
-            if (kind == WR_VM_TAIL) {
-                /* WRITEs complete in order: this is the oldest. */
-                r->unacked -= r->tail_frames[(r->tail_turn
-                                              + r->tails_pending) & 1];
-                r->tails_pending--;
-            } else {
-                r->pending--;
-            }
-            if (kind == WR_VM_TAIL_INIT) {
-                r->tail = le16toh(r->head_buf);
-                r->have_tail = true;
-            }
-        }
+    case WR_VM_TAIL_INIT:
+        vm_tail_read_done(v, ring);
+        break;
+
+    case WR_VM_TAIL:
+        vm_tail_write_done(v, ring);
         break;
 
     case WR_EG_INIT:
-        if (v->egress) {
-            struct egress_ring *e = v->egress;
-            uint64_t cons;
-
-            memcpy(&cons, e->header + FRAME_RING_CONSUMER_OFS, 8);
-            e->cons = le64toh(cons) & ~UINT64_C(7);
-            e->have_cons = true;
-            e->pending--;
-        }
+        egress_header_read_done(v);
         break;
 
     case WR_EG_PRODUCER:
     case WR_EG_DATA:
     case WR_EG_CONSUMER:
-        if (v->egress) {
-            v->egress->pending--;
-        }
-        break;
-
-    case WR_IN_CONSUMER:
-        if (v->ingress) {
-            struct ingress_ring *in = v->ingress;
-            uint64_t cons = le64toh(in->cons_buf);
-
-            in->cons_pending = false;
-            if (cons - in->known_cons <= in->posted - in->known_cons) {
-                /* The records' frames go before the producers may write
-                 * over the records. */
-                frame_ring_release(&in->mirror, in->known_cons, cons);
-                in->known_cons = cons;
-                frame_ring_set_consumer(&in->mirror, cons);
-            } else {
-                v->stats.rx_bad++;
-            }
-        }
+        egress_wr_done(v);
         break;
 
     case WR_IN_INIT:
-        if (v->ingress) {
-            struct ingress_ring *in = v->ingress;
-            uint64_t held = frame_ring_producer(&in->mirror);
-            uint64_t first = frame_ring_consumer(&in->mirror);
-            uint64_t prod, cons;
-
-            memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
-            memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
-            prod = le64toh(prod);
-            cons = le64toh(cons);
-            if (prod - cons > in->mirror.size || prod & 7) {
-                /* Start afresh where the server's consumer is. */
-                prod = cons & ~UINT64_C(7);
-            }
-            if (in->carried && held - cons <= in->mirror.size
-                && held - prod <= held - cons) {
-                /* The records of a previous association from the server's
-                 * producer index on never reached the server: they go
-                 * again, in this one. */
-                v->stats.tx_carried += held != prod;
-                frame_ring_release(&in->mirror, first, cons);
-            } else {
-                frame_ring_release(&in->mirror, first, held);
-                frame_ring_set_producer(&in->mirror, prod);
-            }
-            in->posted = in->published = in->posted_rec = prod;
-            in->known_cons = cons;
-            frame_ring_set_consumer(&in->mirror, cons);
-            in->init_pending = false;
-            in->ready = true;
-        }
-        break;
-
-    case WR_IN_PRODUCER:
-        if (v->ingress) {
-            v->ingress->prod_pending--;
-        }
+        ingress_header_read_done(v);
         break;
 
     case WR_IN_DATA:
+        break;
+
+    case WR_IN_PRODUCER:
+        ingress_producer_write_done(v);
+        break;
+
+    case WR_IN_CONSUMER:
+        ingress_consumer_read_done(v);
         break;
     }
 }
