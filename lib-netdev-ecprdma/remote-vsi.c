@@ -649,6 +649,24 @@ stop_all(struct remote_vsi *v)
     }
 }
 
+/* What a step of a ring's state machine leaves to do in this run. */
+enum ring_step {
+    STEP_WAIT,                  /* Nothing: the ring waits for completions,
+                                 * for its next poll or for the sink. */
+    STEP_GO,                    /* The ring's new state runs now. */
+};
+
+/* Posting a request of a ring failed with 'error': EAGAIN waits for room
+ * in the send queue, another error stops every ring. */
+static enum ring_step
+post_failed(struct remote_vsi *v, int error)
+{
+    if (error != EAGAIN) {
+        stop_all(v);
+    }
+    return STEP_WAIT;
+}
+
 /* Returns VM ring 'ring' of 'v', or NULL if 'v' has no such ring. */
 static struct vm_ring *
 vm_ring_at(struct remote_vsi *v, size_t ring)
@@ -1157,160 +1175,245 @@ sink_room(const struct remote_vsi *v, const struct remote_vsi_sink *sink)
     return room > v->held ? room - v->held : 0;
 }
 
+/* RS_IDLE: once it is time to poll and the sink has room, READs the VM
+ * ring's head (after a busy batch, with the next descriptors), or first
+ * its tail, and goes to RS_INDEX. */
+static enum ring_step
+vm_ring_idle(struct remote_vsi *v, size_t idx, long long now,
+             const struct remote_vsi_sink *sink)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error;
+
+    if (now < r->next_poll) {
+        return STEP_WAIT;
+    }
+    if (!sink_room(v, sink)) {
+        /* Frames that wait stay in the VM's ring, where a switch that
+         * dies does not lose them, until the switch catches up. */
+        return STEP_WAIT;
+    }
+    if (!r->have_tail) {
+        error = post(v, idx, WR_VM_TAIL_INIT, ROE_WR_READ, &r->head_buf,
+                     2, r->tail_iova, r->tail_rkey);
+    } else {
+        error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
+                     r->head_iova, r->rkey);
+    }
+    if (error) {
+        return post_failed(v, error);
+    }
+    r->pending++;
+    r->n_descs = 0;
+    if (r->have_tail && r->busy) {
+        /* Likely more: read the next descriptors along with the head,
+         * which the server serves after it. */
+        post_desc_reads(v, idx, r->tail, MIN(BATCH, r->mask + 1));
+    }
+    r->state = RS_INDEX;
+    return STEP_WAIT;
+}
+
+/* RS_INDEX: once the head (or tail) is read, takes the VM's frames from
+ * the tail to the head as the batch, and goes to RS_DESCS, at once if the
+ * descriptors came along with the head, else once their READs are
+ * posted; back to RS_IDLE if there are none. */
+static enum ring_step
+vm_ring_index_read(struct remote_vsi *v, size_t idx, long long now)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error;
+
+    if (r->pending) {
+        return STEP_WAIT;
+    }
+    if (!r->have_tail) {
+        r->state = RS_IDLE;
+        return STEP_WAIT;
+    }
+    r->head = le16toh(r->head_buf);
+    r->n = (r->head - r->tail) & 0xffff;
+    if (r->n > r->mask + 1) {
+        /* The VM published a head out of range: try again later. */
+        v->stats.rx_bad++;
+        r->n = 0;
+    }
+    if (!r->n) {
+        r->busy = false;
+        back_off(now, &r->next_poll, &r->idle_us);
+        r->state = RS_IDLE;
+        return STEP_WAIT;
+    }
+    r->busy = true;
+    r->idle_us = IDLE_POLL_US;
+    r->n = MIN(r->n, BATCH);
+    if (r->n_descs) {
+        /* Read along with the head: the rest waits for the next batch. */
+        r->n = MIN(r->n, r->n_descs);
+        r->state = RS_DESCS;
+        return STEP_GO;
+    }
+    error = post_desc_reads(v, idx, r->tail, r->n);
+    if (error) {
+        return post_failed(v, error);
+    }
+    r->state = RS_DESCS;
+    return STEP_WAIT;
+}
+
+/* RS_DESCS: once the descriptors are read, plans the READs of the batch's
+ * frames into buffers of 'sink', and goes to RS_DATA at once; back to
+ * RS_IDLE if the batch is not even one whole frame. */
+static enum ring_step
+vm_ring_descs_read(struct remote_vsi *v, size_t idx, long long now,
+                   const struct remote_vsi_sink *sink)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+
+    if (r->pending) {
+        return STEP_WAIT;
+    }
+    r->n = MIN(r->n, r->n_descs);
+    plan_vm_batch(v, r, sink, sink_room(v, sink));
+    plan_pieces(r);
+    if (!r->n) {
+        /* Only part of a frame: wait for the rest. */
+        r->busy = false;
+        r->next_poll = now + r->idle_us;
+        r->state = RS_IDLE;
+        return STEP_WAIT;
+    }
+    r->state = RS_DATA;
+    return STEP_GO;
+}
+
+/* Posts the READs of the head and descriptors of the batch after 'r''s
+ * current one.  Returns 0 or the error of the head's READ. */
+static int
+vm_ring_prefetch(struct remote_vsi *v, size_t idx)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
+                     r->head_iova, r->rkey);
+
+    if (!error) {
+        r->pending++;
+        r->prefetched = true;
+        r->n_descs = 0;
+        post_desc_reads(v, idx, r->tail + r->n, n_ahead(r));
+    }
+    return error;
+}
+
+/* RS_DATA: posts the batch's READ_SGs, and behind them the READs of the
+ * next batch's head and descriptors; once all of them are read, goes to
+ * RS_DELIVER at once. */
+static enum ring_step
+vm_ring_data_read(struct remote_vsi *v, size_t idx)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error = post_gathers(v, idx, r);
+
+    if (!error && !r->prefetched) {
+        /* The server answers in order: the head and descriptors of the
+         * next batch arrive right behind this batch's data, a round trip
+         * sooner than if they were asked for after it. */
+        error = vm_ring_prefetch(v, idx);
+    }
+    if (error) {
+        return post_failed(v, error);
+    }
+    if (r->pending) {
+        return STEP_WAIT;
+    }
+    r->state = RS_DELIVER;
+    return STEP_GO;
+}
+
+/* RS_DELIVER: hands the batch's frames to 'sink' and WRITEs the new tail,
+ * which gives the VM its slots back; then goes to RS_INDEX at once if the
+ * next head was read behind the batch, else to RS_IDLE. */
+static enum ring_step
+vm_ring_deliver(struct remote_vsi *v, size_t idx, long long now,
+                const struct remote_vsi_sink *sink)
+{
+    struct vm_ring *r = &v->vm_rings[idx];
+    int error;
+
+    deliver_frames(v, r, sink);
+    if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
+        return STEP_WAIT;
+    }
+    if ((uint16_t) (r->head - r->tail) < r->n) {
+        /* Never past the head that the VM published: the slots beyond it
+         * are the VM's. */
+        v->stats.rx_bad++;
+        stop_all(v);
+        return STEP_WAIT;
+    }
+    r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);
+    error = post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
+                 &r->tail_buf[r->tail_turn], 2, r->tail_iova, r->tail_rkey);
+    if (error) {
+        return post_failed(v, error);
+    }
+    r->tail_frames[r->tail_turn] = r->batch_delivered;
+    r->batch_delivered = 0;
+    r->tail_turn ^= 1;
+    r->tails_pending++;
+    r->tail += r->n;
+    r->next_poll = now;
+    if (r->prefetched) {
+        r->prefetched = false;
+        r->state = RS_INDEX;
+        return STEP_GO;
+    }
+    r->state = RS_IDLE;
+    return STEP_WAIT;
+}
+
+/* Moves VM ring 'idx' of 'v' through as many states as it can now. */
 static void
 run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             const struct remote_vsi_sink *sink)
 {
     struct vm_ring *r = &v->vm_rings[idx];
-    int error = 0;
+    enum ring_step step = STEP_GO;
 
-    switch (r->state) {
-    case RS_IDLE:
-        if (now < r->next_poll) {
-            return;
-        }
-        if (!sink_room(v, sink)) {
-            /* Frames that wait stay in the VM's ring, where a switch that
-             * dies does not lose them, until the switch catches up. */
-            return;
-        }
-        if (!r->have_tail) {
-            error = post(v, idx, WR_VM_TAIL_INIT, ROE_WR_READ, &r->head_buf,
-                         2, r->tail_iova, r->tail_rkey);
-            if (!error) {
-                r->pending++;
-                r->state = RS_INDEX;
-                r->n_descs = 0;
-            }
+    while (step == STEP_GO) {
+        switch (r->state) {
+        case RS_IDLE:
+            /* To RS_INDEX: the head (or tail) READ posted. */
+            step = vm_ring_idle(v, idx, now, sink);
+            break;
+
+        case RS_INDEX:
+            /* To RS_IDLE: nothing new.  To RS_DESCS: their READs posted,
+             * or at once if they came along with the head. */
+            step = vm_ring_index_read(v, idx, now);
+            break;
+
+        case RS_DESCS:
+            /* To RS_DATA at once: the batch planned.  To RS_IDLE: part
+             * of a frame only. */
+            step = vm_ring_descs_read(v, idx, now, sink);
+            break;
+
+        case RS_DATA:
+            /* To RS_DELIVER at once: every READ completed. */
+            step = vm_ring_data_read(v, idx);
+            break;
+
+        case RS_DELIVER:
+            /* To RS_INDEX at once: the tail WRITE posted, the next head
+             * read.  To RS_IDLE: the tail WRITE posted. */
+            step = vm_ring_deliver(v, idx, now, sink);
+            break;
+
+        case RS_DEAD:
+            step = STEP_WAIT;
             break;
         }
-        error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
-                     r->head_iova, r->rkey);
-        if (error) {
-            break;
-        }
-        r->pending++;
-        r->n_descs = 0;
-        if (r->busy) {
-            /* Likely more: read the next descriptors along with the
-             * head, which the server serves after it. */
-            post_desc_reads(v, idx, r->tail, MIN(BATCH, r->mask + 1));
-        }
-        r->state = RS_INDEX;
-        break;
-
-    case RS_INDEX:
-    index:
-        if (r->pending) {
-            return;
-        }
-        if (!r->have_tail) {
-            r->state = RS_IDLE;
-            return;
-        }
-        r->head = le16toh(r->head_buf);
-        r->n = (r->head - r->tail) & 0xffff;
-        if (r->n > r->mask + 1) {
-            /* The VM published a head out of range: try again later. */
-            v->stats.rx_bad++;
-            r->n = 0;
-        }
-        if (!r->n) {
-            r->busy = false;
-            back_off(now, &r->next_poll, &r->idle_us);
-            r->state = RS_IDLE;
-            return;
-        }
-        r->busy = true;
-        r->idle_us = IDLE_POLL_US;
-        r->n = MIN(r->n, BATCH);
-        if (r->n_descs) {
-            /* Read along with the head: the rest waits for the next
-             * batch. */
-            r->n = MIN(r->n, r->n_descs);
-            goto plan;
-        }
-        error = post_desc_reads(v, idx, r->tail, r->n);
-        if (!error) {
-            r->state = RS_DESCS;
-        }
-        break;
-
-    case RS_DESCS:
-        if (r->pending) {
-            return;
-        }
-        r->n = MIN(r->n, r->n_descs);
-    plan:
-        plan_vm_batch(v, r, sink, sink_room(v, sink));
-        plan_pieces(r);
-        if (!r->n) {
-            /* Only part of a frame: wait for the rest. */
-            r->busy = false;
-            r->next_poll = now + r->idle_us;
-            r->state = RS_IDLE;
-            return;
-        }
-        r->state = RS_DATA;
-        /* Fall through. */
-    case RS_DATA:
-        error = post_gathers(v, idx, r);
-        if (!error && !r->prefetched) {
-            /* The server answers in order: the head and descriptors of
-             * the next batch arrive right behind this batch's data, a
-             * round trip sooner than if they were asked for after it. */
-            error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
-                         r->head_iova, r->rkey);
-            if (!error) {
-                r->pending++;
-                r->prefetched = true;
-                r->n_descs = 0;
-                post_desc_reads(v, idx, r->tail + r->n, n_ahead(r));
-            }
-        }
-        if (error || r->pending) {
-            break;
-        }
-        r->state = RS_DELIVER;
-        /* Fall through. */
-    case RS_DELIVER:
-        deliver_frames(v, r, sink);
-        if (r->tails_pending == ARRAY_SIZE(r->tail_buf)) {
-            return;
-        }
-        if ((uint16_t) (r->head - r->tail) < r->n) {
-            /* Never past the head that the VM published: the slots
-             * beyond it are the VM's. */
-            v->stats.rx_bad++;
-            stop_all(v);
-            return;
-        }
-        r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);
-        error = post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
-                     &r->tail_buf[r->tail_turn], 2, r->tail_iova,
-                     r->tail_rkey);
-        if (error) {
-            break;
-        }
-        r->tail_frames[r->tail_turn] = r->batch_delivered;
-        r->batch_delivered = 0;
-        r->tail_turn ^= 1;
-        r->tails_pending++;
-        r->tail += r->n;
-        r->next_poll = now;
-        if (r->prefetched) {
-            r->prefetched = false;
-            r->state = RS_INDEX;
-            goto index;
-        }
-        r->state = RS_IDLE;
-        break;
-
-    case RS_DEAD:
-        return;
-    }
-    if (error && error != EAGAIN) {
-        stop_all(v);
     }
 }
 
