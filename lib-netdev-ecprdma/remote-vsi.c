@@ -1479,107 +1479,161 @@ deliver_records(struct remote_vsi *v, struct egress_ring *e,
     return room ? st : FRAME_RING_OK;
 }
 
+/* RS_IDLE: once it is time to poll, READs the egress ring's producer
+ * index, or first its whole header, and goes to RS_INDEX. */
+static enum ring_step
+egress_ring_idle(struct remote_vsi *v, long long now)
+{
+    struct egress_ring *e = v->egress;
+    int error;
+
+    if (now < e->next_poll) {
+        return STEP_WAIT;
+    }
+    if (!e->have_cons) {
+        error = post(v, 0, WR_EG_INIT, ROE_WR_READ, e->header,
+                     sizeof e->header, e->loc.producer_iova,
+                     e->loc.header_rkey);
+    } else {
+        error = post(v, 0, WR_EG_PRODUCER, ROE_WR_READ, &e->prod_buf, 8,
+                     e->loc.producer_iova, e->loc.header_rkey);
+    }
+    if (error) {
+        return post_failed(v, error);
+    }
+    e->pending++;
+    e->state = RS_INDEX;
+    return STEP_WAIT;
+}
+
+/* RS_INDEX: once the index is read, plans the READs of the records up to
+ * it, as many as a round takes, and goes to RS_DATA at once; back to
+ * RS_IDLE if there are none. */
+static enum ring_step
+egress_ring_index_read(struct remote_vsi *v, long long now)
+{
+    struct egress_ring *e = v->egress;
+
+    if (e->pending) {
+        return STEP_WAIT;
+    }
+    if (!e->have_cons) {
+        e->state = RS_IDLE;
+        return STEP_WAIT;
+    }
+    e->prod = le64toh(e->prod_buf);
+    if (e->prod - e->cons > e->mirror.size || e->prod & 7) {
+        v->stats.rx_bad++;
+        e->prod = e->cons;
+    }
+    if (e->prod == e->cons) {
+        back_off(now, &e->next_poll, &e->idle_us);
+        e->state = RS_IDLE;
+        return STEP_WAIT;
+    }
+    e->idle_us = IDLE_POLL_US;
+    e->round_start = e->cons;
+    e->n_reads = plan_transfers(e->reads, ARRAY_SIZE(e->reads),
+                                e->cons, e->prod, &e->mirror, &e->loc,
+                                v->max_xfer);
+    e->prod = e->cons;
+    for (size_t i = 0; i < e->n_reads; i++) {
+        e->prod += e->reads[i].len;
+    }
+    e->next_read = 0;
+    e->state = RS_DATA;
+    return STEP_GO;
+}
+
+/* RS_DATA: posts the READs of the records; once all of them are read,
+ * goes to RS_DELIVER at once. */
+static enum ring_step
+egress_ring_data_read(struct remote_vsi *v)
+{
+    struct egress_ring *e = v->egress;
+    int error = post_reads(v, 0, WR_EG_DATA, e->reads, e->n_reads,
+                           &e->next_read, &e->pending);
+
+    if (error) {
+        return post_failed(v, error);
+    }
+    if (e->pending) {
+        return STEP_WAIT;
+    }
+    e->state = RS_DELIVER;
+    return STEP_GO;
+}
+
+/* RS_DELIVER: hands the records read to 'sink', as long as it takes
+ * them, then WRITEs the new consumer index and goes to RS_IDLE. */
+static enum ring_step
+egress_ring_deliver(struct remote_vsi *v, long long now,
+                    const struct remote_vsi_sink *sink)
+{
+    struct egress_ring *e = v->egress;
+    enum frame_ring_status st = deliver_records(v, e, sink);
+    int error;
+
+    if (st == FRAME_RING_OK) {
+        return STEP_WAIT;       /* The sink is full. */
+    }
+    if (st == FRAME_RING_BAD && e->cons == e->round_start) {
+        /* Not even one whole record (a round may cut the last one): the
+         * server is broken. */
+        v->stats.rx_bad++;
+        stop_all(v);
+        return STEP_WAIT;
+    }
+    e->cons_buf[e->cons_turn] = htole64(e->cons);
+    error = post(v, 0, WR_EG_CONSUMER, ROE_WR_WRITE,
+                 &e->cons_buf[e->cons_turn], 8, e->loc.consumer_iova,
+                 e->loc.header_rkey);
+    if (error) {
+        return post_failed(v, error);
+    }
+    e->cons_turn ^= 1;
+    e->pending++;
+    e->next_poll = now;
+    e->state = RS_IDLE;
+    return STEP_WAIT;
+}
+
+/* Moves the egress ring of 'v' through as many states as it can now. */
 static void
 run_egress(struct remote_vsi *v, long long now,
            const struct remote_vsi_sink *sink)
 {
-    struct egress_ring *e = v->egress;
-    int error = 0;
+    enum ring_step step = STEP_GO;
 
-    switch (e->state) {
-    case RS_IDLE:
-        if (now < e->next_poll) {
-            return;
-        }
-        if (!e->have_cons) {
-            error = post(v, 0, WR_EG_INIT, ROE_WR_READ, e->header,
-                         sizeof e->header, e->loc.producer_iova,
-                         e->loc.header_rkey);
-            if (!error) {
-                e->pending++;
-                e->state = RS_INDEX;
-            }
+    while (step == STEP_GO) {
+        switch (v->egress->state) {
+        case RS_IDLE:
+            /* To RS_INDEX: the index READ posted. */
+            step = egress_ring_idle(v, now);
+            break;
+
+        case RS_INDEX:
+            /* To RS_IDLE: nothing new.  To RS_DATA at once: the READs of
+             * the records planned. */
+            step = egress_ring_index_read(v, now);
+            break;
+
+        case RS_DATA:
+            /* To RS_DELIVER at once: every READ completed. */
+            step = egress_ring_data_read(v);
+            break;
+
+        case RS_DELIVER:
+            /* To RS_IDLE: the records delivered, the consumer index
+             * WRITE posted. */
+            step = egress_ring_deliver(v, now, sink);
+            break;
+
+        case RS_DESCS:
+        case RS_DEAD:
+            step = STEP_WAIT;
             break;
         }
-        error = post(v, 0, WR_EG_PRODUCER, ROE_WR_READ, &e->prod_buf, 8,
-                     e->loc.producer_iova, e->loc.header_rkey);
-        if (!error) {
-            e->pending++;
-            e->state = RS_INDEX;
-        }
-        break;
-
-    case RS_INDEX:
-        if (e->pending) {
-            return;
-        }
-        if (!e->have_cons) {
-            e->state = RS_IDLE;
-            return;
-        }
-        e->prod = le64toh(e->prod_buf);
-        if (e->prod - e->cons > e->mirror.size || e->prod & 7) {
-            v->stats.rx_bad++;
-            e->prod = e->cons;
-        }
-        if (e->prod == e->cons) {
-            back_off(now, &e->next_poll, &e->idle_us);
-            e->state = RS_IDLE;
-            return;
-        }
-        e->idle_us = IDLE_POLL_US;
-        e->round_start = e->cons;
-        e->n_reads = plan_transfers(e->reads, ARRAY_SIZE(e->reads),
-                                    e->cons, e->prod, &e->mirror, &e->loc,
-                                    v->max_xfer);
-        e->prod = e->cons;
-        for (size_t i = 0; i < e->n_reads; i++) {
-            e->prod += e->reads[i].len;
-        }
-        e->next_read = 0;
-        e->state = RS_DATA;
-        /* Fall through. */
-    case RS_DATA:
-        error = post_reads(v, 0, WR_EG_DATA, e->reads, e->n_reads,
-                           &e->next_read, &e->pending);
-        if (error || e->pending) {
-            break;
-        }
-        e->state = RS_DELIVER;
-        /* Fall through. */
-    case RS_DELIVER: {
-        enum frame_ring_status st = deliver_records(v, e, sink);
-
-        if (st == FRAME_RING_OK) {
-            return;             /* The sink is full. */
-        }
-        if (st == FRAME_RING_BAD && e->cons == e->round_start) {
-            /* Not even one whole record (a round may cut the last one):
-             * the server is broken. */
-            v->stats.rx_bad++;
-            stop_all(v);
-            return;
-        }
-        e->cons_buf[e->cons_turn] = htole64(e->cons);
-        error = post(v, 0, WR_EG_CONSUMER, ROE_WR_WRITE,
-                     &e->cons_buf[e->cons_turn], 8, e->loc.consumer_iova,
-                     e->loc.header_rkey);
-        if (error) {
-            break;
-        }
-        e->cons_turn ^= 1;
-        e->pending++;
-        e->next_poll = now;
-        e->state = RS_IDLE;
-        break;
-    }
-
-    case RS_DESCS:
-    case RS_DEAD:
-        return;
-    }
-    if (error && error != EAGAIN) {
-        stop_all(v);
     }
 }
 
@@ -1637,13 +1691,68 @@ post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
     return 0;
 }
 
+/* Posts the WRITEs of the records that the mirror's producers added, once
+ * there is a packet's worth of them or the producers pause.  Returns 0 or
+ * the error of the WRITE that could not be posted. */
+static int
+ingress_write_records(struct remote_vsi *v, struct ingress_ring *in)
+{
+    uint64_t prod = frame_ring_producer(&in->mirror);
+    uint32_t segment = roe_qp_segment_size(v->qp);
+
+    if (prod != in->last_prod && prod - in->posted < segment) {
+        /* The vsi ports are still adding records: wait until a packet's
+         * worth is there, or until they pause, so that a WRITE fills its
+         * packets rather than sending each burst of frames on its own. */
+        in->last_prod = prod;
+        prod = in->posted;
+    } else {
+        in->last_prod = prod;
+    }
+    while (in->posted != prod) {
+        int error = post_ingress_write(v, in, prod);
+
+        if (error) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Posts a WRITE of the producer index, up to the records posted, unless
+ * the server has it already or too many such WRITEs are in flight.
+ * Returns 0 or the error of the WRITE. */
+static int
+ingress_publish(struct remote_vsi *v, struct ingress_ring *in)
+{
+    uint64_t *buf;
+    int error;
+
+    if (in->published == in->posted
+        || in->prod_pending >= PRODUCER_WRITES_MAX) {
+        return 0;
+    }
+    /* Once per batch, and never past data not yet posted.  WRITEs complete
+     * in order, so the buffer after the last one completed is free. */
+    buf = &in->prod_bufs[in->prod_next];
+    *buf = htole64(in->posted);
+    error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, buf, 8,
+                 in->loc.producer_iova, in->loc.header_rkey);
+    if (!error) {
+        in->prod_next = (in->prod_next + 1) % PRODUCER_WRITES_MAX;
+        in->prod_pending++;
+        in->published = in->posted;
+    }
+    return error;
+}
+
+/* Reads the ingress ring's indexes first; then, each run, writes the
+ * mirror's new records, publishes them and polls the consumer index. */
 static void
 run_ingress(struct remote_vsi *v)
 {
     struct ingress_ring *in = v->ingress;
-    uint64_t prod = frame_ring_producer(&in->mirror);
-    uint32_t segment = roe_qp_segment_size(v->qp);
-    int error = 0;
+    int error;
 
     if (in->dead) {
         return;
@@ -1657,36 +1766,9 @@ run_ingress(struct remote_vsi *v)
         }
         return;
     }
-    if (prod != in->last_prod && prod - in->posted < segment) {
-        /* The vsi ports are still adding records: wait until a packet's
-         * worth is there, or until they pause, so that a WRITE fills its
-         * packets rather than sending each burst of frames on its own. */
-        in->last_prod = prod;
-        prod = in->posted;
-    } else {
-        in->last_prod = prod;
-    }
-    while (in->posted != prod) {
-        error = post_ingress_write(v, in, prod);
-        if (error) {
-            break;
-        }
-    }
-    if (!error && in->published != in->posted
-        && in->prod_pending < PRODUCER_WRITES_MAX) {
-        /* Once per batch, and never past data not yet posted.  WRITEs
-         * complete in order, so the buffer after the last one completed
-         * is free. */
-        uint64_t *buf = &in->prod_bufs[in->prod_next];
-
-        *buf = htole64(in->posted);
-        error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, buf, 8,
-                     in->loc.producer_iova, in->loc.header_rkey);
-        if (!error) {
-            in->prod_next = (in->prod_next + 1) % PRODUCER_WRITES_MAX;
-            in->prod_pending++;
-            in->published = in->posted;
-        }
+    error = ingress_write_records(v, in);
+    if (!error) {
+        error = ingress_publish(v, in);
     }
     if (error && error != EAGAIN) {
         stop_all(v);
