@@ -15,6 +15,67 @@
  */
 
 
+/* The rings' state machines.
+ *
+ * remote_vsi_run() moves each VM ring and the egress ring through the
+ * states of enum ring_state as far as it can: a transition marked (now)
+ * runs the next state in the same run, the others wait for a later run,
+ * for completions, the next poll or room in the sink.  A work request
+ * that fails, or that cannot be posted for another reason than a full
+ * send queue, sends every ring to RS_DEAD, for good.
+ *
+ * A VM's transmit ring (memif C2S), run_vm_ring():
+ *
+ *      +---------------> RS_IDLE <---------------------------------+
+ *      |                    |                                      |
+ *      | empty              | READ head (first: tail; after a busy |
+ *      |                    v batch: descriptors too)              |
+ *      +---------------- RS_INDEX <----------------------+         |
+ *                           |                            |         |
+ *                           | READ descriptors (now, if  |         |
+ *                           v they came with the head)   |         |
+ *                        RS_DESCS -----------------------|-------->+
+ *                           |      part of a frame only  |         |
+ *                           | plan the batch (now)       |         |
+ *                           v                            |         |
+ *                        RS_DATA   READ_SG the frames,   |         |
+ *                           |      READ the next head    |         |
+ *                           | all read (now)             |         |
+ *                           v                            |         |
+ *                       RS_DELIVER ----------------------+         |
+ *                           |      WRITE tail, next head |         |
+ *                           |      read behind (now)     |         |
+ *                           +------------------------------------->+
+ *                                  WRITE tail
+ *
+ * The server's egress ring (a frame ring), run_egress():
+ *
+ *      +---------------> RS_IDLE <---------------------------------+
+ *      |                    |                                      |
+ *      | none new           | READ producer index (first: header)  |
+ *      |                    v                                      |
+ *      +---------------- RS_INDEX                                  |
+ *                           |                                      |
+ *                           | plan the READs of the records (now)  |
+ *                           v                                      |
+ *                        RS_DATA                                   |
+ *                           |                                      |
+ *                           | all read (now)                       |
+ *                           v                                      |
+ *                       RS_DELIVER ------------------------------->+
+ *                                  WRITE consumer index
+ *
+ * The server's ingress ring (a frame ring), run_ingress(), keeps flags
+ * of its own rather than a ring_state, and 'dead' for RS_DEAD:
+ *
+ *               READ header                indexes read
+ *      !ready ---------------> init_pending ------------> ready ---+
+ *                                                           ^      |
+ *                             each run: WRITE the new records,     |
+ *                             then the producer index; READ the    |
+ *                             consumer index                +------+
+ */
+
 #include "remote-vsi.h"
 
 #include <endian.h>
