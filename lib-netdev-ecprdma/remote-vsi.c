@@ -85,6 +85,7 @@
 #include <string.h>
 
 #include "memif-proto.h"
+#include "remote-vsi-batch.h"
 #include "roe-qp.h"
 #include "vdp.h"
 #include "xalloc.h"
@@ -94,8 +95,6 @@
 #define ARRAY_SIZE(A) (sizeof (A) / sizeof (A)[0])
 
 enum {
-    BATCH = 1024,               /* Descriptors per batch. */
-    BATCH_BYTES_MAX = 1 << 22,  /* Octets read per batch, at most. */
     PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
     PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
@@ -137,30 +136,6 @@ struct transfer {
     uint8_t *local;             /* READ: destination.  WRITE: source. */
 };
 
-/* One READ_SG of a VM ring batch: the ring's segments [first, first + n),
- * 'len' octets in all, octets [ofs, ofs + len) of the batch's frames back
- * to back, which land in the pieces [first_piece, first_piece + n_pieces)
- * of the frames' buffers. */
-struct gather {
-    size_t first;
-    unsigned int n;
-    uint32_t len;
-    uint32_t ofs;
-    size_t first_piece;
-    unsigned int n_pieces;
-};
-
-/* One frame of a VM ring batch: octets [ofs, ofs + len) of the batch's
- * frames back to back, read into 'data' of 'buffer' (taken from the sink)
- * if 'ok'. */
-struct batch_frame {
-    uint32_t ofs;
-    uint32_t len;
-    bool ok;
-    void *buffer;
-    uint8_t *data;
-};
-
 /* A VM's transmit ring (memif C2S). */
 struct vm_ring {
     enum ring_state state;
@@ -181,7 +156,7 @@ struct vm_ring {
     uint32_t batch_delivered;   /* Frames of this batch delivered. */
     uint64_t unacked;           /* Frames delivered whose tail WRITE has
                                  * not completed. */
-    struct memif_desc descs[BATCH];
+    struct memif_desc descs[VM_BATCH];
     uint16_t n_descs;           /* Valid descriptors from 'tail'. */
     bool busy;                  /* Last batch found frames. */
     bool prefetched;            /* Head and descriptors of the next batch
@@ -191,15 +166,7 @@ struct vm_ring {
     int pending;                /* READs not completed. */
 
     uint16_t n;                 /* Descriptors in the batch. */
-    size_t n_frames, next_frame;
-    struct batch_frame frames[BATCH];
-    size_t n_gathers, next_gather;
-    struct gather gathers[BATCH];
-    size_t n_sges;
-    struct roe_sge sges[BATCH];     /* Of 'gathers', until they complete. */
-    size_t n_pieces;
-    struct roe_local_sge pieces[2 * BATCH];     /* Of 'gathers': a piece
-                                 * per frame and READ_SG it spans. */
+    struct vm_batch batch;
 };
 
 /* Where a frame ring of the server is: its area, and its header with the
@@ -388,7 +355,7 @@ remote_vsi_memory(const struct vdp_message *assoc)
         unsigned int log2_size = ring->log2_entries + ring->log2_entry_size;
 
         if (ring->kind == VDP_RING_VM_TX) {
-            n += BATCH_BYTES_MAX;
+            n += VM_BATCH_BYTES_MAX;
         } else if (ring->kind == VDP_RING_EGRESS
                    || ring->kind == VDP_RING_INGRESS) {
             /* Larger rings are refused. */
@@ -465,8 +432,10 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
 static void
 put_buffers(struct remote_vsi *v, struct vm_ring *r)
 {
-    for (size_t i = r->next_frame; i < r->n_frames; i++) {
-        struct batch_frame *f = &r->frames[i];
+    struct vm_batch *b = &r->batch;
+
+    for (size_t i = b->next_frame; i < b->n_frames; i++) {
+        struct vm_batch_frame *f = &b->frames[i];
 
         if (f->ok) {
             v->put_buffer(f->buffer);
@@ -667,15 +636,17 @@ post_reads(struct remote_vsi *v, size_t ring, enum wr_kind kind,
 static int
 post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
 {
-    for (; r->next_gather < r->n_gathers; r->next_gather++) {
-        const struct gather *g = &r->gathers[r->next_gather];
+    struct vm_batch *b = &r->batch;
+
+    for (; b->next_gather < b->n_gathers; b->next_gather++) {
+        const struct vm_gather *g = &b->gathers[b->next_gather];
         struct roe_send_wr wr = {
             .wr_id = idx << 8 | WR_VM_DATA,
             .opcode = ROE_WR_READ_SG,
             .length = g->len,
-            .sg = &r->sges[g->first],
+            .sg = &b->sges[g->first],
             .n_sg = g->n,
-            .scatter = &r->pieces[g->first_piece],
+            .scatter = &b->pieces[g->first_piece],
             .n_scatter = g->n_pieces,
         };
         int error = post_wr(v, &wr);
@@ -927,242 +898,15 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
     }
 }
 
-/* Where a batch's plan stood before a frame, to undo the frame's part. */
-struct plan_mark {
-    size_t n_gathers, n_sges;
-    unsigned int gather_n;      /* Of the last gather. */
-    uint32_t gather_len;
-    uint32_t sge_len;           /* Of the last segment. */
-    uint32_t ofs;               /* End of the frames in 'staging'. */
-};
-
-static struct plan_mark
-plan_mark(const struct vm_ring *r, uint32_t ofs)
-{
-    const struct gather *g = r->n_gathers ? &r->gathers[r->n_gathers - 1]
-                                          : NULL;
-
-    return (struct plan_mark) {
-        .n_gathers = r->n_gathers,
-        .n_sges = r->n_sges,
-        .gather_n = g ? g->n : 0,
-        .gather_len = g ? g->len : 0,
-        .sge_len = r->n_sges ? r->sges[r->n_sges - 1].len : 0,
-        .ofs = ofs,
-    };
-}
-
-static void
-plan_undo(struct vm_ring *r, const struct plan_mark *m, uint32_t *ofs)
-{
-    r->n_gathers = m->n_gathers;
-    r->n_sges = m->n_sges;
-    if (r->n_gathers) {
-        r->gathers[r->n_gathers - 1].n = m->gather_n;
-        r->gathers[r->n_gathers - 1].len = m->gather_len;
-    }
-    if (r->n_sges) {
-        r->sges[r->n_sges - 1].len = m->sge_len;
-    }
-    *ofs = m->ofs;
-}
-
-/* Appends the 'len' octets at 'iova' in the region of 'rkey' to the
- * batch's READ_SGs, as octet '*ofs' on of the batch, which it advances: to
- * the last segment if they follow it, else as a segment of their own; a
- * READ_SG takes at most the QP's segments and 'max_xfer' octets.  Returns
- * false if 'r' has no room left (then the caller undoes the frame). */
-static bool
-plan_append(const struct remote_vsi *v, struct vm_ring *r, uint64_t iova,
-            uint32_t rkey, uint32_t len, uint32_t *ofs)
-{
-    unsigned int max_sg = roe_qp_max_sg(v->qp);
-
-    while (len) {
-        struct gather *g = r->n_gathers ? &r->gathers[r->n_gathers - 1]
-                                        : NULL;
-        struct roe_sge *last = g && g->n ? &r->sges[r->n_sges - 1] : NULL;
-        bool follows = last && last->rkey == rkey
-                       && last->va + last->len == iova;
-        uint32_t n;
-
-        if (!g || g->len == v->max_xfer || (!follows && g->n == max_sg)) {
-            if (r->n_gathers == ARRAY_SIZE(r->gathers)) {
-                return false;
-            }
-            g = &r->gathers[r->n_gathers++];
-            *g = (struct gather) { .first = r->n_sges, .ofs = *ofs };
-            follows = false;
-        }
-        n = MIN(len, v->max_xfer - g->len);
-        if (follows) {
-            r->sges[r->n_sges - 1].len += n;
-        } else if (r->n_sges < ARRAY_SIZE(r->sges)) {
-            r->sges[r->n_sges++] = (struct roe_sge) { iova, rkey, n };
-            g->n++;
-        } else {
-            return false;
-        }
-        g->len += n;
-        iova += n;
-        len -= n;
-        *ofs += n;
-    }
-    return true;
-}
-
-enum plan_result {
-    PLAN_FRAME,                 /* A whole frame, planned. */
-    PLAN_BAD,                   /* A whole frame, with a bad descriptor. */
-    PLAN_PARTIAL,               /* The batch ends inside the frame. */
-    PLAN_FULL,                  /* No room for the frame in this batch. */
-};
-
-/* Plans the READ of the frame whose first descriptor is 'r->descs[*i]',
- * advancing '*i' past its descriptors and '*ofs' past its octets in the
- * batch, and stores its length in '*lenp'.  A descriptor is checked
- * against the ASSOC's regions before anything of it is planned. */
-static enum plan_result
-plan_frame(const struct remote_vsi *v, struct vm_ring *r, size_t *i,
-           uint32_t *ofs, uint32_t *lenp)
-{
-    const struct vdp_message *assoc = v->assoc;
-    uint32_t len = 0;
-    bool ok = true;
-
-    while (*i < r->n) {
-        const struct memif_desc *d = &r->descs[(*i)++];
-        bool end = !(d->flags & MEMIF_DESC_FLAG_NEXT);
-        const struct vdp_mr *mr;
-
-        mr = d->region < assoc->roe.n_mrs ? &assoc->roe.mrs[d->region] : NULL;
-        if (!mr || !(mr->access & VDP_MR_REMOTE_READ)
-            || d->offset > mr->length
-            || d->length > mr->length - d->offset
-            || len + d->length > FRAME_RING_MAX_FRAME) {
-            ok = false;
-        } else if (ok && d->length) {
-            if (*ofs + d->length > BATCH_BYTES_MAX
-                || !plan_append(v, r, mr->iova + d->offset, mr->rkey,
-                                d->length, ofs)) {
-                return PLAN_FULL;
-            }
-            len += d->length;
-        }
-        if (end) {
-            *lenp = len;
-            return ok ? PLAN_FRAME : PLAN_BAD;
-        }
-    }
-    return PLAN_PARTIAL;
-}
-
-/* Takes a buffer from 'sink' for the frame 'f' just planned, and returns
- * true, or false if the sink refuses the frame. */
-static bool
-take_buffer(struct remote_vsi *v, const struct remote_vsi_sink *sink,
-            struct batch_frame *f)
-{
-    f->buffer = sink->get_buffer(sink->aux, f->len, &f->data);
-    if (!f->buffer) {
-        return false;
-    }
-    v->put_buffer = sink->put_buffer;
-    v->held++;
-    return true;
-}
-
-/* Plans the READ_SGs of the frames of descriptors [0, r->n) of the
- * batch, at most 'max_frames' of them: only the frames' octets, each
- * frame into a buffer of 'sink'.  A frame that the batch does not hold
- * whole, or that finds no room, waits for the next batch (r->n shrinks to
- * end before it), unless it is the batch's first and the batch is as long
- * as a batch gets: then it is dropped, as is a frame with a bad descriptor
- * or one that the sink refuses. */
-static void
-plan_vm_batch(struct remote_vsi *v, struct vm_ring *r,
-              const struct remote_vsi_sink *sink, size_t max_frames)
-{
-    size_t n_buffers = 0;
-    uint32_t ofs = 0;
-    size_t i = 0;
-
-    r->n_frames = r->next_frame = 0;
-    r->n_gathers = r->next_gather = 0;
-    r->n_sges = 0;
-    while (i < r->n) {
-        struct batch_frame *f = &r->frames[r->n_frames];
-        struct plan_mark mark = plan_mark(r, ofs);
-        size_t first = i;
-        enum plan_result result;
-        uint32_t len = 0;
-
-        if (n_buffers == max_frames) {
-            r->n = first;
-            break;
-        }
-        result = plan_frame(v, r, &i, &ofs, &len);
-        if (result == PLAN_FULL
-            || (result == PLAN_PARTIAL && (first > 0 || r->n < BATCH))) {
-            plan_undo(r, &mark, &ofs);
-            r->n = first;
-            break;
-        } else if (result != PLAN_FRAME) {
-            plan_undo(r, &mark, &ofs);
-            v->stats.rx_bad++;
-        }
-        f->ofs = mark.ofs;
-        f->len = result == PLAN_FRAME ? len : 0;
-        f->ok = f->len > 0 && take_buffer(v, sink, f);
-        if (f->ok) {
-            n_buffers++;
-        } else if (f->len) {
-            plan_undo(r, &mark, &ofs);
-        }
-        r->n_frames++;
-    }
-}
-
-/* Splits the octets of each of the batch's READ_SGs into the pieces of the
- * frames' buffers where they land. */
-static void
-plan_pieces(struct vm_ring *r)
-{
-    size_t fi = 0;
-
-    r->n_pieces = 0;
-    for (size_t gi = 0; gi < r->n_gathers; gi++) {
-        struct gather *g = &r->gathers[gi];
-        uint32_t ofs = g->ofs;
-        uint32_t end = g->ofs + g->len;
-
-        g->first_piece = r->n_pieces;
-        g->n_pieces = 0;
-        while (ofs < end) {
-            const struct batch_frame *f = &r->frames[fi];
-            uint32_t n;
-
-            if (!f->ok || ofs >= f->ofs + f->len) {
-                fi++;
-                continue;
-            }
-            n = MIN(end, f->ofs + f->len) - ofs;
-            r->pieces[r->n_pieces++] = (struct roe_local_sge) {
-                f->data + (ofs - f->ofs), n
-            };
-            g->n_pieces++;
-            ofs += n;
-        }
-    }
-}
-
 /* Hands the read frames of 'r''s batch to 'sink'. */
 static void
 deliver_frames(struct remote_vsi *v, struct vm_ring *r,
                const struct remote_vsi_sink *sink)
 {
-    for (; r->next_frame < r->n_frames; r->next_frame++) {
-        const struct batch_frame *f = &r->frames[r->next_frame];
+    struct vm_batch *b = &r->batch;
+
+    for (; b->next_frame < b->n_frames; b->next_frame++) {
+        const struct vm_batch_frame *f = &b->frames[b->next_frame];
 
         if (f->ok) {
             sink->deliver(sink->aux, f->buffer);
@@ -1223,7 +967,7 @@ n_ahead(const struct vm_ring *r)
 {
     uint16_t published = r->head - r->tail;
 
-    return MIN(MIN(BATCH, r->mask + 1), MAX(published, PREFETCH_MIN));
+    return MIN(MIN(VM_BATCH, r->mask + 1), MAX(published, PREFETCH_MIN));
 }
 
 /* How many more frames 'sink' takes, besides those whose buffers 'v'
@@ -1269,7 +1013,7 @@ vm_ring_idle(struct remote_vsi *v, size_t idx, long long now,
     if (r->have_tail && r->busy) {
         /* Likely more: read the next descriptors along with the head,
          * which the server serves after it. */
-        post_desc_reads(v, idx, r->tail, MIN(BATCH, r->mask + 1));
+        post_desc_reads(v, idx, r->tail, MIN(VM_BATCH, r->mask + 1));
     }
     r->state = RS_INDEX;
     return STEP_WAIT;
@@ -1307,7 +1051,7 @@ vm_ring_index_read(struct remote_vsi *v, size_t idx, long long now)
     }
     r->busy = true;
     r->idle_us = IDLE_POLL_US;
-    r->n = MIN(r->n, BATCH);
+    r->n = MIN(r->n, VM_BATCH);
     if (r->n_descs) {
         /* Read along with the head: the rest waits for the next batch. */
         r->n = MIN(r->n, r->n_descs);
@@ -1330,13 +1074,24 @@ vm_ring_descs_read(struct remote_vsi *v, size_t idx, long long now,
                    const struct remote_vsi_sink *sink)
 {
     struct vm_ring *r = &v->vm_rings[idx];
+    struct vm_batch_env env = {
+        .assoc = v->assoc,
+        .max_sg = roe_qp_max_sg(v->qp),
+        .max_xfer = v->max_xfer,
+        .sink = sink,
+    };
 
     if (r->pending) {
         return STEP_WAIT;
     }
+    env.max_frames = sink_room(v, sink);
     r->n = MIN(r->n, r->n_descs);
-    plan_vm_batch(v, r, sink, sink_room(v, sink));
-    plan_pieces(r);
+    vm_batch_plan(&r->batch, &env, r->descs, &r->n);
+    v->stats.rx_bad += r->batch.n_bad;
+    if (r->batch.n_buffers) {
+        v->put_buffer = sink->put_buffer;
+        v->held += r->batch.n_buffers;
+    }
     if (!r->n) {
         /* Only part of a frame: wait for the rest. */
         r->busy = false;
