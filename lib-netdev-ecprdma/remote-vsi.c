@@ -371,6 +371,7 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
 {
     struct remote_vsi *v = xalloc_zeroed(1, sizeof *v);
     struct vdp_message *copy = xalloc(sizeof *copy);
+    struct frame_ring_loc loc;
     char *error = NULL;
 
     *copy = *assoc;
@@ -389,15 +390,16 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
             break;
 
         case VDP_RING_EGRESS:
+            /* Each ring and its mirror exist only once the ring is
+             * known good: remote_vsi_destroy() frees what exists. */
             if (v->egress) {
                 error = xalloc_strdup("two egress rings");
-                break;
-            }
-            v->egress = xalloc_zeroed(1, sizeof *v->egress);
-            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_READ,
-                                      &v->egress->loc);
-            if (!error) {
-                frame_ring_alloc(&v->egress->mirror, v->egress->loc.size);
+            } else if (!(error = locate_frame_ring(assoc, ring,
+                                                   VDP_MR_REMOTE_READ,
+                                                   &loc))) {
+                v->egress = xalloc_zeroed(1, sizeof *v->egress);
+                v->egress->loc = loc;
+                frame_ring_alloc(&v->egress->mirror, loc.size);
                 v->egress->idle_us = IDLE_POLL_US;
             }
             break;
@@ -405,13 +407,12 @@ remote_vsi_create(struct roe_qp *qp, const struct vdp_message *assoc,
         case VDP_RING_INGRESS:
             if (v->ingress) {
                 error = xalloc_strdup("two ingress rings");
-                break;
-            }
-            v->ingress = xalloc_zeroed(1, sizeof *v->ingress);
-            error = locate_frame_ring(assoc, ring, VDP_MR_REMOTE_WRITE,
-                                      &v->ingress->loc);
-            if (!error) {
-                frame_ring_alloc(&v->ingress->mirror, v->ingress->loc.size);
+            } else if (!(error = locate_frame_ring(assoc, ring,
+                                                   VDP_MR_REMOTE_WRITE,
+                                                   &loc))) {
+                v->ingress = xalloc_zeroed(1, sizeof *v->ingress);
+                v->ingress->loc = loc;
+                frame_ring_alloc(&v->ingress->mirror, loc.size);
             }
             break;
 

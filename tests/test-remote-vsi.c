@@ -729,6 +729,62 @@ test_remote_vsi(int argc, char *argv[])
 ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
                       test_remote_vsi);
 
+/* An association whose server rings the switch refuses: each case must
+ * come back as an error, with nothing leaked or touched (under ASan). */
+static void
+test_bad_rings(int argc __attribute__((unused)),
+               char *argv[] __attribute__((unused)))
+{
+    static const struct {
+        const char *what;
+        uint8_t kind;
+        uint64_t base_iova;     /* Data: MR 1 at 0x10000, 1 MiB. */
+        uint8_t log2_entries;
+        bool twice;
+    } cases[] = {
+        { "egress outside", VDP_RING_EGRESS, 0x900000, 12, false },
+        { "ingress outside", VDP_RING_INGRESS, 0x900000, 12, false },
+        { "egress too small", VDP_RING_EGRESS, 0x10000, 1, false },
+        { "ingress too small", VDP_RING_INGRESS, 0x10000, 1, false },
+        { "two egress", VDP_RING_EGRESS, 0x10000, 12, true },
+        { "two ingress", VDP_RING_INGRESS, 0x10000, 12, true },
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct vdp_message m;
+        struct remote_vsi *rv;
+        char *error = NULL;
+
+        memset(&m, 0, sizeof m);
+        m.roe.mrs[0] = (struct vdp_mr) {
+            .rkey = 1, .iova = 0x1000, .length = 64,
+            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        };
+        m.roe.mrs[1] = (struct vdp_mr) {
+            .rkey = 2, .iova = 0x10000, .length = 1 << 20,
+            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        };
+        m.roe.n_mrs = 2;
+        for (int k = 0; k < (cases[i].twice ? 2 : 1); k++) {
+            m.roe.rings[k] = (struct vdp_ring) {
+                .id = k, .kind = cases[i].kind, .rkey = 2,
+                .log2_entry_size = 8,
+                .log2_entries = cases[i].log2_entries,
+                .base_iova = cases[i].base_iova,
+                .producer_iova = 0x1000, .consumer_iova = 0x1008,
+            };
+        }
+        m.roe.n_rings = cases[i].twice ? 2 : 1;
+        rv = remote_vsi_create(NULL, &m, 32768, &error);
+        printf("%s: %s\n", cases[i].what,
+               rv ? "accepted" : error ? error : "refused, no reason");
+        remote_vsi_destroy(rv);
+        free(error);
+    }
+}
+
+ECPRDMA_TEST_REGISTER("remote-vsi-bad-rings", "", test_bad_rings);
+
 /* Ingress batching: the switch's vsi ports add 'per_step' frames of 60 to
  * 1500 octets to the ingress mirror every 10 us of a virtual clock, over
  * an in-memory link at MTU 9000.  The switch must fill the packets of its
