@@ -38,6 +38,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/remote-vsi.h \
 	lib-netdev-ecprdma/remote-vsi-batch.c \
 	lib-netdev-ecprdma/remote-vsi-batch.h \
+	lib-netdev-ecprdma/remote-vsi-private.h \
+	lib-netdev-ecprdma/remote-vsi-uplink.c \
 	lib-netdev-ecprdma/roe.c \
 	lib-netdev-ecprdma/roe.h \
 	lib-netdev-ecprdma/roe-qp.c \

@@ -48,7 +48,7 @@
  *                           +------------------------------------->+
  *                                  WRITE tail
  *
- * The server's egress ring (a frame ring), run_egress():
+ * The server's egress ring (a frame ring), remote_vsi_run_egress():
  *
  *      +---------------> RS_IDLE <---------------------------------+
  *      |                    |                                      |
@@ -65,8 +65,9 @@
  *                       RS_DELIVER ------------------------------->+
  *                                  WRITE consumer index
  *
- * The server's ingress ring (a frame ring), run_ingress(), keeps flags
- * of its own rather than a ring_state, and 'dead' for RS_DEAD:
+ * The server's ingress ring (a frame ring), remote_vsi_run_ingress(),
+ * keeps flags of its own rather than a ring_state, and 'dead' for
+ * RS_DEAD:
  *
  *               READ header                indexes read
  *      !ready ---------------> init_pending ------------> ready ---+
@@ -76,7 +77,7 @@
  *                             consumer index                +------+
  */
 
-#include "remote-vsi.h"
+#include "remote-vsi-private.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -89,170 +90,6 @@
 #include "roe-qp.h"
 #include "vdp.h"
 #include "xalloc.h"
-
-#define MIN(A, B) ((A) < (B) ? (A) : (B))
-#define MAX(A, B) ((A) > (B) ? (A) : (B))
-#define ARRAY_SIZE(A) (sizeof (A) / sizeof (A)[0])
-
-enum {
-    PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
-    PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
-    IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
-    IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
-};
-
-/* What a work request was for: the low 8 bits of its wr_id; the ring's
- * index is above them. */
-enum wr_kind {
-    WR_VM_HEAD,
-    WR_VM_TAIL_INIT,
-    WR_VM_DESCS,
-    WR_VM_DATA,
-    WR_VM_TAIL,
-    WR_EG_INIT,
-    WR_EG_PRODUCER,
-    WR_EG_DATA,
-    WR_EG_CONSUMER,
-    WR_IN_INIT,
-    WR_IN_DATA,
-    WR_IN_PRODUCER,
-    WR_IN_CONSUMER,
-};
-
-enum ring_state {
-    RS_IDLE,                    /* Waiting to poll the index. */
-    RS_INDEX,                   /* Index (and descriptors) requested. */
-    RS_DESCS,                   /* Descriptors requested. */
-    RS_DATA,                    /* Buffers or records requested. */
-    RS_DELIVER,                 /* Read; going into the sink. */
-    RS_DEAD,                    /* Stopped for good. */
-};
-
-/* One READ or WRITE to post. */
-struct transfer {
-    uint64_t iova;
-    uint32_t rkey;
-    uint32_t len;
-    uint8_t *local;             /* READ: destination.  WRITE: source. */
-};
-
-/* A VM's transmit ring (memif C2S). */
-struct vm_ring {
-    enum ring_state state;
-    uint64_t desc_iova;         /* desc[0]. */
-    uint32_t rkey;              /* Region of the ring. */
-    uint64_t head_iova;
-    uint64_t tail_iova;
-    uint32_t tail_rkey;
-    uint16_t mask;              /* Slots - 1. */
-    bool have_tail;
-    uint16_t tail;              /* Next slot to read. */
-    uint16_t head;              /* As read from 'head_buf', once. */
-    uint16_t head_buf;          /* READ target. */
-    uint16_t tail_buf[2];       /* WRITE sources, used in turn. */
-    uint32_t tail_frames[2];    /* Frames delivered for each. */
-    int tail_turn;
-    int tails_pending;          /* Tail WRITEs not completed. */
-    uint32_t batch_delivered;   /* Frames of this batch delivered. */
-    uint64_t unacked;           /* Frames delivered whose tail WRITE has
-                                 * not completed. */
-    struct memif_desc descs[VM_BATCH];
-    uint16_t n_descs;           /* Valid descriptors from 'tail'. */
-    bool busy;                  /* Last batch found frames. */
-    bool prefetched;            /* Head and descriptors of the next batch
-                                 * requested behind this batch's data. */
-    long long next_poll;
-    int idle_us;
-    int pending;                /* READs not completed. */
-
-    uint16_t n;                 /* Descriptors in the batch. */
-    struct vm_batch batch;
-};
-
-/* Where a frame ring of the server is: its area, and its header with the
- * indexes. */
-struct frame_ring_loc {
-    uint64_t size;
-    uint64_t data_iova;
-    uint32_t data_rkey;
-    uint64_t producer_iova;
-    uint64_t consumer_iova;
-    uint32_t header_rkey;
-};
-
-/* The server's egress ring, read into a mirror at the same offsets. */
-struct egress_ring {
-    enum ring_state state;
-    struct frame_ring_loc loc;
-    struct frame_ring mirror;
-    bool have_cons;
-    uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
-    uint64_t cons;              /* Next record to read. */
-    uint64_t prod;              /* As read, or what fits in 'reads'. */
-    uint64_t round_start;       /* 'cons' when the round started. */
-    uint64_t prod_buf;          /* READ target, little-endian. */
-    uint64_t cons_buf[2];       /* WRITE sources, little-endian. */
-    int cons_turn;
-    long long next_poll;
-    int idle_us;
-    int pending;
-    size_t n_reads, next_read;
-    struct transfer reads[16];
-};
-
-/* A WRITE of ingress records in flight: octets from 'pos' of the
- * mirror, whose record at or before 'pos' is at 'first_rec'; 'rec' is
- * that of the octets last copied. */
-struct ingress_write {
-    const struct frame_ring *mirror;
-    uint64_t pos;
-    uint64_t first_rec;
-    uint64_t rec;
-};
-
-/* The server's ingress ring, written from a mirror at the same offsets.
- * The mirror's records may refer to the frames (packets) of the vsi
- * ports that sent them: the WRITEs copy the frames straight from there
- * (frame_ring_copy_out()), and the mirror releases them once the server
- * has consumed their records, or they are dropped. */
-struct ingress_ring {
-    bool dead;
-    bool ready;                 /* Indexes known. */
-    bool init_pending;
-    bool carried;               /* 'mirror' is the previous association's. */
-    uint8_t header[FRAME_RING_CONSUMER_OFS + 8];    /* READ target. */
-    struct frame_ring_loc loc;
-    struct frame_ring mirror;
-    uint64_t posted;            /* Records up to here are posted. */
-    uint64_t posted_rec;        /* The record that holds 'posted'. */
-    struct ingress_write writes[ROE_QP_SQ_SIZE];    /* Used in turn. */
-    unsigned int write_next;
-    uint64_t last_prod;         /* Producer index at the last run. */
-    uint64_t published;         /* Producer index last posted. */
-    uint64_t known_cons;        /* Consumer index as last read. */
-    uint64_t prod_bufs[PRODUCER_WRITES_MAX];    /* WRITE sources,
-                                 * little-endian, used in turn: a
-                                 * retransmission sends what its buffer
-                                 * holds then, so a buffer is reused only
-                                 * once its WRITE completed. */
-    unsigned int prod_next;     /* Next buffer to use. */
-    unsigned int prod_pending;  /* WRITEs of the producer index posted. */
-    uint64_t cons_buf;          /* READ target, little-endian. */
-    bool cons_pending;
-};
-
-struct remote_vsi {
-    struct roe_qp *qp;
-    uint32_t max_xfer;
-    const struct vdp_message *assoc;    /* Owned copy. */
-    size_t n_vm_rings;
-    struct vm_ring vm_rings[VDP_MAX_RINGS];
-    struct egress_ring *egress;
-    struct ingress_ring *ingress;
-    size_t held;                /* Sink buffers taken, not delivered. */
-    void (*put_buffer)(void *); /* Frees them. */
-    struct remote_vsi_stats stats;
-};
 
 /* Finds the MR of 'assoc' that holds [iova, iova + len) with 'access'.
  * Returns its index or -1. */
@@ -488,74 +325,6 @@ remote_vsi_has_egress(const struct remote_vsi *v)
     return v->egress != NULL;
 }
 
-static bool
-same_ring(const struct frame_ring_loc *a, const struct frame_ring_loc *b)
-{
-    return (a->size == b->size
-            && a->data_iova == b->data_iova && a->data_rkey == b->data_rkey
-            && a->producer_iova == b->producer_iova
-            && a->consumer_iova == b->consumer_iova
-            && a->header_rkey == b->header_rkey);
-}
-
-/* Returns the number of records in 'ring' from its consumer index to its
- * producer index. */
-static uint64_t
-count_records(const struct frame_ring *ring)
-{
-    uint64_t prod = frame_ring_producer(ring);
-    uint64_t cons = frame_ring_consumer(ring);
-    struct frame_ring_frame f;
-    uint64_t n = 0;
-
-    while (frame_ring_get(ring, &cons, prod, &f) == FRAME_RING_OK) {
-        n++;
-    }
-    return n;
-}
-
-uint64_t
-remote_vsi_carry_ingress(struct remote_vsi *v, struct remote_vsi *old)
-{
-    struct ingress_ring *in = v->ingress;
-
-    /* 'old' holds records if it was ready, or if it had taken them over
-     * from its own predecessor and went away before it was ready. */
-    if (in && !in->ready && old->ingress
-        && (old->ingress->ready || old->ingress->carried)) {
-        struct frame_ring mirror = in->mirror;
-
-        if (!same_ring(&in->loc, &old->ingress->loc)) {
-            return count_records(&old->ingress->mirror);
-        }
-        in->mirror = old->ingress->mirror;
-        old->ingress->mirror = mirror;
-        in->carried = true;
-    }
-    return 0;
-}
-
-void
-remote_vsi_set_release(struct remote_vsi *v, void (*release)(void *))
-{
-    if (v->ingress) {
-        v->ingress->mirror.release = release;
-    }
-}
-
-bool
-remote_vsi_ingress_settling(const struct remote_vsi *v)
-{
-    return v->ingress && v->ingress->carried && !v->ingress->ready;
-}
-
-struct frame_ring *
-remote_vsi_ingress(struct remote_vsi *v)
-{
-    return (v->ingress && (v->ingress->ready || v->ingress->carried)
-            ? &v->ingress->mirror : NULL);
-}
-
 uint64_t
 remote_vsi_vm_unacked(const struct remote_vsi *v)
 {
@@ -576,8 +345,8 @@ remote_vsi_get_stats(const struct remote_vsi *v,
 
 /* Posts 'wr' and counts it.  Returns 0, EAGAIN to try again later, or
  * another error, after which the QP is of no more use. */
-static int
-post_wr(struct remote_vsi *v, const struct roe_send_wr *wr)
+int
+remote_vsi_post_wr(struct remote_vsi *v, const struct roe_send_wr *wr)
 {
     int error = roe_qp_post_send(v->qp, wr);
 
@@ -594,13 +363,13 @@ post_wr(struct remote_vsi *v, const struct roe_send_wr *wr)
 }
 
 /* Posts a READ or WRITE of 'len' octets between 'local' and 'iova' of
- * 'rkey', for ring 'ring', as post_wr(). */
-static int
-post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
-     enum roe_wr_opcode opcode, void *local, uint32_t len, uint64_t iova,
-     uint32_t rkey)
+ * 'rkey', for ring 'ring', as remote_vsi_post_wr(). */
+int
+remote_vsi_post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
+                enum roe_wr_opcode opcode, void *local, uint32_t len,
+                uint64_t iova, uint32_t rkey)
 {
-    return post_wr(v, &(struct roe_send_wr) {
+    return remote_vsi_post_wr(v, &(struct roe_send_wr) {
         .wr_id = ring << 8 | kind,
         .opcode = opcode,
         .local = local,
@@ -612,15 +381,16 @@ post(struct remote_vsi *v, size_t ring, enum wr_kind kind,
 
 /* Posts READs 'ops[*nextp]' to 'ops[n - 1]', counting each in '*pending',
  * until one cannot be posted.  Returns 0 or the error of that one. */
-static int
-post_reads(struct remote_vsi *v, size_t ring, enum wr_kind kind,
-           const struct transfer *ops, size_t n, size_t *nextp, int *pending)
+int
+remote_vsi_post_reads(struct remote_vsi *v, size_t ring, enum wr_kind kind,
+                      const struct transfer *ops, size_t n, size_t *nextp,
+                      int *pending)
 {
     size_t i;
 
     for (i = *nextp; i < n; i++) {
-        int error = post(v, ring, kind, ROE_WR_READ, ops[i].local,
-                         ops[i].len, ops[i].iova, ops[i].rkey);
+        int error = remote_vsi_post(v, ring, kind, ROE_WR_READ, ops[i].local,
+                                    ops[i].len, ops[i].iova, ops[i].rkey);
 
         if (error) {
             *nextp = i;
@@ -650,7 +420,7 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
             .scatter = &b->pieces[g->first_piece],
             .n_scatter = g->n_pieces,
         };
-        int error = post_wr(v, &wr);
+        int error = remote_vsi_post_wr(v, &wr);
 
         if (error) {
             return error;
@@ -661,15 +431,15 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
 }
 
 /* An index poll found nothing: polls again later, each time later. */
-static void
-back_off(long long now, long long *next_poll, int *idle_us)
+void
+remote_vsi_back_off(long long now, long long *next_poll, int *idle_us)
 {
     *next_poll = now + *idle_us;
     *idle_us = MIN(*idle_us * 2, IDLE_POLL_MAX_US);
 }
 
-static void
-stop_all(struct remote_vsi *v)
+void
+remote_vsi_stop_all(struct remote_vsi *v)
 {
     for (size_t i = 0; i < v->n_vm_rings; i++) {
         v->vm_rings[i].state = RS_DEAD;
@@ -682,20 +452,13 @@ stop_all(struct remote_vsi *v)
     }
 }
 
-/* What a step of a ring's state machine leaves to do in this run. */
-enum ring_step {
-    STEP_WAIT,                  /* Nothing: the ring waits for completions,
-                                 * for its next poll or for the sink. */
-    STEP_GO,                    /* The ring's new state runs now. */
-};
-
 /* Posting a request of a ring failed with 'error': EAGAIN waits for room
  * in the send queue, another error stops every ring. */
-static enum ring_step
-post_failed(struct remote_vsi *v, int error)
+enum ring_step
+remote_vsi_post_failed(struct remote_vsi *v, int error)
 {
     if (error != EAGAIN) {
-        stop_all(v);
+        remote_vsi_stop_all(v);
     }
     return STEP_WAIT;
 }
@@ -745,105 +508,6 @@ vm_tail_write_done(struct remote_vsi *v, size_t ring)
     }
 }
 
-/* The READ of the egress ring's header completed: the switch reads the
- * records from the server's consumer index on. */
-static void
-egress_header_read_done(struct remote_vsi *v)
-{
-    struct egress_ring *e = v->egress;
-    uint64_t cons;
-
-    if (e) {
-        memcpy(&cons, e->header + FRAME_RING_CONSUMER_OFS, 8);
-        e->cons = le64toh(cons) & ~UINT64_C(7);
-        e->have_cons = true;
-        e->pending--;
-    }
-}
-
-/* A READ of the egress ring's producer index or records, or a WRITE of
- * its consumer index, completed. */
-static void
-egress_wr_done(struct remote_vsi *v)
-{
-    if (v->egress) {
-        v->egress->pending--;
-    }
-}
-
-/* The READ of the ingress ring's header completed: the mirror takes the
- * server's indexes, and keeps the records of a previous association that
- * never reached the server. */
-static void
-ingress_header_read_done(struct remote_vsi *v)
-{
-    struct ingress_ring *in = v->ingress;
-    uint64_t held, first, prod, cons;
-
-    if (!in) {
-        return;
-    }
-    held = frame_ring_producer(&in->mirror);
-    first = frame_ring_consumer(&in->mirror);
-    memcpy(&prod, in->header + FRAME_RING_PRODUCER_OFS, 8);
-    memcpy(&cons, in->header + FRAME_RING_CONSUMER_OFS, 8);
-    prod = le64toh(prod);
-    cons = le64toh(cons);
-    if (prod - cons > in->mirror.size || prod & 7) {
-        /* Start afresh where the server's consumer is. */
-        prod = cons & ~UINT64_C(7);
-    }
-    if (in->carried && held - cons <= in->mirror.size
-        && held - prod <= held - cons) {
-        /* The records of a previous association from the server's
-         * producer index on never reached the server: they go again, in
-         * this one. */
-        v->stats.tx_carried += held != prod;
-        frame_ring_release(&in->mirror, first, cons);
-    } else {
-        frame_ring_release(&in->mirror, first, held);
-        frame_ring_set_producer(&in->mirror, prod);
-    }
-    in->posted = in->published = in->posted_rec = prod;
-    in->known_cons = cons;
-    frame_ring_set_consumer(&in->mirror, cons);
-    in->init_pending = false;
-    in->ready = true;
-}
-
-/* A WRITE of the ingress ring's producer index completed. */
-static void
-ingress_producer_write_done(struct remote_vsi *v)
-{
-    if (v->ingress) {
-        v->ingress->prod_pending--;
-    }
-}
-
-/* A READ of the ingress ring's consumer index completed: the records
- * before it are consumed. */
-static void
-ingress_consumer_read_done(struct remote_vsi *v)
-{
-    struct ingress_ring *in = v->ingress;
-    uint64_t cons;
-
-    if (!in) {
-        return;
-    }
-    cons = le64toh(in->cons_buf);
-    in->cons_pending = false;
-    if (cons - in->known_cons <= in->posted - in->known_cons) {
-        /* The records' frames go before the producers may write over the
-         * records. */
-        frame_ring_release(&in->mirror, in->known_cons, cons);
-        in->known_cons = cons;
-        frame_ring_set_consumer(&in->mirror, cons);
-    } else {
-        v->stats.rx_bad++;
-    }
-}
-
 /* Accounts for the completion 'c' of a work request of 'v': a failed one
  * stops every ring, for good. */
 static void
@@ -854,7 +518,7 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
 
     if (c->status != ROE_WC_SUCCESS) {
         v->stats.errors++;
-        stop_all(v);
+        remote_vsi_stop_all(v);
         return;
     }
     switch (kind) {
@@ -873,28 +537,17 @@ handle_completion(struct remote_vsi *v, const struct roe_completion *c)
         break;
 
     case WR_EG_INIT:
-        egress_header_read_done(v);
-        break;
-
     case WR_EG_PRODUCER:
     case WR_EG_DATA:
     case WR_EG_CONSUMER:
-        egress_wr_done(v);
+        remote_vsi_egress_done(v, kind);
         break;
 
     case WR_IN_INIT:
-        ingress_header_read_done(v);
-        break;
-
     case WR_IN_DATA:
-        break;
-
     case WR_IN_PRODUCER:
-        ingress_producer_write_done(v);
-        break;
-
     case WR_IN_CONSUMER:
-        ingress_consumer_read_done(v);
+        remote_vsi_ingress_done(v, kind);
         break;
     }
 }
@@ -936,16 +589,17 @@ post_desc_reads(struct remote_vsi *v, size_t idx, uint16_t first,
     n = MIN(n, MAX(1, v->max_xfer / sizeof *r->descs));
     n1 = MIN(n, r->mask + 1 - slot);
 
-    error = post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs,
-                 n1 * sizeof *r->descs,
-                 r->desc_iova + slot * sizeof *r->descs, r->rkey);
+    error = remote_vsi_post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs,
+                            n1 * sizeof *r->descs,
+                            r->desc_iova + slot * sizeof *r->descs, r->rkey);
     if (error) {
         return error;
     }
     r->pending++;
     if (n1 < n) {
-        error = post(v, idx, WR_VM_DESCS, ROE_WR_READ, r->descs + n1,
-                     (n - n1) * sizeof *r->descs, r->desc_iova, r->rkey);
+        error = remote_vsi_post(v, idx, WR_VM_DESCS, ROE_WR_READ,
+                                r->descs + n1, (n - n1) * sizeof *r->descs,
+                                r->desc_iova, r->rkey);
         if (error) {
             /* Use what the first piece brings. */
             r->n_descs = n1;
@@ -973,8 +627,9 @@ n_ahead(const struct vm_ring *r)
 
 /* How many more frames 'sink' takes, besides those whose buffers 'v'
  * holds. */
-static size_t
-sink_room(const struct remote_vsi *v, const struct remote_vsi_sink *sink)
+size_t
+remote_vsi_sink_room(const struct remote_vsi *v,
+                     const struct remote_vsi_sink *sink)
 {
     size_t room = sink->room(sink->aux);
 
@@ -994,20 +649,20 @@ vm_ring_idle(struct remote_vsi *v, size_t idx, long long now,
     if (now < r->next_poll) {
         return STEP_WAIT;
     }
-    if (!sink_room(v, sink)) {
+    if (!remote_vsi_sink_room(v, sink)) {
         /* Frames that wait stay in the VM's ring, where a switch that
          * dies does not lose them, until the switch catches up. */
         return STEP_WAIT;
     }
     if (!r->have_tail) {
-        error = post(v, idx, WR_VM_TAIL_INIT, ROE_WR_READ, &r->head_buf,
-                     2, r->tail_iova, r->tail_rkey);
+        error = remote_vsi_post(v, idx, WR_VM_TAIL_INIT, ROE_WR_READ,
+                                &r->head_buf, 2, r->tail_iova, r->tail_rkey);
     } else {
-        error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
-                     r->head_iova, r->rkey);
+        error = remote_vsi_post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf,
+                                2, r->head_iova, r->rkey);
     }
     if (error) {
-        return post_failed(v, error);
+        return remote_vsi_post_failed(v, error);
     }
     r->pending++;
     r->n_descs = 0;
@@ -1046,7 +701,7 @@ vm_ring_index_read(struct remote_vsi *v, size_t idx, long long now)
     }
     if (!r->n) {
         r->busy = false;
-        back_off(now, &r->next_poll, &r->idle_us);
+        remote_vsi_back_off(now, &r->next_poll, &r->idle_us);
         r->state = RS_IDLE;
         return STEP_WAIT;
     }
@@ -1061,7 +716,7 @@ vm_ring_index_read(struct remote_vsi *v, size_t idx, long long now)
     }
     error = post_desc_reads(v, idx, r->tail, r->n);
     if (error) {
-        return post_failed(v, error);
+        return remote_vsi_post_failed(v, error);
     }
     r->state = RS_DESCS;
     return STEP_WAIT;
@@ -1085,7 +740,7 @@ vm_ring_descs_read(struct remote_vsi *v, size_t idx, long long now,
     if (r->pending) {
         return STEP_WAIT;
     }
-    env.max_frames = sink_room(v, sink);
+    env.max_frames = remote_vsi_sink_room(v, sink);
     r->n = MIN(r->n, r->n_descs);
     vm_batch_plan(&r->batch, &env, r->descs, &r->n);
     v->stats.rx_bad += r->batch.n_bad;
@@ -1110,8 +765,8 @@ static int
 vm_ring_prefetch(struct remote_vsi *v, size_t idx)
 {
     struct vm_ring *r = &v->vm_rings[idx];
-    int error = post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf, 2,
-                     r->head_iova, r->rkey);
+    int error = remote_vsi_post(v, idx, WR_VM_HEAD, ROE_WR_READ, &r->head_buf,
+                                2, r->head_iova, r->rkey);
 
     if (!error) {
         r->pending++;
@@ -1138,7 +793,7 @@ vm_ring_data_read(struct remote_vsi *v, size_t idx)
         error = vm_ring_prefetch(v, idx);
     }
     if (error) {
-        return post_failed(v, error);
+        return remote_vsi_post_failed(v, error);
     }
     if (r->pending) {
         return STEP_WAIT;
@@ -1165,14 +820,15 @@ vm_ring_deliver(struct remote_vsi *v, size_t idx, long long now,
         /* Never past the head that the VM published: the slots beyond it
          * are the VM's. */
         v->stats.rx_bad++;
-        stop_all(v);
+        remote_vsi_stop_all(v);
         return STEP_WAIT;
     }
     r->tail_buf[r->tail_turn] = htole16(r->tail + r->n);
-    error = post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
-                 &r->tail_buf[r->tail_turn], 2, r->tail_iova, r->tail_rkey);
+    error = remote_vsi_post(v, idx, WR_VM_TAIL, ROE_WR_WRITE,
+                            &r->tail_buf[r->tail_turn], 2, r->tail_iova,
+                            r->tail_rkey);
     if (error) {
-        return post_failed(v, error);
+        return remote_vsi_post_failed(v, error);
     }
     r->tail_frames[r->tail_turn] = r->batch_delivered;
     r->batch_delivered = 0;
@@ -1234,372 +890,6 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
     }
 }
 
-/* Plans the transfers (READs or WRITEs) of [from, to) between the frame
- * ring at 'loc' and its local 'mirror', at the same offsets, split at the
- * end of the area and into pieces of at most 'max_xfer'.  Returns the
- * number of transfers, at most 'max_ops'. */
-static size_t
-plan_transfers(struct transfer *ops, size_t max_ops, uint64_t from,
-               uint64_t to, const struct frame_ring *mirror,
-               const struct frame_ring_loc *loc, uint32_t max_xfer)
-{
-    size_t n = 0;
-
-    while (from != to && n < max_ops) {
-        uint64_t pos = from & (mirror->size - 1);
-        uint64_t len = MIN(to - from, mirror->size - pos);
-
-        len = MIN(len, max_xfer);
-        ops[n].iova = loc->data_iova + pos;
-        ops[n].rkey = loc->data_rkey;
-        ops[n].len = len;
-        ops[n].local = mirror->data + pos;
-        n++;
-        from += len;
-    }
-    return n;
-}
-
-/* Hands the records of the egress mirror from 'e->cons' to 'e->prod' to
- * 'sink', as many as it takes, advancing 'e->cons' past them.  Returns
- * FRAME_RING_OK if the sink is full, FRAME_RING_EMPTY if every record
- * went, or FRAME_RING_BAD at a record cut by the end of what was read (it
- * waits for the next round) or a bad one. */
-static enum frame_ring_status
-deliver_records(struct remote_vsi *v, struct egress_ring *e,
-                const struct remote_vsi_sink *sink)
-{
-    size_t room = sink_room(v, sink);
-    enum frame_ring_status st = FRAME_RING_OK;
-    uint64_t next = e->cons;
-    struct frame_ring_frame f;
-
-    while (room
-           && (st = frame_ring_get(&e->mirror, &next, e->prod, &f))
-              == FRAME_RING_OK) {
-        uint8_t *data;
-        void *buffer = sink->get_buffer(sink->aux, f.len, &data);
-
-        if (buffer) {
-            memcpy(data, f.data, f.len);
-            sink->deliver(sink->aux, buffer);
-            room--;
-            v->stats.rx_frames++;
-            v->stats.rx_bytes += f.len;
-        }
-        e->cons = next;
-    }
-    if (st == FRAME_RING_EMPTY) {
-        /* Past any skip record at the end. */
-        e->cons = next;
-    }
-    return room ? st : FRAME_RING_OK;
-}
-
-/* RS_IDLE: once it is time to poll, READs the egress ring's producer
- * index, or first its whole header, and goes to RS_INDEX. */
-static enum ring_step
-egress_ring_idle(struct remote_vsi *v, long long now)
-{
-    struct egress_ring *e = v->egress;
-    int error;
-
-    if (now < e->next_poll) {
-        return STEP_WAIT;
-    }
-    if (!e->have_cons) {
-        error = post(v, 0, WR_EG_INIT, ROE_WR_READ, e->header,
-                     sizeof e->header, e->loc.producer_iova,
-                     e->loc.header_rkey);
-    } else {
-        error = post(v, 0, WR_EG_PRODUCER, ROE_WR_READ, &e->prod_buf, 8,
-                     e->loc.producer_iova, e->loc.header_rkey);
-    }
-    if (error) {
-        return post_failed(v, error);
-    }
-    e->pending++;
-    e->state = RS_INDEX;
-    return STEP_WAIT;
-}
-
-/* RS_INDEX: once the index is read, plans the READs of the records up to
- * it, as many as a round takes, and goes to RS_DATA at once; back to
- * RS_IDLE if there are none. */
-static enum ring_step
-egress_ring_index_read(struct remote_vsi *v, long long now)
-{
-    struct egress_ring *e = v->egress;
-
-    if (e->pending) {
-        return STEP_WAIT;
-    }
-    if (!e->have_cons) {
-        e->state = RS_IDLE;
-        return STEP_WAIT;
-    }
-    e->prod = le64toh(e->prod_buf);
-    if (e->prod - e->cons > e->mirror.size || e->prod & 7) {
-        v->stats.rx_bad++;
-        e->prod = e->cons;
-    }
-    if (e->prod == e->cons) {
-        back_off(now, &e->next_poll, &e->idle_us);
-        e->state = RS_IDLE;
-        return STEP_WAIT;
-    }
-    e->idle_us = IDLE_POLL_US;
-    e->round_start = e->cons;
-    e->n_reads = plan_transfers(e->reads, ARRAY_SIZE(e->reads),
-                                e->cons, e->prod, &e->mirror, &e->loc,
-                                v->max_xfer);
-    e->prod = e->cons;
-    for (size_t i = 0; i < e->n_reads; i++) {
-        e->prod += e->reads[i].len;
-    }
-    e->next_read = 0;
-    e->state = RS_DATA;
-    return STEP_GO;
-}
-
-/* RS_DATA: posts the READs of the records; once all of them are read,
- * goes to RS_DELIVER at once. */
-static enum ring_step
-egress_ring_data_read(struct remote_vsi *v)
-{
-    struct egress_ring *e = v->egress;
-    int error = post_reads(v, 0, WR_EG_DATA, e->reads, e->n_reads,
-                           &e->next_read, &e->pending);
-
-    if (error) {
-        return post_failed(v, error);
-    }
-    if (e->pending) {
-        return STEP_WAIT;
-    }
-    e->state = RS_DELIVER;
-    return STEP_GO;
-}
-
-/* RS_DELIVER: hands the records read to 'sink', as long as it takes
- * them, then WRITEs the new consumer index and goes to RS_IDLE. */
-static enum ring_step
-egress_ring_deliver(struct remote_vsi *v, long long now,
-                    const struct remote_vsi_sink *sink)
-{
-    struct egress_ring *e = v->egress;
-    enum frame_ring_status st = deliver_records(v, e, sink);
-    int error;
-
-    if (st == FRAME_RING_OK) {
-        return STEP_WAIT;       /* The sink is full. */
-    }
-    if (st == FRAME_RING_BAD && e->cons == e->round_start) {
-        /* Not even one whole record (a round may cut the last one): the
-         * server is broken. */
-        v->stats.rx_bad++;
-        stop_all(v);
-        return STEP_WAIT;
-    }
-    e->cons_buf[e->cons_turn] = htole64(e->cons);
-    error = post(v, 0, WR_EG_CONSUMER, ROE_WR_WRITE,
-                 &e->cons_buf[e->cons_turn], 8, e->loc.consumer_iova,
-                 e->loc.header_rkey);
-    if (error) {
-        return post_failed(v, error);
-    }
-    e->cons_turn ^= 1;
-    e->pending++;
-    e->next_poll = now;
-    e->state = RS_IDLE;
-    return STEP_WAIT;
-}
-
-/* Moves the egress ring of 'v' through as many states as it can now. */
-static void
-run_egress(struct remote_vsi *v, long long now,
-           const struct remote_vsi_sink *sink)
-{
-    enum ring_step step = STEP_GO;
-
-    while (step == STEP_GO) {
-        switch (v->egress->state) {
-        case RS_IDLE:
-            /* To RS_INDEX: the index READ posted. */
-            step = egress_ring_idle(v, now);
-            break;
-
-        case RS_INDEX:
-            /* To RS_IDLE: nothing new.  To RS_DATA at once: the READs of
-             * the records planned. */
-            step = egress_ring_index_read(v, now);
-            break;
-
-        case RS_DATA:
-            /* To RS_DELIVER at once: every READ completed. */
-            step = egress_ring_data_read(v);
-            break;
-
-        case RS_DELIVER:
-            /* To RS_IDLE: the records delivered, the consumer index
-             * WRITE posted. */
-            step = egress_ring_deliver(v, now, sink);
-            break;
-
-        case RS_DESCS:
-        case RS_DEAD:
-            step = STEP_WAIT;
-            break;
-        }
-    }
-}
-
-/* The gather function of the WRITEs of ingress records. */
-static void
-gather_ingress(void *w_, uint64_t off, uint8_t *dst, uint32_t len)
-{
-    struct ingress_write *w = w_;
-
-    if (w->pos + off < w->rec) {
-        w->rec = w->first_rec;  /* A retransmission. */
-    }
-    frame_ring_copy_out(w->mirror, &w->rec, w->pos + off, dst, len);
-}
-
-/* Posts a WRITE of the mirror's octets from 'in->posted' towards 'prod',
- * as many as a WRITE takes, with the frames of referring records in
- * place.  Returns 0 or the error of post_wr(). */
-static int
-post_ingress_write(struct remote_vsi *v, struct ingress_ring *in,
-                   uint64_t prod)
-{
-    struct ingress_write *w = &in->writes[in->write_next];
-    struct transfer op;
-    int error;
-
-    plan_transfers(&op, 1, in->posted, prod, &in->mirror, &in->loc,
-                   v->max_xfer);
-    *w = (struct ingress_write) {
-        .mirror = &in->mirror,
-        .pos = in->posted,
-        .first_rec = in->posted_rec,
-        .rec = in->posted_rec,
-    };
-    error = post_wr(v, &(struct roe_send_wr) {
-        .wr_id = WR_IN_DATA,
-        .opcode = ROE_WR_WRITE,
-        .length = op.len,
-        .remote_va = op.iova,
-        .rkey = op.rkey,
-        .gather = gather_ingress,
-        .gather_aux = w,
-    });
-    if (error) {
-        return error;
-    }
-    in->write_next = (in->write_next + 1) % ARRAY_SIZE(in->writes);
-    in->posted += op.len;
-    if (in->posted != prod) {
-        in->posted_rec = frame_ring_record_at(&in->mirror, in->posted_rec,
-                                              in->posted);
-    } else {
-        in->posted_rec = prod;
-    }
-    return 0;
-}
-
-/* Posts the WRITEs of the records that the mirror's producers added, once
- * there is a packet's worth of them or the producers pause.  Returns 0 or
- * the error of the WRITE that could not be posted. */
-static int
-ingress_write_records(struct remote_vsi *v, struct ingress_ring *in)
-{
-    uint64_t prod = frame_ring_producer(&in->mirror);
-    uint32_t segment = roe_qp_segment_size(v->qp);
-
-    if (prod != in->last_prod && prod - in->posted < segment) {
-        /* The vsi ports are still adding records: wait until a packet's
-         * worth is there, or until they pause, so that a WRITE fills its
-         * packets rather than sending each burst of frames on its own. */
-        in->last_prod = prod;
-        prod = in->posted;
-    } else {
-        in->last_prod = prod;
-    }
-    while (in->posted != prod) {
-        int error = post_ingress_write(v, in, prod);
-
-        if (error) {
-            return error;
-        }
-    }
-    return 0;
-}
-
-/* Posts a WRITE of the producer index, up to the records posted, unless
- * the server has it already or too many such WRITEs are in flight.
- * Returns 0 or the error of the WRITE. */
-static int
-ingress_publish(struct remote_vsi *v, struct ingress_ring *in)
-{
-    uint64_t *buf;
-    int error;
-
-    if (in->published == in->posted
-        || in->prod_pending >= PRODUCER_WRITES_MAX) {
-        return 0;
-    }
-    /* Once per batch, and never past data not yet posted.  WRITEs complete
-     * in order, so the buffer after the last one completed is free. */
-    buf = &in->prod_bufs[in->prod_next];
-    *buf = htole64(in->posted);
-    error = post(v, 0, WR_IN_PRODUCER, ROE_WR_WRITE, buf, 8,
-                 in->loc.producer_iova, in->loc.header_rkey);
-    if (!error) {
-        in->prod_next = (in->prod_next + 1) % PRODUCER_WRITES_MAX;
-        in->prod_pending++;
-        in->published = in->posted;
-    }
-    return error;
-}
-
-/* Reads the ingress ring's indexes first; then, each run, writes the
- * mirror's new records, publishes them and polls the consumer index. */
-static void
-run_ingress(struct remote_vsi *v)
-{
-    struct ingress_ring *in = v->ingress;
-    int error;
-
-    if (in->dead) {
-        return;
-    }
-    if (!in->ready) {
-        if (!in->init_pending
-            && !post(v, 0, WR_IN_INIT, ROE_WR_READ, in->header,
-                     sizeof in->header, in->loc.producer_iova,
-                     in->loc.header_rkey)) {
-            in->init_pending = true;
-        }
-        return;
-    }
-    error = ingress_write_records(v, in);
-    if (!error) {
-        error = ingress_publish(v, in);
-    }
-    if (error && error != EAGAIN) {
-        stop_all(v);
-        return;
-    }
-    if (!in->cons_pending && in->posted != in->known_cons) {
-        /* Learn of free room as soon as the server makes it. */
-        if (!post(v, 0, WR_IN_CONSUMER, ROE_WR_READ, &in->cons_buf, 8,
-                  in->loc.consumer_iova, in->loc.header_rkey)) {
-            in->cons_pending = true;
-        }
-    }
-}
-
 void
 remote_vsi_run(struct remote_vsi *v, long long now_us,
                const struct remote_vsi_sink *sink)
@@ -1613,7 +903,7 @@ remote_vsi_run(struct remote_vsi *v, long long now_us,
         }
     }
     if (v->ingress) {
-        run_ingress(v);
+        remote_vsi_run_ingress(v);
     }
     if (!sink) {
         return;
@@ -1622,6 +912,6 @@ remote_vsi_run(struct remote_vsi *v, long long now_us,
         run_vm_ring(v, i, now_us, sink);
     }
     if (v->egress) {
-        run_egress(v, now_us, sink);
+        remote_vsi_run_egress(v, now_us, sink);
     }
 }
