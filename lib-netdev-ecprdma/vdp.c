@@ -426,6 +426,88 @@ put_roe_header(uint8_t *p, enum vdp_roe_subtype subtype, size_t data_len)
     return put_u8(p, subtype);
 }
 
+/* Puts the VSI TLV of 'vsi', its filter entries included, at 'p'. */
+static uint8_t *
+put_vsi(uint8_t *p, const struct vdp_vsi *vsi)
+{
+    p = put_tlv_header(p, vsi->mode, VDP_VSI_FIXED_LEN
+                       + vsi->n_filters
+                         * filter_entry_len(vsi->filter_format));
+    p = put_u8(p, ((vsi->response ? VDP_RESP_ACK : 0) | vsi->flags
+                   | vsi->status));
+    p = put_be24(p, vsi->type_id);
+    p = put_u8(p, vsi->type_version);
+    p = put_u8(p, vsi->vsiid_format);
+    p = put_bytes(p, vsi->vsiid, VDP_VSIID_LEN);
+    p = put_u8(p, vsi->filter_format);
+    p = put_be16(p, vsi->n_filters);
+    for (size_t i = 0; i < vsi->n_filters; i++) {
+        const struct vdp_filter *f = &vsi->filters[i];
+
+        if (filter_has_group(vsi->filter_format)) {
+            p = put_be32(p, f->group_id);
+        }
+        if (filter_has_mac(vsi->filter_format)) {
+            p = put_bytes(p, f->mac, 6);
+        }
+        p = put_be16(p, (f->ps ? 0x8000 : 0) | f->pcp << 12 | f->vid);
+    }
+    return p;
+}
+
+/* put_roe_qp(), put_roe_mr(), put_roe_ring() and put_roe_auth() put the
+ * RoE TLV of their subtype at 'p' and return the octet after it. */
+static uint8_t *
+put_roe_qp(uint8_t *p, const struct vdp_qp *qp)
+{
+    p = put_roe_header(p, VDP_ROE_QP, VDP_ROE_QP_LEN);
+    p = put_be32(p, qp->qpn);
+    p = put_be16(p, qp->initial_psn);
+    p = put_be16(p, qp->segment_size);
+    p = put_be16(p, qp->window);
+    p = put_u8(p, qp->rte);
+    p = put_u8(p, qp->max_tries << 5 | qp->rnr_retry << 2);
+    return put_be16(p, qp->max_rd_atomic);
+}
+
+static uint8_t *
+put_roe_mr(uint8_t *p, const struct vdp_mr *mr)
+{
+    p = put_roe_header(p, VDP_ROE_MR, VDP_ROE_MR_LEN);
+    p = put_be32(p, mr->rkey);
+    p = put_be32(p, mr->access);
+    p = put_be64(p, mr->iova);
+    return put_be64(p, mr->length);
+}
+
+static uint8_t *
+put_roe_ring(uint8_t *p, const struct vdp_ring *r)
+{
+    p = put_roe_header(p, VDP_ROE_RING, VDP_ROE_RING_LEN);
+    p = put_be16(p, r->id);
+    p = put_u8(p, r->kind);
+    p = put_u8(p, r->log2_entry_size);
+    p = put_u8(p, r->log2_entries);
+    p = put_u8(p, r->flags);
+    p = put_be64(p, r->base_iova);
+    p = put_be32(p, r->rkey);
+    p = put_be64(p, r->producer_iova);
+    return put_be64(p, r->consumer_iova);
+}
+
+static uint8_t *
+put_roe_auth(uint8_t *p, const struct vdp_auth *a)
+{
+    p = put_roe_header(p, VDP_ROE_AUTH, VDP_ROE_AUTH_LEN);
+    p = put_u8(p, a->flags);
+    p = put_u8(p, a->algorithm);
+    p = put_be64(p, a->session_id);
+    p = put_be64(p, a->nonce);
+    p = put_be64(p, a->echo);
+    p = put_be64(p, a->counter);
+    return put_bytes(p, a->mac, VDP_AUTH_MAC_LEN);
+}
+
 /* Encodes 'msg' into the 'size' octets at 'buf': Manager ID TLV, VSI TLV,
  * RoE TLVs (QP, MRs, rings, port, AUTH), END TLV.  The AUTH TLV's MAC is
  * written as it is in 'msg', normally zeros, for vdp_auth_sign() to fill
@@ -438,7 +520,6 @@ int
 vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
            char **errorp)
 {
-    const struct vdp_vsi *vsi = &msg->vsi;
     const struct vdp_roe *roe = &msg->roe;
     char err[ERR_LEN];
     uint8_t *p = buf;
@@ -464,64 +545,15 @@ vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
 
     p = put_tlv_header(p, VDP_TLV_MANAGER_ID, VDP_MANAGER_ID_LEN);
     p = put_bytes(p, msg->manager_id, VDP_MANAGER_ID_LEN);
-
-    p = put_tlv_header(p, vsi->mode, VDP_VSI_FIXED_LEN
-                       + vsi->n_filters
-                         * filter_entry_len(vsi->filter_format));
-    p = put_u8(p, ((vsi->response ? VDP_RESP_ACK : 0) | vsi->flags
-                   | vsi->status));
-    p = put_be24(p, vsi->type_id);
-    p = put_u8(p, vsi->type_version);
-    p = put_u8(p, vsi->vsiid_format);
-    p = put_bytes(p, vsi->vsiid, VDP_VSIID_LEN);
-    p = put_u8(p, vsi->filter_format);
-    p = put_be16(p, vsi->n_filters);
-    for (size_t i = 0; i < vsi->n_filters; i++) {
-        const struct vdp_filter *f = &vsi->filters[i];
-
-        if (filter_has_group(vsi->filter_format)) {
-            p = put_be32(p, f->group_id);
-        }
-        if (filter_has_mac(vsi->filter_format)) {
-            p = put_bytes(p, f->mac, 6);
-        }
-        p = put_be16(p, (f->ps ? 0x8000 : 0) | f->pcp << 12 | f->vid);
-    }
-
+    p = put_vsi(p, &msg->vsi);
     if (roe->has_qp) {
-        const struct vdp_qp *qp = &roe->qp;
-
-        p = put_roe_header(p, VDP_ROE_QP, VDP_ROE_QP_LEN);
-        p = put_be32(p, qp->qpn);
-        p = put_be16(p, qp->initial_psn);
-        p = put_be16(p, qp->segment_size);
-        p = put_be16(p, qp->window);
-        p = put_u8(p, qp->rte);
-        p = put_u8(p, qp->max_tries << 5 | qp->rnr_retry << 2);
-        p = put_be16(p, qp->max_rd_atomic);
+        p = put_roe_qp(p, &roe->qp);
     }
     for (size_t i = 0; i < roe->n_mrs; i++) {
-        const struct vdp_mr *mr = &roe->mrs[i];
-
-        p = put_roe_header(p, VDP_ROE_MR, VDP_ROE_MR_LEN);
-        p = put_be32(p, mr->rkey);
-        p = put_be32(p, mr->access);
-        p = put_be64(p, mr->iova);
-        p = put_be64(p, mr->length);
+        p = put_roe_mr(p, &roe->mrs[i]);
     }
     for (size_t i = 0; i < roe->n_rings; i++) {
-        const struct vdp_ring *r = &roe->rings[i];
-
-        p = put_roe_header(p, VDP_ROE_RING, VDP_ROE_RING_LEN);
-        p = put_be16(p, r->id);
-        p = put_u8(p, r->kind);
-        p = put_u8(p, r->log2_entry_size);
-        p = put_u8(p, r->log2_entries);
-        p = put_u8(p, r->flags);
-        p = put_be64(p, r->base_iova);
-        p = put_be32(p, r->rkey);
-        p = put_be64(p, r->producer_iova);
-        p = put_be64(p, r->consumer_iova);
+        p = put_roe_ring(p, &roe->rings[i]);
     }
     if (roe->has_port) {
         p = put_roe_header(p, VDP_ROE_PORT, VDP_ROE_PORT_LEN);
@@ -529,16 +561,7 @@ vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
         p = put_be16(p, roe->port.vlan_tci);
     }
     if (msg->has_auth) {
-        const struct vdp_auth *a = &msg->auth;
-
-        p = put_roe_header(p, VDP_ROE_AUTH, VDP_ROE_AUTH_LEN);
-        p = put_u8(p, a->flags);
-        p = put_u8(p, a->algorithm);
-        p = put_be64(p, a->session_id);
-        p = put_be64(p, a->nonce);
-        p = put_be64(p, a->echo);
-        p = put_be64(p, a->counter);
-        p = put_bytes(p, a->mac, VDP_AUTH_MAC_LEN);
+        p = put_roe_auth(p, &msg->auth);
     }
     p = put_tlv_header(p, VDP_TLV_END, 0);
     return p - (uint8_t *) buf;
@@ -637,233 +660,329 @@ check_roe_len(const char *name, size_t len, size_t data_len,
                    4 + data_len));
 }
 
+/* decode_roe_qp(), decode_roe_mr(), decode_roe_ring(), decode_roe_port()
+ * and decode_roe_auth() decode the RoE TLV of their subtype whose 'len'
+ * octets of information, OUI and subtype included, are at 'p' - 4. */
+static int
+decode_roe_qp(const uint8_t *p, size_t len, struct vdp_roe *roe,
+              char err[ERR_LEN])
+{
+    struct vdp_qp *qp = &roe->qp;
+    int error;
+
+    if (roe->has_qp) {
+        return fail(err, "two RoE QP TLVs");
+    }
+    error = check_roe_len("QP", len, VDP_ROE_QP_LEN, err);
+    if (error) {
+        return error;
+    }
+    roe->has_qp = true;
+    qp->qpn = get_be32(p);
+    qp->initial_psn = get_be16(p + 4);
+    qp->segment_size = get_be16(p + 6);
+    qp->window = get_be16(p + 8);
+    qp->rte = p[10];
+    qp->max_tries = p[11] >> 5;
+    qp->rnr_retry = (p[11] >> 2) & 7;
+    if (p[11] & 3) {
+        return fail(err, "RoE QP TLV: reserved bits 0x%02x set in "
+                    "retry octet", p[11] & 3);
+    }
+    qp->max_rd_atomic = get_be16(p + 12);
+    return check_qp(qp, err);
+}
+
+static int
+decode_roe_mr(const uint8_t *p, size_t len, struct vdp_roe *roe,
+              char err[ERR_LEN])
+{
+    struct vdp_mr *mr;
+    int error;
+
+    error = check_roe_len("MR", len, VDP_ROE_MR_LEN, err);
+    if (error) {
+        return error;
+    }
+    if (roe->n_mrs >= VDP_MAX_MRS) {
+        return fail(err, "RoE MR TLV: more than %d MRs", VDP_MAX_MRS);
+    }
+    mr = &roe->mrs[roe->n_mrs++];
+    mr->rkey = get_be32(p);
+    mr->access = get_be32(p + 4);
+    mr->iova = get_be64(p + 8);
+    mr->length = get_be64(p + 16);
+    return check_mr(roe, roe->n_mrs - 1, err);
+}
+
+static int
+decode_roe_ring(const uint8_t *p, size_t len, struct vdp_roe *roe,
+                char err[ERR_LEN])
+{
+    struct vdp_ring *r;
+    int error;
+
+    error = check_roe_len("RING", len, VDP_ROE_RING_LEN, err);
+    if (error) {
+        return error;
+    }
+    if (roe->n_rings >= VDP_MAX_RINGS) {
+        return fail(err, "RoE RING TLV: more than %d rings",
+                    VDP_MAX_RINGS);
+    }
+    r = &roe->rings[roe->n_rings++];
+    r->id = get_be16(p);
+    r->kind = p[2];
+    r->log2_entry_size = p[3];
+    r->log2_entries = p[4];
+    r->flags = p[5];
+    r->base_iova = get_be64(p + 6);
+    r->rkey = get_be32(p + 14);
+    r->producer_iova = get_be64(p + 18);
+    r->consumer_iova = get_be64(p + 26);
+    return check_ring(roe, roe->n_rings - 1, err);
+}
+
+static int
+decode_roe_port(const uint8_t *p, size_t len, struct vdp_roe *roe,
+                char err[ERR_LEN])
+{
+    int error;
+
+    if (roe->has_port) {
+        return fail(err, "two RoE PORT TLVs");
+    }
+    error = check_roe_len("PORT", len, VDP_ROE_PORT_LEN, err);
+    if (error) {
+        return error;
+    }
+    roe->has_port = true;
+    memcpy(roe->port.mac, p, 6);
+    roe->port.vlan_tci = get_be16(p + 6);
+    return 0;
+}
+
+static int
+decode_roe_auth(const uint8_t *p, size_t len, struct vdp_message *msg,
+                char err[ERR_LEN])
+{
+    struct vdp_auth *a = &msg->auth;
+    int error;
+
+    /* The decoder refuses any TLV after this one but END. */
+    error = check_roe_len("AUTH", len, VDP_ROE_AUTH_LEN, err);
+    if (error) {
+        return error;
+    }
+    msg->has_auth = true;
+    a->flags = p[0];
+    a->algorithm = p[1];
+    a->session_id = get_be64(p + 2);
+    a->nonce = get_be64(p + 10);
+    a->echo = get_be64(p + 18);
+    a->counter = get_be64(p + 26);
+    memcpy(a->mac, p + 34, VDP_AUTH_MAC_LEN);
+    return check_auth(a, err);
+}
+
 /* Decodes the RoE TLV whose 'len' octets of information, OUI included, are
  * at 'p'. */
 static int
 decode_roe(const uint8_t *p, size_t len, struct vdp_message *msg,
            char err[ERR_LEN])
 {
-    struct vdp_roe *roe = &msg->roe;
     uint8_t subtype = p[3];
-    int error;
 
     p += 4;
     switch (subtype) {
-    case VDP_ROE_QP: {
-        struct vdp_qp *qp = &roe->qp;
-
-        if (roe->has_qp) {
-            return fail(err, "two RoE QP TLVs");
-        }
-        error = check_roe_len("QP", len, VDP_ROE_QP_LEN, err);
-        if (error) {
-            return error;
-        }
-        roe->has_qp = true;
-        qp->qpn = get_be32(p);
-        qp->initial_psn = get_be16(p + 4);
-        qp->segment_size = get_be16(p + 6);
-        qp->window = get_be16(p + 8);
-        qp->rte = p[10];
-        qp->max_tries = p[11] >> 5;
-        qp->rnr_retry = (p[11] >> 2) & 7;
-        if (p[11] & 3) {
-            return fail(err, "RoE QP TLV: reserved bits 0x%02x set in "
-                        "retry octet", p[11] & 3);
-        }
-        qp->max_rd_atomic = get_be16(p + 12);
-        return check_qp(qp, err);
-    }
-
-    case VDP_ROE_MR: {
-        struct vdp_mr *mr;
-
-        error = check_roe_len("MR", len, VDP_ROE_MR_LEN, err);
-        if (error) {
-            return error;
-        }
-        if (roe->n_mrs >= VDP_MAX_MRS) {
-            return fail(err, "RoE MR TLV: more than %d MRs", VDP_MAX_MRS);
-        }
-        mr = &roe->mrs[roe->n_mrs++];
-        mr->rkey = get_be32(p);
-        mr->access = get_be32(p + 4);
-        mr->iova = get_be64(p + 8);
-        mr->length = get_be64(p + 16);
-        return check_mr(roe, roe->n_mrs - 1, err);
-    }
-
-    case VDP_ROE_RING: {
-        struct vdp_ring *r;
-
-        error = check_roe_len("RING", len, VDP_ROE_RING_LEN, err);
-        if (error) {
-            return error;
-        }
-        if (roe->n_rings >= VDP_MAX_RINGS) {
-            return fail(err, "RoE RING TLV: more than %d rings",
-                        VDP_MAX_RINGS);
-        }
-        r = &roe->rings[roe->n_rings++];
-        r->id = get_be16(p);
-        r->kind = p[2];
-        r->log2_entry_size = p[3];
-        r->log2_entries = p[4];
-        r->flags = p[5];
-        r->base_iova = get_be64(p + 6);
-        r->rkey = get_be32(p + 14);
-        r->producer_iova = get_be64(p + 18);
-        r->consumer_iova = get_be64(p + 26);
-        return check_ring(roe, roe->n_rings - 1, err);
-    }
-
+    case VDP_ROE_QP:
+        return decode_roe_qp(p, len, &msg->roe, err);
+    case VDP_ROE_MR:
+        return decode_roe_mr(p, len, &msg->roe, err);
+    case VDP_ROE_RING:
+        return decode_roe_ring(p, len, &msg->roe, err);
     case VDP_ROE_PORT:
-        if (roe->has_port) {
-            return fail(err, "two RoE PORT TLVs");
-        }
-        error = check_roe_len("PORT", len, VDP_ROE_PORT_LEN, err);
-        if (error) {
-            return error;
-        }
-        roe->has_port = true;
-        memcpy(roe->port.mac, p, 6);
-        roe->port.vlan_tci = get_be16(p + 6);
-        return 0;
-
-    case VDP_ROE_AUTH: {
-        struct vdp_auth *a = &msg->auth;
-
-        /* The decoder refuses any TLV after this one but END. */
-        error = check_roe_len("AUTH", len, VDP_ROE_AUTH_LEN, err);
-        if (error) {
-            return error;
-        }
-        msg->has_auth = true;
-        a->flags = p[0];
-        a->algorithm = p[1];
-        a->session_id = get_be64(p + 2);
-        a->nonce = get_be64(p + 10);
-        a->echo = get_be64(p + 18);
-        a->counter = get_be64(p + 26);
-        memcpy(a->mac, p + 34, VDP_AUTH_MAC_LEN);
-        return check_auth(a, err);
-    }
-
+        return decode_roe_port(p, len, &msg->roe, err);
+    case VDP_ROE_AUTH:
+        return decode_roe_auth(p, len, msg, err);
     default:
         return fail(err, "RoE TLV: subtype %u is not defined", subtype);
     }
+}
+
+/* A TLV of a message being decoded: its type, the offsets of its header
+ * and of the octet after it, and its 'len' octets of information. */
+struct tlv {
+    unsigned int type;
+    size_t ofs;
+    size_t end;
+    const uint8_t *info;
+    size_t len;
+};
+
+/* The TLVs that every message has, which decode() has seen so far. */
+struct seen_tlvs {
+    bool manager;
+    bool vsi;
+};
+
+/* Reads the TLV at offset '*ofs' of the 'len' octets at 'buf' into '*tlv'
+ * and advances '*ofs' past it. */
+static int
+next_tlv(const uint8_t *buf, size_t len, size_t *ofs, struct tlv *tlv,
+         char err[ERR_LEN])
+{
+    uint16_t head;
+
+    *tlv = (struct tlv) { .ofs = *ofs };
+    if (*ofs == len) {
+        return fail(err, "missing END TLV");
+    }
+    if (len - *ofs < VDP_TLV_HEADER_LEN) {
+        return fail(err, "truncated TLV header at offset %zu", *ofs);
+    }
+    head = get_be16(buf + *ofs);
+    tlv->type = head >> 9;
+    tlv->len = head & VDP_TLV_MAX_LEN;
+    *ofs += VDP_TLV_HEADER_LEN;
+    if (tlv->len > len - *ofs) {
+        return fail(err, "TLV type %u at offset %zu: length %zu runs "
+                    "past the end (%zu octets left)", tlv->type, tlv->ofs,
+                    tlv->len, len - *ofs);
+    }
+    tlv->info = buf + *ofs;
+    *ofs += tlv->len;
+    tlv->end = *ofs;
+    return 0;
+}
+
+/* Checks END TLV 'tlv', which ends a message that has had the TLVs in
+ * 'seen'. */
+static int
+decode_end(const struct tlv *tlv, const struct seen_tlvs *seen,
+           struct vdp_message *msg, char err[ERR_LEN])
+{
+    if (tlv->len) {
+        return fail(err, "END TLV: length %zu, expected 0", tlv->len);
+    }
+    if (!seen->manager) {
+        return fail(err, "missing Manager ID TLV");
+    }
+    if (!seen->vsi) {
+        return fail(err, "missing VSI TLV");
+    }
+    if (msg->has_auth) {
+        msg->auth.signed_len = tlv->end;
+    }
+    return 0;
+}
+
+static int
+decode_manager_id(const struct tlv *tlv, struct seen_tlvs *seen,
+                  struct vdp_message *msg, char err[ERR_LEN])
+{
+    if (seen->manager) {
+        return fail(err, "two Manager ID TLVs");
+    }
+    if (tlv->len != VDP_MANAGER_ID_LEN) {
+        return fail(err, "Manager ID TLV: length %zu, expected %d",
+                    tlv->len, VDP_MANAGER_ID_LEN);
+    }
+    memcpy(msg->manager_id, tlv->info, VDP_MANAGER_ID_LEN);
+    seen->manager = true;
+    return 0;
+}
+
+static int
+decode_vsi_tlv(const struct tlv *tlv, struct seen_tlvs *seen,
+               struct vdp_message *msg, char err[ERR_LEN])
+{
+    int error;
+
+    if (seen->vsi) {
+        return fail(err, "two VSI TLVs");
+    }
+    if (!seen->manager) {
+        return fail(err, "VSI TLV before the Manager ID TLV");
+    }
+    error = decode_vsi(tlv->type, tlv->info, tlv->len, &msg->vsi, err);
+    if (!error) {
+        seen->vsi = true;
+    }
+    return error;
+}
+
+/* Decodes organizationally specific TLV 'tlv': a RoE TLV, or someone
+ * else's extension, which is skipped. */
+static int
+decode_org(const struct tlv *tlv, const struct seen_tlvs *seen,
+           struct vdp_message *msg, char err[ERR_LEN])
+{
+    int error;
+
+    if (tlv->len < 4) {
+        return fail(err, "organizationally specific TLV: length "
+                    "%zu is shorter than 4", tlv->len);
+    }
+    if (get_be24(tlv->info) != VDP_ROE_OUI) {
+        return 0;
+    }
+    if (!seen->vsi) {
+        return fail(err, "RoE TLV before the VSI TLV");
+    }
+    error = decode_roe(tlv->info, tlv->len, msg, err);
+    if (!error && msg->has_auth) {
+        msg->auth.mac_ofs = tlv->end - VDP_AUTH_MAC_LEN;
+    }
+    return error;
 }
 
 static int
 decode(const uint8_t *buf, size_t len, struct vdp_message *msg,
        char err[ERR_LEN])
 {
-    bool have_manager = false;
-    bool have_vsi = false;
+    struct seen_tlvs seen = { false, false };
     size_t ofs = 0;
-    int error = 0;
 
     memset(msg, 0, sizeof *msg);
     for (;;) {
-        unsigned int type;
-        const uint8_t *info;
-        size_t tlv_ofs = ofs;
-        size_t tlv_len;
-        uint16_t head;
+        struct tlv tlv;
+        int error;
 
-        if (ofs == len) {
-            return fail(err, "missing END TLV");
+        error = next_tlv(buf, len, &ofs, &tlv, err);
+        if (error) {
+            return error;
         }
-        if (len - ofs < VDP_TLV_HEADER_LEN) {
-            return fail(err, "truncated TLV header at offset %zu", ofs);
-        }
-        head = get_be16(buf + ofs);
-        type = head >> 9;
-        tlv_len = head & VDP_TLV_MAX_LEN;
-        ofs += VDP_TLV_HEADER_LEN;
-        if (tlv_len > len - ofs) {
-            return fail(err, "TLV type %u at offset %zu: length %zu runs "
-                        "past the end (%zu octets left)", type, tlv_ofs,
-                        tlv_len, len - ofs);
-        }
-        info = buf + ofs;
-        ofs += tlv_len;
-
-        if (msg->has_auth && type != VDP_TLV_END) {
+        if (msg->has_auth && tlv.type != VDP_TLV_END) {
             return fail(err, "TLV type %u at offset %zu after the RoE AUTH "
-                        "TLV", type, tlv_ofs);
+                        "TLV", tlv.type, tlv.ofs);
         }
 
-        switch (type) {
+        switch (tlv.type) {
         case VDP_TLV_END:
-            if (tlv_len) {
-                return fail(err, "END TLV: length %zu, expected 0",
-                            tlv_len);
-            }
-            if (!have_manager) {
-                return fail(err, "missing Manager ID TLV");
-            }
-            if (!have_vsi) {
-                return fail(err, "missing VSI TLV");
-            }
-            if (msg->has_auth) {
-                msg->auth.signed_len = ofs;
-            }
-            return 0;
+            return decode_end(&tlv, &seen, msg, err);
 
         case VDP_TLV_MANAGER_ID:
-            if (have_manager) {
-                return fail(err, "two Manager ID TLVs");
-            }
-            if (tlv_len != VDP_MANAGER_ID_LEN) {
-                return fail(err, "Manager ID TLV: length %zu, expected %d",
-                            tlv_len, VDP_MANAGER_ID_LEN);
-            }
-            memcpy(msg->manager_id, info, VDP_MANAGER_ID_LEN);
-            have_manager = true;
+            error = decode_manager_id(&tlv, &seen, msg, err);
             break;
 
         case VDP_TLV_PREASSOC:
         case VDP_TLV_PREASSOC_RR:
         case VDP_TLV_ASSOC:
         case VDP_TLV_DEASSOC:
-            if (have_vsi) {
-                return fail(err, "two VSI TLVs");
-            }
-            if (!have_manager) {
-                return fail(err, "VSI TLV before the Manager ID TLV");
-            }
-            error = decode_vsi(type, info, tlv_len, &msg->vsi, err);
-            if (error) {
-                return error;
-            }
-            have_vsi = true;
+            error = decode_vsi_tlv(&tlv, &seen, msg, err);
             break;
 
         case VDP_TLV_ORG:
-            if (tlv_len < 4) {
-                return fail(err, "organizationally specific TLV: length "
-                            "%zu is shorter than 4", tlv_len);
-            }
-            if (get_be24(info) != VDP_ROE_OUI) {
-                /* Someone else's extension: skip it. */
-                break;
-            }
-            if (!have_vsi) {
-                return fail(err, "RoE TLV before the VSI TLV");
-            }
-            error = decode_roe(info, tlv_len, msg, err);
-            if (error) {
-                return error;
-            }
-            if (msg->has_auth) {
-                msg->auth.mac_ofs = ofs - VDP_AUTH_MAC_LEN;
-            }
+            error = decode_org(&tlv, &seen, msg, err);
             break;
 
         default:
-            return fail(err, "unknown TLV type %u at offset %zu", type,
-                        tlv_ofs);
+            return fail(err, "unknown TLV type %u at offset %zu", tlv.type,
+                        tlv.ofs);
+        }
+        if (error) {
+            return error;
         }
     }
 }
@@ -965,6 +1084,114 @@ format_vsi(struct out *out, const struct vdp_vsi *vsi)
     }
 }
 
+static void
+format_vsiid(struct out *out, const struct vdp_vsi *vsi)
+{
+    out_printf(out, " vsiid=%s:", vsiid_format_to_string(vsi->vsiid_format));
+    if (vsi->vsiid_format == VDP_VSIID_UUID) {
+        const uint8_t *u = vsi->vsiid;
+
+        out_hex(out, u, 4);
+        out_printf(out, "-");
+        out_hex(out, u + 4, 2);
+        out_printf(out, "-");
+        out_hex(out, u + 6, 2);
+        out_printf(out, "-");
+        out_hex(out, u + 8, 2);
+        out_printf(out, "-");
+        out_hex(out, u + 10, 6);
+    } else {
+        out_hex(out, vsi->vsiid, VDP_VSIID_LEN);
+    }
+}
+
+static void
+format_filters(struct out *out, const struct vdp_vsi *vsi)
+{
+    size_t n_filters;
+
+    out_printf(out, " filter=%s",
+               filter_format_to_string(vsi->filter_format));
+    n_filters = vsi->n_filters < VDP_MAX_FILTERS ? vsi->n_filters
+                                                 : VDP_MAX_FILTERS;
+    for (size_t i = 0; i < n_filters; i++) {
+        const struct vdp_filter *f = &vsi->filters[i];
+
+        out_printf(out, "%s", i ? "," : "{");
+        if (filter_has_group(vsi->filter_format)) {
+            out_printf(out, "group=%"PRIu32" ", f->group_id);
+        }
+        if (filter_has_mac(vsi->filter_format)) {
+            out_printf(out, "mac=");
+            out_mac(out, f->mac);
+            out_printf(out, " ");
+        }
+        out_printf(out, "vid=%u pcp=%u%s", f->vid, f->pcp,
+                   f->ps ? " ps" : "");
+    }
+    out_printf(out, "%s", n_filters ? "}" : "");
+}
+
+static void
+format_roe_mr(struct out *out, const struct vdp_mr *mr)
+{
+    out_printf(out, " mr={rkey=0x%08"PRIx32" access=%s%s", mr->rkey,
+               mr->access & VDP_MR_REMOTE_READ ? "r" : "",
+               mr->access & VDP_MR_REMOTE_WRITE ? "w" : "");
+    if (mr->access & ~(uint32_t) (VDP_MR_REMOTE_READ
+                                  | VDP_MR_REMOTE_WRITE)) {
+        out_printf(out, "+0x%"PRIx32, mr->access);
+    }
+    out_printf(out, " iova=0x%"PRIx64" len=0x%"PRIx64"}", mr->iova,
+               mr->length);
+}
+
+/* Formats the RoE TLVs of 'roe' but AUTH. */
+static void
+format_roe(struct out *out, const struct vdp_roe *roe)
+{
+    if (roe->has_qp) {
+        const struct vdp_qp *qp = &roe->qp;
+
+        out_printf(out, " qp={qpn=0x%06"PRIx32" psn=%u seg=%u window=%u "
+                   "rte=%u tries=%u rnr=%u rd=%u}", qp->qpn,
+                   qp->initial_psn, qp->segment_size, qp->window, qp->rte,
+                   qp->max_tries, qp->rnr_retry, qp->max_rd_atomic);
+    }
+    for (size_t i = 0; i < roe->n_mrs && i < VDP_MAX_MRS; i++) {
+        format_roe_mr(out, &roe->mrs[i]);
+    }
+    for (size_t i = 0; i < roe->n_rings && i < VDP_MAX_RINGS; i++) {
+        const struct vdp_ring *r = &roe->rings[i];
+
+        out_printf(out, " ring={id=%u kind=%s entry=2^%u entries=2^%u "
+                   "flags=0x%02x base=0x%"PRIx64" rkey=0x%08"PRIx32
+                   " pi=0x%"PRIx64" ci=0x%"PRIx64"}", r->id,
+                   ring_kind_to_string(r->kind), r->log2_entry_size,
+                   r->log2_entries, r->flags, r->base_iova, r->rkey,
+                   r->producer_iova, r->consumer_iova);
+    }
+    if (roe->has_port) {
+        out_printf(out, " port={mac=");
+        out_mac(out, roe->port.mac);
+        out_printf(out, " tci=0x%04x}", roe->port.vlan_tci);
+    }
+}
+
+static void
+format_auth(struct out *out, const struct vdp_auth *a)
+{
+    out_printf(out, " auth={%s%salg=%u sid=0x%016"PRIx64
+               " nonce=0x%016"PRIx64" echo=0x%016"PRIx64
+               " counter=%"PRIu64" mac=",
+               a->flags & VDP_AUTH_BRIDGE ? "bridge " : "",
+               a->flags & VDP_AUTH_CHALLENGE ? "challenge " : "",
+               a->algorithm, a->session_id, a->nonce, a->echo,
+               a->counter);
+    out_hex(out, a->mac, 4);
+    out_printf(out, "..}");
+}
+
 /* Formats 'msg' as one line of text, without a new-line, into 'buf' of
  * 'size' octets, truncating (but always null-terminating if 'size' is
  * nonzero) as snprintf() does.  Returns the length of the whole line, which
@@ -973,9 +1200,7 @@ size_t
 vdp_format(const struct vdp_message *msg, char *buf, size_t size)
 {
     const struct vdp_vsi *vsi = &msg->vsi;
-    const struct vdp_roe *roe = &msg->roe;
     struct out out = { buf, size, 0 };
-    size_t n_filters;
 
     if (size) {
         buf[0] = '\0';
@@ -985,92 +1210,11 @@ vdp_format(const struct vdp_message *msg, char *buf, size_t size)
     out_hex(&out, msg->manager_id, VDP_MANAGER_ID_LEN);
     out_printf(&out, " type=0x%06"PRIx32"/%u", vsi->type_id,
                vsi->type_version);
-    out_printf(&out, " vsiid=%s:", vsiid_format_to_string(vsi->vsiid_format));
-    if (vsi->vsiid_format == VDP_VSIID_UUID) {
-        const uint8_t *u = vsi->vsiid;
-
-        out_hex(&out, u, 4);
-        out_printf(&out, "-");
-        out_hex(&out, u + 4, 2);
-        out_printf(&out, "-");
-        out_hex(&out, u + 6, 2);
-        out_printf(&out, "-");
-        out_hex(&out, u + 8, 2);
-        out_printf(&out, "-");
-        out_hex(&out, u + 10, 6);
-    } else {
-        out_hex(&out, vsi->vsiid, VDP_VSIID_LEN);
-    }
-
-    out_printf(&out, " filter=%s",
-               filter_format_to_string(vsi->filter_format));
-    n_filters = vsi->n_filters < VDP_MAX_FILTERS ? vsi->n_filters
-                                                 : VDP_MAX_FILTERS;
-    for (size_t i = 0; i < n_filters; i++) {
-        const struct vdp_filter *f = &vsi->filters[i];
-
-        out_printf(&out, "%s", i ? "," : "{");
-        if (filter_has_group(vsi->filter_format)) {
-            out_printf(&out, "group=%"PRIu32" ", f->group_id);
-        }
-        if (filter_has_mac(vsi->filter_format)) {
-            out_printf(&out, "mac=");
-            out_mac(&out, f->mac);
-            out_printf(&out, " ");
-        }
-        out_printf(&out, "vid=%u pcp=%u%s", f->vid, f->pcp,
-                   f->ps ? " ps" : "");
-    }
-    out_printf(&out, "%s", n_filters ? "}" : "");
-
-    if (roe->has_qp) {
-        const struct vdp_qp *qp = &roe->qp;
-
-        out_printf(&out, " qp={qpn=0x%06"PRIx32" psn=%u seg=%u window=%u "
-                   "rte=%u tries=%u rnr=%u rd=%u}", qp->qpn,
-                   qp->initial_psn, qp->segment_size, qp->window, qp->rte,
-                   qp->max_tries, qp->rnr_retry, qp->max_rd_atomic);
-    }
-    for (size_t i = 0; i < roe->n_mrs && i < VDP_MAX_MRS; i++) {
-        const struct vdp_mr *mr = &roe->mrs[i];
-
-        out_printf(&out, " mr={rkey=0x%08"PRIx32" access=%s%s", mr->rkey,
-                   mr->access & VDP_MR_REMOTE_READ ? "r" : "",
-                   mr->access & VDP_MR_REMOTE_WRITE ? "w" : "");
-        if (mr->access & ~(uint32_t) (VDP_MR_REMOTE_READ
-                                      | VDP_MR_REMOTE_WRITE)) {
-            out_printf(&out, "+0x%"PRIx32, mr->access);
-        }
-        out_printf(&out, " iova=0x%"PRIx64" len=0x%"PRIx64"}", mr->iova,
-                   mr->length);
-    }
-    for (size_t i = 0; i < roe->n_rings && i < VDP_MAX_RINGS; i++) {
-        const struct vdp_ring *r = &roe->rings[i];
-
-        out_printf(&out, " ring={id=%u kind=%s entry=2^%u entries=2^%u "
-                   "flags=0x%02x base=0x%"PRIx64" rkey=0x%08"PRIx32
-                   " pi=0x%"PRIx64" ci=0x%"PRIx64"}", r->id,
-                   ring_kind_to_string(r->kind), r->log2_entry_size,
-                   r->log2_entries, r->flags, r->base_iova, r->rkey,
-                   r->producer_iova, r->consumer_iova);
-    }
-    if (roe->has_port) {
-        out_printf(&out, " port={mac=");
-        out_mac(&out, roe->port.mac);
-        out_printf(&out, " tci=0x%04x}", roe->port.vlan_tci);
-    }
+    format_vsiid(&out, vsi);
+    format_filters(&out, vsi);
+    format_roe(&out, &msg->roe);
     if (msg->has_auth) {
-        const struct vdp_auth *a = &msg->auth;
-
-        out_printf(&out, " auth={%s%salg=%u sid=0x%016"PRIx64
-                   " nonce=0x%016"PRIx64" echo=0x%016"PRIx64
-                   " counter=%"PRIu64" mac=",
-                   a->flags & VDP_AUTH_BRIDGE ? "bridge " : "",
-                   a->flags & VDP_AUTH_CHALLENGE ? "challenge " : "",
-                   a->algorithm, a->session_id, a->nonce, a->echo,
-                   a->counter);
-        out_hex(&out, a->mac, 4);
-        out_printf(&out, "..}");
+        format_auth(&out, &msg->auth);
     }
     return out.len;
 }
