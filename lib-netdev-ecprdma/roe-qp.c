@@ -729,6 +729,31 @@ queue_nak(struct roe_qp *qp, uint8_t syndrome, uint16_t psn)
     qp->stats.naks_sent++;
 }
 
+static bool
+is_read_request(uint8_t opcode)
+{
+    return opcode == ROE_READ_REQUEST || opcode == ROE_READ_SG_REQUEST;
+}
+
+static bool
+is_write_continuation(uint8_t opcode)
+{
+    return (opcode == ROE_WRITE_MIDDLE || opcode == ROE_WRITE_LAST
+            || opcode == ROE_WRITE_LAST_IMM);
+}
+
+static bool
+is_message_end(uint8_t opcode)
+{
+    return opcode != ROE_WRITE_FIRST && opcode != ROE_WRITE_MIDDLE;
+}
+
+/* The responder checks a request in steps, as the Linux kernel's rxe
+ * responder does (check_psn(), check_op_seq(), check_resource(),
+ * check_length(), check_rkey()).  Each step returns true if the request
+ * passes it, and otherwise deals with the request itself and returns
+ * false. */
+
 /* Refuses the request in 'p': NAKs it and moves the QP to error. */
 static void
 reject(struct roe_qp *qp, enum roe_reject why, uint8_t syndrome)
@@ -754,10 +779,15 @@ mr_reject(enum mr_check_result r)
     }
 }
 
+/* A QP in error drops every request. */
 static bool
-is_read_request(uint8_t opcode)
+check_qp_state(struct roe_qp *qp)
 {
-    return opcode == ROE_READ_REQUEST || opcode == ROE_READ_SG_REQUEST;
+    if (qp->state != ROE_QP_READY) {
+        qp->stats.rejects[ROE_REJECT_QP_STATE]++;
+        return false;
+    }
+    return true;
 }
 
 /* Whether READ or READ_SG request 'p' names the segments of 'r' (none for
@@ -783,6 +813,8 @@ same_segments(const struct read_resource *r, const struct roe_packet *p)
     return true;
 }
 
+/* Answers request 'p', whose PSN is before the one expected: a WRITE is
+ * acknowledged again, a retried READ answered again. */
 static void
 responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
                     long long now)
@@ -832,17 +864,67 @@ responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
     }
 }
 
+/* The request must have the PSN expected next.  A held QP answers it, or
+ * one past a gap, with an RNR NAK; a gap is NAKed once; a duplicate is
+ * answered by responder_duplicate(). */
 static bool
-is_write_continuation(uint8_t opcode)
+check_psn(struct roe_qp *qp, const struct roe_packet *p, long long now)
 {
-    return (opcode == ROE_WRITE_MIDDLE || opcode == ROE_WRITE_LAST
-            || opcode == ROE_WRITE_LAST_IMM);
+    int d = psn_diff(p->psn, qp->epsn);
+
+    if (qp->hold && d >= 0) {
+        /* Not yet: the requester goes back to 'epsn' and tries again. */
+        qp->stats.held++;
+        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
+        return false;
+    } else if (d > 0) {
+        qp->stats.rejects[ROE_REJECT_PSN]++;
+        if (!qp->seq_nak_sent) {
+            qp->seq_nak_sent = true;
+            queue_nak(qp, ROE_SYN_NAK_PSN_SEQ, qp->epsn);
+        }
+        return false;
+    } else if (d < 0) {
+        responder_duplicate(qp, p, now);
+        return false;
+    }
+    qp->seq_nak_sent = false;
+    return true;
 }
 
+/* MIDDLE and LAST packets of a WRITE, and only they, follow its FIRST. */
 static bool
-is_message_end(uint8_t opcode)
+check_op_seq(struct roe_qp *qp, const struct roe_packet *p)
 {
-    return opcode != ROE_WRITE_FIRST && opcode != ROE_WRITE_MIDDLE;
+    if (qp->writing != is_write_continuation(p->opcode)) {
+        reject(qp, ROE_REJECT_OP_SEQ, ROE_SYN_NAK_INVALID);
+        return false;
+    }
+    return true;
+}
+
+/* A READ needs a free slot; a WRITE with immediate, room in the receive
+ * queue, or the requester tries again after an RNR NAK. */
+static bool
+check_resources(struct roe_qp *qp, const struct roe_packet *p)
+{
+    if (is_read_request(p->opcode)) {
+        /* The oldest READ's slot is free once it has been answered: a
+         * replay still in progress is moot, because the requester never
+         * has more than 'max_reads' READs outstanding. */
+        const struct read_resource *slot = &qp->reads[qp->read_next];
+
+        if (slot->valid && !slot->answered) {
+            reject(qp, ROE_REJECT_RESOURCES, ROE_SYN_NAK_INVALID);
+            return false;
+        }
+    } else if (roe_opcode_has_immdt(p->opcode)
+               && qp->rq_tail - qp->rq_head >= ROE_QP_RQ_SIZE) {
+        qp->stats.rejects[ROE_REJECT_RNR]++;
+        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
+        return false;
+    }
+    return true;
 }
 
 /* Checks the lengths of new READ_SG request 'p': 1 to ROE_SG_MAX
@@ -903,6 +985,16 @@ length_ok(const struct roe_qp *qp, const struct roe_packet *p)
     }
 }
 
+static bool
+check_length(struct roe_qp *qp, const struct roe_packet *p)
+{
+    if (!length_ok(qp, p)) {
+        reject(qp, ROE_REJECT_LENGTH, ROE_SYN_NAK_INVALID);
+        return false;
+    }
+    return true;
+}
+
 /* Checks rkey, access and bounds of each segment of READ_SG request 'p'.
  * Segments may overlap: they are only read. */
 static enum mr_check_result
@@ -923,85 +1015,23 @@ check_segments(const struct roe_qp *qp, const struct roe_packet *p)
     return MR_CHECK_OK;
 }
 
-static void
-responder_receive(struct roe_qp *qp, const struct roe_packet *p,
-                  long long now)
+/* rkey, access and bounds: of the whole message on the first packet, of
+ * this packet's part again on every later one, because the region may
+ * have been invalidated in between.  Stores in '*addrp' where the memory
+ * is. */
+static bool
+check_rkey(struct roe_qp *qp, const struct roe_packet *p, uint8_t **addrp)
 {
-    bool continuation = is_write_continuation(p->opcode);
     bool is_read = is_read_request(p->opcode);
-    struct read_resource *slot = NULL;
-    uint8_t *addr = NULL;
+    enum mr_check_result r = MR_CHECK_OK;
     uint64_t va;
     uint32_t rkey;
     size_t len;
-    int d;
 
-    if (qp->state != ROE_QP_READY) {
-        qp->stats.rejects[ROE_REJECT_QP_STATE]++;
-        return;
-    }
-
-    /* PSN. */
-    d = psn_diff(p->psn, qp->epsn);
-    if (qp->hold && d >= 0) {
-        /* Not yet: the requester goes back to 'epsn' and tries again. */
-        qp->stats.held++;
-        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
-        return;
-    } else if (d > 0) {
-        qp->stats.rejects[ROE_REJECT_PSN]++;
-        if (!qp->seq_nak_sent) {
-            qp->seq_nak_sent = true;
-            queue_nak(qp, ROE_SYN_NAK_PSN_SEQ, qp->epsn);
-        }
-        return;
-    } else if (d < 0) {
-        responder_duplicate(qp, p, now);
-        return;
-    }
-    qp->seq_nak_sent = false;
-
-    /* Opcode sequence. */
-    if (qp->writing != continuation) {
-        reject(qp, ROE_REJECT_OP_SEQ, ROE_SYN_NAK_INVALID);
-        return;
-    }
-
-    /* Resources. */
-    if (is_read) {
-        /* The oldest READ's slot is free once it has been answered: a
-         * replay still in progress is moot, because the requester never
-         * has more than 'max_reads' READs outstanding. */
-        slot = &qp->reads[qp->read_next];
-        if (slot->valid && !slot->answered) {
-            reject(qp, ROE_REJECT_RESOURCES, ROE_SYN_NAK_INVALID);
-            return;
-        }
-    } else if (roe_opcode_has_immdt(p->opcode)
-               && qp->rq_tail - qp->rq_head >= ROE_QP_RQ_SIZE) {
-        qp->stats.rejects[ROE_REJECT_RNR]++;
-        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
-        return;
-    }
-
-    /* Length. */
-    if (!length_ok(qp, p)) {
-        reject(qp, ROE_REJECT_LENGTH, ROE_SYN_NAK_INVALID);
-        return;
-    }
-
-    /* rkey, access and bounds: of the whole message on the first packet,
-     * of this packet's part again on every later one, because the region
-     * may have been invalidated in between. */
     if (p->opcode == ROE_READ_SG_REQUEST) {
-        enum mr_check_result r = check_segments(qp, p);
-
-        if (r != MR_CHECK_OK) {
-            reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
-            return;
-        }
+        r = check_segments(qp, p);
         len = 0;
-    } else if (continuation) {
+    } else if (is_write_continuation(p->opcode)) {
         va = qp->write_va;
         rkey = qp->write_rkey;
         len = p->payload_len;
@@ -1010,51 +1040,77 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
         rkey = p->rkey;
         len = p->dma_len;
     }
-    if (len) {
-        enum mr_check_result r;
-
+    if (r == MR_CHECK_OK && len) {
         r = mr_check(qp->cfg.mrs, qp->cfg.pd, rkey,
                      is_read ? MR_ACCESS_REMOTE_READ : MR_ACCESS_REMOTE_WRITE,
-                     va, len, &addr);
-        if (r != MR_CHECK_OK) {
-            reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
-            return;
+                     va, len, addrp);
+    }
+    if (r != MR_CHECK_OK) {
+        reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
+        return false;
+    }
+    return true;
+}
+
+/* Checks request 'p', received at 'now'.  Returns true if 'qp' is to
+ * execute it; for a WRITE packet, '*addrp' is then where its payload
+ * goes.  Otherwise the request has been dealt with: dropped, NAKed,
+ * refused (the QP is then in error), or, a duplicate, acknowledged or
+ * answered again; every outcome is counted. */
+static bool
+check_request(struct roe_qp *qp, const struct roe_packet *p, long long now,
+              uint8_t **addrp)
+{
+    *addrp = NULL;
+    return (check_qp_state(qp)
+            && check_psn(qp, p, now)
+            && check_op_seq(qp, p)
+            && check_resources(qp, p)
+            && check_length(qp, p)
+            && check_rkey(qp, p, addrp));
+}
+
+/* Accepts new READ request 'p', which passed the checks: its responses go
+ * out from the next READ slot. */
+static void
+execute_read(struct roe_qp *qp, const struct roe_packet *p)
+{
+    struct read_resource *slot = &qp->reads[qp->read_next];
+
+    slot->valid = true;
+    slot->first_psn = p->psn;
+    slot->n_psns = n_psns_for(qp, p->dma_len);
+    slot->next = 0;
+    qp->reads_to_answer = true;
+    slot->answered = false;
+    slot->replayed = false;
+    slot->va = p->va;
+    slot->rkey = p->rkey;
+    slot->length = p->dma_len;
+    slot->n_sg = 0;
+    if (p->opcode == ROE_READ_SG_REQUEST) {
+        slot->n_sg = p->payload_len / ROE_SGE_LEN;
+        for (size_t i = 0; i < slot->n_sg; i++) {
+            roe_get_sge(p->payload + i * ROE_SGE_LEN, &slot->sg[i]);
         }
     }
+    qp->read_next = (qp->read_next + 1) % qp->cfg.max_reads;
+    qp->epsn += slot->n_psns;
+    qp->msn++;
+}
 
-    /* Execute. */
-    qp->stats.rx_packets++;
-    if (is_read) {
-        slot->valid = true;
-        slot->first_psn = p->psn;
-        slot->n_psns = n_psns_for(qp, p->dma_len);
-        slot->next = 0;
-        qp->reads_to_answer = true;
-        slot->answered = false;
-        slot->replayed = false;
-        slot->va = p->va;
-        slot->rkey = p->rkey;
-        slot->length = p->dma_len;
-        slot->n_sg = 0;
-        if (p->opcode == ROE_READ_SG_REQUEST) {
-            slot->n_sg = p->payload_len / ROE_SGE_LEN;
-            for (size_t i = 0; i < slot->n_sg; i++) {
-                roe_get_sge(p->payload + i * ROE_SGE_LEN, &slot->sg[i]);
-            }
-        }
-        qp->read_next = (qp->read_next + 1) % qp->cfg.max_reads;
-        qp->epsn += slot->n_psns;
-        qp->msn++;
-        return;
-    }
-
+/* Places the payload of WRITE packet 'p', which passed the checks, at
+ * 'addr', and completes the message with its last packet. */
+static void
+execute_write(struct roe_qp *qp, const struct roe_packet *p, uint8_t *addr)
+{
     if (p->payload_len <= SHARED_COPY_MAX) {
         copy_to_shared(addr, p->payload, p->payload_len);
     } else {
         memcpy(addr, p->payload, p->payload_len);
     }
     qp->stats.rx_payload_bytes += p->payload_len;
-    if (!continuation) {
+    if (!is_write_continuation(p->opcode)) {
         qp->write_va = p->va;
         qp->write_rkey = p->rkey;
         qp->write_resid = p->dma_len;
@@ -1075,6 +1131,23 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
     }
     if (p->flags & ROE_FLAG_ACKREQ) {
         qp->ack_pending = true;
+    }
+}
+
+static void
+responder_receive(struct roe_qp *qp, const struct roe_packet *p,
+                  long long now)
+{
+    uint8_t *addr;
+
+    if (!check_request(qp, p, now, &addr)) {
+        return;
+    }
+    qp->stats.rx_packets++;
+    if (is_read_request(p->opcode)) {
+        execute_read(qp, p);
+    } else {
+        execute_write(qp, p, addr);
     }
 }
 
