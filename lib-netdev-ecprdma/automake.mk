@@ -44,6 +44,9 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/roe.h \
 	lib-netdev-ecprdma/roe-qp.c \
 	lib-netdev-ecprdma/roe-qp.h \
+	lib-netdev-ecprdma/roe-qp-check.c \
+	lib-netdev-ecprdma/roe-qp-check.h \
+	lib-netdev-ecprdma/roe-qp-private.h \
 	lib-netdev-ecprdma/roe-session.c \
 	lib-netdev-ecprdma/roe-session.h \
 	lib-netdev-ecprdma/vdp.c \

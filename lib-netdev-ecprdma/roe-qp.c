@@ -22,108 +22,16 @@
 #include <string.h>
 
 #include "mr-table.h"
+#include "roe-qp-check.h"
+#include "roe-qp-private.h"
 #include "xalloc.h"
 
 #define SQ_MASK (ROE_QP_SQ_SIZE - 1)
 #define RQ_MASK (ROE_QP_RQ_SIZE - 1)
 
-/* A message spans at most this many packets, so that the PSNs of every
- * outstanding work request fit in half the 16-bit PSN space. */
-#define MAX_MESSAGE_PSNS 16384
-
-/* The RNR NAK timer we send: the requester waits 10 us x 2^timer. */
-#define RNR_TIMER 4
-
 /* READ responses and WRITEs of at most this many octets access registered
  * memory with copy_from_shared() and copy_to_shared(). */
 #define SHARED_COPY_MAX 256
-
-/* A posted work request. */
-struct wqe {
-    struct roe_send_wr wr;
-    uint16_t first_psn;
-    uint16_t n_psns;
-    uint16_t received;          /* READ: response packets received. */
-    unsigned int scatter_i;     /* READ with a scatter list: the piece */
-    uint32_t scatter_ofs;       /* and the offset in it of the next
-                                 * response's first octet. */
-};
-
-/* Responder: a READ being answered, kept after its responses are sent so
- * that a retried READ can be answered again. */
-struct read_resource {
-    bool valid;
-    uint16_t first_psn;
-    uint16_t n_psns;
-    uint16_t next;              /* Next response packet to send. */
-    bool answered;              /* Every response sent at least once. */
-    bool replayed;              /* Replayed since it was accepted. */
-    long long replayed_at;      /* When it was last replayed. */
-    uint64_t va;
-    uint32_t rkey;
-    uint32_t length;
-    uint8_t n_sg;               /* READ_SG: segments in 'sg'.  0: READ. */
-    struct roe_sge *sg;         /* READ_SG: ROE_SG_MAX entries, owned. */
-};
-
-struct roe_qp {
-    struct roe_qp_config cfg;
-    enum roe_qp_state state;
-    const char *error;
-    long long timeout_us;
-    long long replay_interval_us;   /* The peer's retransmit timeout. */
-    unsigned int ack_interval;
-
-    /* Requester.  'sq_head' is the oldest work request not completed,
-     * 'sq_send' the one that holds 'send_psn', 'sq_tail' the next free
-     * slot.  PSNs before 'comp_psn' are acknowledged; 'sent_hi' is one
-     * past the highest PSN ever sent; 'next_psn' goes to the next work
-     * request posted. */
-    struct wqe sq[ROE_QP_SQ_SIZE];
-    unsigned int sq_head, sq_send, sq_tail;
-    uint16_t comp_psn, send_psn, sent_hi, next_psn;
-    unsigned int reads_in_flight;   /* READs in [sq_head, sq_send). */
-    unsigned int since_ackreq;
-    unsigned int transmissions;     /* Of 'comp_psn', without progress. */
-    bool went_back;                 /* Went back to 'comp_psn' already. */
-    long long deadline;
-    long long rnr_until;
-
-    struct roe_completion cq[ROE_QP_SQ_SIZE];
-    unsigned int cq_head, cq_tail;
-
-    /* Responder. */
-    bool hold;                      /* See roe_qp_set_hold(). */
-    uint16_t epsn;                  /* Next PSN expected. */
-    uint32_t msn;
-    bool seq_nak_sent;              /* Gap already NAKed. */
-    bool ack_pending;
-    bool nak_pending;
-    uint8_t nak_syndrome;
-    uint16_t nak_psn;
-    bool writing;                   /* Inside a multi-packet WRITE. */
-    uint64_t write_va;
-    uint32_t write_rkey;
-    uint32_t write_resid;
-    uint32_t write_length;
-    struct read_resource reads[UINT8_MAX];
-    unsigned int read_next;         /* Slot for the next READ: oldest. */
-    bool reads_to_answer;           /* Some READ may have responses left
-                                     * to send. */
-    uint8_t sg_buf[ROE_SG_MAX * ROE_SGE_LEN];   /* A READ_SG's list, as
-                                                 * sent. */
-
-    struct roe_recv_completion rq[ROE_QP_RQ_SIZE];
-    unsigned int rq_head, rq_tail;
-
-    struct roe_qp_stats stats;
-};
-
-static int
-psn_diff(uint16_t a, uint16_t b)
-{
-    return ecp_seq_diff(a, b);
-}
 
 /* Registered memory is shared with its owner, who may change it while a
  * peer accesses it: a VM publishes the head index of its ring while the
@@ -318,18 +226,6 @@ roe_qp_error_reason(const struct roe_qp *qp)
     return qp->error;
 }
 
-static unsigned int
-div_round_up(uint32_t n, unsigned int d)
-{
-    return n / d + (n % d != 0);
-}
-
-static unsigned int
-n_psns_for(const struct roe_qp *qp, uint32_t length)
-{
-    return length ? div_round_up(length, qp->cfg.segment_size) : 1;
-}
-
 static bool
 is_read_wr(const struct roe_send_wr *wr)
 {
@@ -445,8 +341,9 @@ complete_head(struct roe_qp *qp, enum roe_wc_status status)
 
 /* Moves the QP to the error state: the head work request completes with
  * 'status' and every other one is flushed. */
-static void
-qp_error(struct roe_qp *qp, const char *reason, enum roe_wc_status status)
+void
+roe_qp_set_error(struct roe_qp *qp, const char *reason,
+                 enum roe_wc_status status)
 {
     if (qp->state == ROE_QP_ERROR) {
         return;
@@ -521,7 +418,7 @@ static void
 go_back(struct roe_qp *qp)
 {
     if (qp->cfg.max_tries && qp->transmissions >= qp->cfg.max_tries) {
-        qp_error(qp, "retry limit exceeded", ROE_WC_RETRY_EXCEEDED);
+        roe_qp_set_error(qp, "retry limit exceeded", ROE_WC_RETRY_EXCEEDED);
         return;
     }
     qp->transmissions++;
@@ -697,8 +594,8 @@ receive_ack(struct roe_qp *qp, const struct roe_packet *p, long long now)
     } else {
         qp->stats.naks_received++;
         ack_through(qp, p->psn, now);
-        qp_error(qp, roe_syndrome_to_string(p->syndrome),
-                 nak_status(p->syndrome));
+        roe_qp_set_error(qp, roe_syndrome_to_string(p->syndrome),
+                         nak_status(p->syndrome));
     }
 }
 
@@ -720,8 +617,10 @@ requester_receive(struct roe_qp *qp, const struct roe_packet *p,
     }
 }
 
-static void
-queue_nak(struct roe_qp *qp, uint8_t syndrome, uint16_t psn)
+/* Queues a NAK with 'syndrome' for 'psn', which the responder sends
+ * next. */
+void
+roe_qp_queue_nak(struct roe_qp *qp, uint8_t syndrome, uint16_t psn)
 {
     qp->nak_pending = true;
     qp->nak_syndrome = syndrome;
@@ -730,344 +629,9 @@ queue_nak(struct roe_qp *qp, uint8_t syndrome, uint16_t psn)
 }
 
 static bool
-is_read_request(uint8_t opcode)
-{
-    return opcode == ROE_READ_REQUEST || opcode == ROE_READ_SG_REQUEST;
-}
-
-static bool
-is_write_continuation(uint8_t opcode)
-{
-    return (opcode == ROE_WRITE_MIDDLE || opcode == ROE_WRITE_LAST
-            || opcode == ROE_WRITE_LAST_IMM);
-}
-
-static bool
 is_message_end(uint8_t opcode)
 {
     return opcode != ROE_WRITE_FIRST && opcode != ROE_WRITE_MIDDLE;
-}
-
-/* The responder checks a request in steps, as the Linux kernel's rxe
- * responder does (check_psn(), check_op_seq(), check_resource(),
- * check_length(), check_rkey()).  Each step returns true if the request
- * passes it, and otherwise deals with the request itself and returns
- * false. */
-
-/* Refuses the request in 'p': NAKs it and moves the QP to error. */
-static void
-reject(struct roe_qp *qp, enum roe_reject why, uint8_t syndrome)
-{
-    qp->stats.rejects[why]++;
-    queue_nak(qp, syndrome, qp->epsn);
-    qp_error(qp, roe_reject_to_string(why), ROE_WC_FLUSHED);
-}
-
-static enum roe_reject
-mr_reject(enum mr_check_result r)
-{
-    switch (r) {
-    case MR_CHECK_ACCESS:
-        return ROE_REJECT_ACCESS;
-    case MR_CHECK_BOUNDS:
-        return ROE_REJECT_BOUNDS;
-    case MR_CHECK_OK:
-    case MR_CHECK_RKEY:
-    case MR_CHECK_PD:
-    default:
-        return ROE_REJECT_RKEY;
-    }
-}
-
-/* A QP in error drops every request. */
-static bool
-check_qp_state(struct roe_qp *qp)
-{
-    if (qp->state != ROE_QP_READY) {
-        qp->stats.rejects[ROE_REJECT_QP_STATE]++;
-        return false;
-    }
-    return true;
-}
-
-/* Whether READ or READ_SG request 'p' names the segments of 'r' (none for
- * a READ). */
-static bool
-same_segments(const struct read_resource *r, const struct roe_packet *p)
-{
-    size_t n = p->opcode == ROE_READ_SG_REQUEST
-               ? p->payload_len / ROE_SGE_LEN : 0;
-
-    if (n != r->n_sg || p->payload_len % ROE_SGE_LEN) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct roe_sge sge;
-
-        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
-        if (sge.va != r->sg[i].va || sge.rkey != r->sg[i].rkey
-            || sge.len != r->sg[i].len) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Answers request 'p', whose PSN is before the one expected: a WRITE is
- * acknowledged again, a retried READ answered again. */
-static void
-responder_duplicate(struct roe_qp *qp, const struct roe_packet *p,
-                    long long now)
-{
-    qp->stats.duplicates++;
-    if (!is_read_request(p->opcode)) {
-        qp->ack_pending = true;
-        return;
-    }
-
-    /* Answer a retried READ again only if it is the tail of one we
-     * accepted, with the same rkey, or the same segments. */
-    for (int i = 0; i < qp->cfg.max_reads; i++) {
-        struct read_resource *r = &qp->reads[i];
-        uint64_t off;
-        int k;
-
-        if (!r->valid || r->rkey != p->rkey) {
-            continue;
-        }
-        k = psn_diff(p->psn, r->first_psn);
-        if (k < 0 || k >= r->n_psns) {
-            continue;
-        }
-        off = (uint64_t) k * qp->cfg.segment_size;
-        if (p->va != r->va + off || p->dma_len != r->length - off
-            || !same_segments(r, p)) {
-            continue;
-        }
-        if (k >= r->next) {
-            return;             /* Those responses are still to come. */
-        }
-
-        /* Go-back-N retries a READ at once after a gap in its responses,
-         * and then once per retransmit timeout.  Replaying more often
-         * would let a peer that repeats one small request draw any number
-         * of responses. */
-        if (r->replayed && now - r->replayed_at < qp->replay_interval_us) {
-            qp->stats.read_replays_refused++;
-            return;
-        }
-        r->replayed = true;
-        r->replayed_at = now;
-        r->next = k;
-        qp->reads_to_answer = true;
-        return;
-    }
-}
-
-/* The request must have the PSN expected next.  A held QP answers it, or
- * one past a gap, with an RNR NAK; a gap is NAKed once; a duplicate is
- * answered by responder_duplicate(). */
-static bool
-check_psn(struct roe_qp *qp, const struct roe_packet *p, long long now)
-{
-    int d = psn_diff(p->psn, qp->epsn);
-
-    if (qp->hold && d >= 0) {
-        /* Not yet: the requester goes back to 'epsn' and tries again. */
-        qp->stats.held++;
-        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
-        return false;
-    } else if (d > 0) {
-        qp->stats.rejects[ROE_REJECT_PSN]++;
-        if (!qp->seq_nak_sent) {
-            qp->seq_nak_sent = true;
-            queue_nak(qp, ROE_SYN_NAK_PSN_SEQ, qp->epsn);
-        }
-        return false;
-    } else if (d < 0) {
-        responder_duplicate(qp, p, now);
-        return false;
-    }
-    qp->seq_nak_sent = false;
-    return true;
-}
-
-/* MIDDLE and LAST packets of a WRITE, and only they, follow its FIRST. */
-static bool
-check_op_seq(struct roe_qp *qp, const struct roe_packet *p)
-{
-    if (qp->writing != is_write_continuation(p->opcode)) {
-        reject(qp, ROE_REJECT_OP_SEQ, ROE_SYN_NAK_INVALID);
-        return false;
-    }
-    return true;
-}
-
-/* A READ needs a free slot; a WRITE with immediate, room in the receive
- * queue, or the requester tries again after an RNR NAK. */
-static bool
-check_resources(struct roe_qp *qp, const struct roe_packet *p)
-{
-    if (is_read_request(p->opcode)) {
-        /* The oldest READ's slot is free once it has been answered: a
-         * replay still in progress is moot, because the requester never
-         * has more than 'max_reads' READs outstanding. */
-        const struct read_resource *slot = &qp->reads[qp->read_next];
-
-        if (slot->valid && !slot->answered) {
-            reject(qp, ROE_REJECT_RESOURCES, ROE_SYN_NAK_INVALID);
-            return false;
-        }
-    } else if (roe_opcode_has_immdt(p->opcode)
-               && qp->rq_tail - qp->rq_head >= ROE_QP_RQ_SIZE) {
-        qp->stats.rejects[ROE_REJECT_RNR]++;
-        queue_nak(qp, ROE_SYN_RNR_NAK | RNR_TIMER, qp->epsn);
-        return false;
-    }
-    return true;
-}
-
-/* Checks the lengths of new READ_SG request 'p': 1 to ROE_SG_MAX
- * segments, in one packet, none empty, which the request asks for from
- * the start, all of them; that is a message of at most ROE_MAX_MESSAGE
- * octets (the sum cannot overflow: 64 lengths of 32 bits). */
-static bool
-sg_request_ok(const struct roe_qp *qp, const struct roe_packet *p)
-{
-    size_t n = p->payload_len / ROE_SGE_LEN;
-    uint64_t sum = 0;
-
-    if (!n || n > ROE_SG_MAX || p->payload_len % ROE_SGE_LEN
-        || p->payload_len > qp->cfg.segment_size || p->va || p->rkey) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct roe_sge sge;
-
-        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
-        if (!sge.len) {
-            return false;
-        }
-        sum += sge.len;
-    }
-    return (sum == p->dma_len
-            && n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS);
-}
-
-/* Checks the per-packet and per-message lengths of 'p'. */
-static bool
-length_ok(const struct roe_qp *qp, const struct roe_packet *p)
-{
-    uint16_t s = qp->cfg.segment_size;
-    size_t len = p->payload_len;
-
-    if (roe_opcode_has_reth(p->opcode) && p->dma_len > ROE_MAX_MESSAGE) {
-        return false;
-    }
-    switch (p->opcode) {
-    case ROE_WRITE_FIRST:
-        return len == s && p->dma_len > s
-               && n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS;
-    case ROE_WRITE_MIDDLE:
-        return len == s && qp->write_resid > s;
-    case ROE_WRITE_LAST:
-    case ROE_WRITE_LAST_IMM:
-        return len && len == qp->write_resid && len <= s;
-    case ROE_WRITE_ONLY:
-    case ROE_WRITE_ONLY_IMM:
-        return len == p->dma_len && len <= s;
-    case ROE_READ_REQUEST:
-        return n_psns_for(qp, p->dma_len) <= MAX_MESSAGE_PSNS;
-    case ROE_READ_SG_REQUEST:
-        return sg_request_ok(qp, p);
-    default:
-        return false;
-    }
-}
-
-static bool
-check_length(struct roe_qp *qp, const struct roe_packet *p)
-{
-    if (!length_ok(qp, p)) {
-        reject(qp, ROE_REJECT_LENGTH, ROE_SYN_NAK_INVALID);
-        return false;
-    }
-    return true;
-}
-
-/* Checks rkey, access and bounds of each segment of READ_SG request 'p'.
- * Segments may overlap: they are only read. */
-static enum mr_check_result
-check_segments(const struct roe_qp *qp, const struct roe_packet *p)
-{
-    for (size_t i = 0; i < p->payload_len / ROE_SGE_LEN; i++) {
-        enum mr_check_result r;
-        struct roe_sge sge;
-        uint8_t *addr;
-
-        roe_get_sge(p->payload + i * ROE_SGE_LEN, &sge);
-        r = mr_check(qp->cfg.mrs, qp->cfg.pd, sge.rkey,
-                     MR_ACCESS_REMOTE_READ, sge.va, sge.len, &addr);
-        if (r != MR_CHECK_OK) {
-            return r;
-        }
-    }
-    return MR_CHECK_OK;
-}
-
-/* rkey, access and bounds: of the whole message on the first packet, of
- * this packet's part again on every later one, because the region may
- * have been invalidated in between.  Stores in '*addrp' where the memory
- * is. */
-static bool
-check_rkey(struct roe_qp *qp, const struct roe_packet *p, uint8_t **addrp)
-{
-    bool is_read = is_read_request(p->opcode);
-    enum mr_check_result r = MR_CHECK_OK;
-    uint64_t va;
-    uint32_t rkey;
-    size_t len;
-
-    if (p->opcode == ROE_READ_SG_REQUEST) {
-        r = check_segments(qp, p);
-        len = 0;
-    } else if (is_write_continuation(p->opcode)) {
-        va = qp->write_va;
-        rkey = qp->write_rkey;
-        len = p->payload_len;
-    } else {
-        va = p->va;
-        rkey = p->rkey;
-        len = p->dma_len;
-    }
-    if (r == MR_CHECK_OK && len) {
-        r = mr_check(qp->cfg.mrs, qp->cfg.pd, rkey,
-                     is_read ? MR_ACCESS_REMOTE_READ : MR_ACCESS_REMOTE_WRITE,
-                     va, len, addrp);
-    }
-    if (r != MR_CHECK_OK) {
-        reject(qp, mr_reject(r), ROE_SYN_NAK_ACCESS);
-        return false;
-    }
-    return true;
-}
-
-/* Checks request 'p', received at 'now'.  Returns true if 'qp' is to
- * execute it; for a WRITE packet, '*addrp' is then where its payload
- * goes.  Otherwise the request has been dealt with: dropped, NAKed,
- * refused (the QP is then in error), or, a duplicate, acknowledged or
- * answered again; every outcome is counted. */
-static bool
-check_request(struct roe_qp *qp, const struct roe_packet *p, long long now,
-              uint8_t **addrp)
-{
-    *addrp = NULL;
-    return (check_qp_state(qp)
-            && check_psn(qp, p, now)
-            && check_op_seq(qp, p)
-            && check_resources(qp, p)
-            && check_length(qp, p)
-            && check_rkey(qp, p, addrp));
 }
 
 /* Accepts new READ request 'p', which passed the checks: its responses go
@@ -1140,7 +704,7 @@ responder_receive(struct roe_qp *qp, const struct roe_packet *p,
 {
     uint8_t *addr;
 
-    if (!check_request(qp, p, now, &addr)) {
+    if (!roe_qp_check_request(qp, p, now, &addr)) {
         return;
     }
     qp->stats.rx_packets++;
@@ -1325,9 +889,9 @@ put_read_response(struct roe_qp *qp, struct read_resource *r,
                 : ROE_READ_RESPONSE_MIDDLE);
     result = put_read_payload(qp, r, off, &p, frame);
     if (result != MR_CHECK_OK) {
-        qp->stats.rejects[mr_reject(result)]++;
-        queue_nak(qp, ROE_SYN_NAK_ACCESS, p.psn);
-        qp_error(qp, "region changed during READ", ROE_WC_FLUSHED);
+        qp->stats.rejects[roe_qp_mr_reject(result)]++;
+        roe_qp_queue_nak(qp, ROE_SYN_NAK_ACCESS, p.psn);
+        roe_qp_set_error(qp, "region changed during READ", ROE_WC_FLUSHED);
         return false;
     }
     if (++r->next == r->n_psns) {
