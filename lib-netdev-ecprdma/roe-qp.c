@@ -947,16 +947,88 @@ responder_transmit(struct roe_qp *qp, struct roe_frame frames[], int max)
     return n;
 }
 
+/* Makes 'p' the READ or READ_SG request of 'wqe' that asks for its
+ * octets from 'off' on, with the PSN after it in '*endp', or returns false
+ * if the window or the READ limit hold it back. */
+static bool
+prepare_read_request(struct roe_qp *qp, struct wqe *wqe, uint64_t off,
+                     struct roe_packet *p, uint16_t *endp)
+{
+    uint16_t end = wqe->first_psn + wqe->n_psns;
+
+    if ((uint16_t) (end - 1 - qp->comp_psn) >= qp->cfg.window
+        || qp->reads_in_flight >= qp->cfg.max_reads) {
+        return false;
+    }
+    if (wqe->wr.opcode == ROE_WR_READ_SG) {
+        /* 'va' is where in the segments' octets to start: after the
+         * responses already received, for a retry. */
+        p->opcode = ROE_READ_SG_REQUEST;
+        p->va = off;
+        p->rkey = 0;
+        for (unsigned int i = 0; i < wqe->wr.n_sg; i++) {
+            roe_put_sge(qp->sg_buf + i * ROE_SGE_LEN, &wqe->wr.sg[i]);
+        }
+        p->payload = qp->sg_buf;
+        p->payload_len = wqe->wr.n_sg * ROE_SGE_LEN;
+    } else {
+        p->opcode = ROE_READ_REQUEST;
+        p->va = wqe->wr.remote_va + off;
+    }
+    p->dma_len = wqe->wr.length - off;
+    qp->reads_in_flight++;
+    qp->sq_send++;
+    *endp = end;
+    return true;
+}
+
+/* Makes 'p' packet 'k' of WRITE 'wqe', which carries its octets from 'off'
+ * on, with the PSN after it in '*endp', or returns false if the window
+ * holds it back. */
+static bool
+prepare_write_packet(struct roe_qp *qp, struct wqe *wqe, unsigned int k,
+                     uint64_t off, struct roe_packet *p, uint16_t *endp)
+{
+    bool imm = wqe->wr.opcode == ROE_WR_WRITE_IMM;
+    unsigned int n = wqe->n_psns;
+    bool last = k == n - 1;
+    uint16_t end;
+
+    if ((uint16_t) (qp->send_psn - qp->comp_psn) >= qp->cfg.window) {
+        return false;
+    }
+    end = qp->send_psn + 1;
+    p->opcode = (n == 1 ? (imm ? ROE_WRITE_ONLY_IMM : ROE_WRITE_ONLY)
+                 : !k ? ROE_WRITE_FIRST
+                 : last ? (imm ? ROE_WRITE_LAST_IMM : ROE_WRITE_LAST)
+                 : ROE_WRITE_MIDDLE);
+    p->va = wqe->wr.remote_va;
+    p->dma_len = wqe->wr.length;
+    p->imm = wqe->wr.imm;
+    if (!wqe->wr.gather) {
+        p->payload = (const uint8_t *) wqe->wr.local + off;
+    }
+    p->payload_len = last ? wqe->wr.length - off : qp->cfg.segment_size;
+    if (last || ++qp->since_ackreq >= qp->ack_interval
+        || (uint16_t) (end - qp->comp_psn) >= qp->cfg.window) {
+        p->flags |= ROE_FLAG_ACKREQ;
+        qp->since_ackreq = 0;
+    }
+    if (last) {
+        qp->sq_send++;
+    }
+    *endp = end;
+    return true;
+}
+
 /* Builds the request packet at 'send_psn' into 'frame', or returns false
  * if the window, the READ limit or the RNR timer hold it back. */
 static bool
 put_request(struct roe_qp *qp, struct roe_frame *frame)
 {
     struct wqe *wqe = &qp->sq[qp->sq_send & SQ_MASK];
-    uint16_t s = qp->cfg.segment_size;
     unsigned int k = (uint16_t) (qp->send_psn - wqe->first_psn);
-    unsigned int n = wqe->n_psns;
-    uint64_t off = (uint64_t) k * s;
+    uint64_t off = (uint64_t) k * qp->cfg.segment_size;
     struct roe_packet p = {
         .psn = qp->send_psn,
         .dqpn = qp->cfg.dest_qpn,
@@ -965,56 +1037,11 @@ put_request(struct roe_qp *qp, struct roe_frame *frame)
     uint16_t end;
 
     if (is_read_wr(&wqe->wr)) {
-        end = wqe->first_psn + n;
-        if ((uint16_t) (end - 1 - qp->comp_psn) >= qp->cfg.window
-            || qp->reads_in_flight >= qp->cfg.max_reads) {
+        if (!prepare_read_request(qp, wqe, off, &p, &end)) {
             return false;
         }
-        if (wqe->wr.opcode == ROE_WR_READ_SG) {
-            /* 'va' is where in the segments' octets to start: after the
-             * responses already received, for a retry. */
-            p.opcode = ROE_READ_SG_REQUEST;
-            p.va = off;
-            p.rkey = 0;
-            for (unsigned int i = 0; i < wqe->wr.n_sg; i++) {
-                roe_put_sge(qp->sg_buf + i * ROE_SGE_LEN, &wqe->wr.sg[i]);
-            }
-            p.payload = qp->sg_buf;
-            p.payload_len = wqe->wr.n_sg * ROE_SGE_LEN;
-        } else {
-            p.opcode = ROE_READ_REQUEST;
-            p.va = wqe->wr.remote_va + off;
-        }
-        p.dma_len = wqe->wr.length - off;
-        qp->reads_in_flight++;
-        qp->sq_send++;
-    } else {
-        bool imm = wqe->wr.opcode == ROE_WR_WRITE_IMM;
-        bool last = k == n - 1;
-
-        if ((uint16_t) (qp->send_psn - qp->comp_psn) >= qp->cfg.window) {
-            return false;
-        }
-        end = qp->send_psn + 1;
-        p.opcode = (n == 1 ? (imm ? ROE_WRITE_ONLY_IMM : ROE_WRITE_ONLY)
-                    : !k ? ROE_WRITE_FIRST
-                    : last ? (imm ? ROE_WRITE_LAST_IMM : ROE_WRITE_LAST)
-                    : ROE_WRITE_MIDDLE);
-        p.va = wqe->wr.remote_va;
-        p.dma_len = wqe->wr.length;
-        p.imm = wqe->wr.imm;
-        if (!wqe->wr.gather) {
-            p.payload = (const uint8_t *) wqe->wr.local + off;
-        }
-        p.payload_len = last ? wqe->wr.length - off : s;
-        if (last || ++qp->since_ackreq >= qp->ack_interval
-            || (uint16_t) (end - qp->comp_psn) >= qp->cfg.window) {
-            p.flags |= ROE_FLAG_ACKREQ;
-            qp->since_ackreq = 0;
-        }
-        if (last) {
-            qp->sq_send++;
-        }
+    } else if (!prepare_write_packet(qp, wqe, k, off, &p, &end)) {
+        return false;
     }
 
     if (!is_read_wr(&wqe->wr) && wqe->wr.gather) {
