@@ -49,6 +49,8 @@ ECPRDMA_ENGINE_SOURCES = \
 	lib-netdev-ecprdma/roe-qp-private.h \
 	lib-netdev-ecprdma/roe-session.c \
 	lib-netdev-ecprdma/roe-session.h \
+	lib-netdev-ecprdma/unix-socket.c \
+	lib-netdev-ecprdma/unix-socket.h \
 	lib-netdev-ecprdma/vdp.c \
 	lib-netdev-ecprdma/vdp.h \
 	lib-netdev-ecprdma/vdp-auth.c \

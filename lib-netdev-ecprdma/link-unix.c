@@ -41,6 +41,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "unix-socket.h"
 #include "xalloc.h"
 
 enum {
@@ -75,32 +76,6 @@ static struct unix_link *
 unix_link_cast(const struct link *link)
 {
     return LINK_CAST(struct unix_link, link);
-}
-
-static bool
-is_abstract(const char *path)
-{
-    return path[0] == '@';
-}
-
-/* Fills in 'sun' for 'path' and returns the address length, or 0 if 'path'
- * is empty or too long. */
-static socklen_t
-make_sockaddr(const char *path, struct sockaddr_un *sun)
-{
-    size_t len = strlen(path);
-
-    memset(sun, 0, sizeof *sun);
-    sun->sun_family = AF_UNIX;
-    if (!len || len >= sizeof sun->sun_path) {
-        return 0;
-    }
-    memcpy(sun->sun_path, path, len);
-    if (is_abstract(path)) {
-        sun->sun_path[0] = '\0';
-        return offsetof(struct sockaddr_un, sun_path) + len;
-    }
-    return offsetof(struct sockaddr_un, sun_path) + len + 1;
 }
 
 static void
@@ -143,8 +118,7 @@ detach(struct unix_link *ul)
 static void
 try_connect(struct unix_link *ul)
 {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
+    int fd = unix_socket_create();
 
     if (fd >= 0 && !connect(fd, (struct sockaddr *) &ul->sun, ul->sun_len)) {
         attach(ul, fd);
@@ -167,11 +141,11 @@ remove_stale_socket(const struct unix_link *ul)
     bool in_use;
     int fd;
 
-    if (is_abstract(ul->path) || lstat(ul->path, &st)
+    if (unix_socket_is_abstract(ul->path) || lstat(ul->path, &st)
         || !S_ISSOCK(st.st_mode)) {
         return true;
     }
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fd = unix_socket_create();
     if (fd < 0) {
         return true;
     }
@@ -196,29 +170,20 @@ start_listening(struct unix_link *ul, char **errorp)
                                 name);
         return EADDRINUSE;
     }
-    ul->listen_fd = socket(AF_UNIX,
-                           SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ul->listen_fd = unix_socket_create();
     if (ul->listen_fd < 0) {
         error = errno;
         *errorp = xalloc_printf("%s: cannot create socket (%s)", name,
                                 link_strerror(error, buf, sizeof buf));
         return error;
     }
-    if (bind(ul->listen_fd, (struct sockaddr *) &ul->sun, ul->sun_len)) {
-        error = errno;
+    error = unix_socket_listen(ul->listen_fd, ul->path, &ul->sun,
+                               ul->sun_len, 8, &ul->bound);
+    if (error) {
         *errorp = xalloc_printf("%s: cannot listen (%s)", name,
                                 link_strerror(error, buf, sizeof buf));
-        return error;
     }
-    ul->bound = !is_abstract(ul->path);
-    if ((ul->bound && chmod(ul->path, 0600))
-        || listen(ul->listen_fd, 8)) {
-        error = errno;
-        *errorp = xalloc_printf("%s: cannot listen (%s)", name,
-                                link_strerror(error, buf, sizeof buf));
-        return error;
-    }
-    return 0;
+    return error;
 }
 
 static void
@@ -263,7 +228,7 @@ unix_link_open(bool server, const char *name, const char *path, int mtu,
     ul->fd = -1;
     ul->backoff = BACKOFF_MIN_MS;
 
-    ul->sun_len = make_sockaddr(path, &ul->sun);
+    ul->sun_len = unix_socket_address(path, &ul->sun);
     if (!ul->sun_len) {
         *errorp = xalloc_printf("%s: socket path too long (at most %zu "
                                 "octets)", name, sizeof ul->sun.sun_path - 1);

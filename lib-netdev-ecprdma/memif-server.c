@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "ecprdma-clock.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 struct memif_server {
@@ -67,26 +68,6 @@ static void
 set_error(struct memif_server *s, const char *format, const char *arg)
 {
     snprintf(s->last_error, sizeof s->last_error, format, arg);
-}
-
-/* Fills in 'sun' for 'path' ('@' prefix: abstract namespace) and returns
- * the exact address length, or 0 if 'path' does not fit. */
-static socklen_t
-make_sockaddr(const char *path, struct sockaddr_un *sun)
-{
-    size_t len = strlen(path);
-
-    memset(sun, 0, sizeof *sun);
-    sun->sun_family = AF_UNIX;
-    if (!len || len >= sizeof sun->sun_path) {
-        return 0;
-    }
-    memcpy(sun->sun_path, path, len);
-    if (path[0] == '@') {
-        sun->sun_path[0] = '\0';
-    }
-    return offsetof(struct sockaddr_un, sun_path) + len
-           + (path[0] == '@' ? 0 : 1);
 }
 
 /* Creates the directory that holds 'path', if it does not exist, with
@@ -138,20 +119,20 @@ memif_server_create(const char *socket_path,
     int fd, error;
 
     *serverp = NULL;
-    len = make_sockaddr(socket_path, &sun);
+    len = unix_socket_address(socket_path, &sun);
     if (!len) {
         *errorp = xalloc_printf("%s: socket path too long", socket_path);
         return ENAMETOOLONG;
     }
 
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fd = unix_socket_create();
     if (fd < 0) {
         error = errno;
         *errorp = xalloc_printf("%s: socket failed (%s)", socket_path,
                                 strerror_r(error, (char[64]) { 0 }, 64));
         return error;
     }
-    if (socket_path[0] != '@') {
+    if (!unix_socket_is_abstract(socket_path)) {
         make_parent_dir(socket_path);
         if (remove_old_socket(socket_path)) {
             *errorp = xalloc_printf("%s: exists and is not a socket",
@@ -160,10 +141,8 @@ memif_server_create(const char *socket_path,
             return EEXIST;
         }
     }
-    if (bind(fd, (struct sockaddr *) &sun, len)
-        || (socket_path[0] != '@' && chmod(socket_path, 0600))
-        || listen(fd, 1)) {
-        error = errno;
+    error = unix_socket_listen(fd, socket_path, &sun, len, 1, NULL);
+    if (error) {
         *errorp = xalloc_printf("%s: cannot listen (%s)", socket_path,
                                 strerror_r(error, (char[64]) { 0 }, 64));
         close(fd);
@@ -228,7 +207,7 @@ memif_server_destroy(struct memif_server *s)
     close_connection(s);
     release_connection(s);
     close(s->listen_fd);
-    if (s->path[0] != '@') {
+    if (!unix_socket_is_abstract(s->path)) {
         remove_old_socket(s->path);
     }
     free(s->path);
