@@ -39,6 +39,7 @@
 #include "ecprdma-clock.h"
 #include "memif-handshake.h"
 #include "memif-proto.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 /* Name sent in INIT as the client application's name. */
@@ -178,33 +179,6 @@ fail(struct memif_client *mc, const char *format, ...)
     mc->failed = true;
 }
 
-/* Fills in 'sun' and '*lenp' for socket name 'name': a filesystem path, or
- * an abstract name when it starts with '@', whose address length covers
- * exactly the name, without trailing NULs.  Returns false if 'name' is too
- * long. */
-static bool
-make_address(const char *name, struct sockaddr_un *sun, socklen_t *lenp)
-{
-    size_t len = strlen(name);
-
-    memset(sun, 0, sizeof *sun);
-    sun->sun_family = AF_UNIX;
-    if (name[0] == '@') {
-        if (len > sizeof sun->sun_path) {
-            return false;
-        }
-        memcpy(sun->sun_path + 1, name + 1, len - 1);
-        *lenp = offsetof(struct sockaddr_un, sun_path) + len;
-    } else {
-        if (len >= sizeof sun->sun_path) {
-            return false;
-        }
-        memcpy(sun->sun_path, name, len);
-        *lenp = offsetof(struct sockaddr_un, sun_path) + len + 1;
-    }
-    return true;
-}
-
 /* Connects 'mc->sock' to the socket named in 'cfg', retrying while the
  * socket does not exist or refuses connections until the connect timeout
  * expires.  Returns true if successful, otherwise false with an error in
@@ -219,7 +193,8 @@ connect_socket(struct memif_client *mc,
     char buf[128];
     int error;
 
-    if (!make_address(cfg->socket, &sun, &len)) {
+    len = unix_socket_address(cfg->socket, &sun);
+    if (!len) {
         fail(mc, "socket name too long");
         return false;
     }
