@@ -369,24 +369,19 @@ unix_send(struct link *link, const struct link_frame frames[], int n)
     return i;
 }
 
-const struct link_class link_unix_class = {
-    .type = "unix",
-    .open = unix_open,
-    .close = unix_close,
-    .run = unix_run,
-    .is_up = unix_is_up,
-    .fd = unix_fd,
-    .recv = unix_recv,
-    .send = unix_send,
-};
+/* The client and the server differ only in how they open. */
+#define UNIX_LINK_CLASS(TYPE, OPEN)             \
+    {                                           \
+        .type = TYPE,                           \
+        .open = OPEN,                           \
+        .close = unix_close,                    \
+        .run = unix_run,                        \
+        .is_up = unix_is_up,                    \
+        .fd = unix_fd,                          \
+        .recv = unix_recv,                      \
+        .send = unix_send,                      \
+    }
 
-const struct link_class link_punix_class = {
-    .type = "punix",
-    .open = punix_open,
-    .close = unix_close,
-    .run = unix_run,
-    .is_up = unix_is_up,
-    .fd = unix_fd,
-    .recv = unix_recv,
-    .send = unix_send,
-};
+const struct link_class link_unix_class = UNIX_LINK_CLASS("unix", unix_open);
+const struct link_class link_punix_class = UNIX_LINK_CLASS("punix",
+                                                           punix_open);
