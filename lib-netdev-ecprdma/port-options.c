@@ -139,6 +139,14 @@ is_valid_port_name(const char *s)
     return s[0] && strlen(s) <= PORT_NAME_MAX_LEN && is_printable(s);
 }
 
+/* Replaces the string in '*field' by a copy of 'value'. */
+static void
+set_string(char **field, const char *value)
+{
+    free(*field);
+    *field = xalloc_strdup(value);
+}
+
 /* Each option's parser returns NULL on success, otherwise an error message
  * that the caller prefixes with the option name and the bad value. */
 typedef char *option_parser(struct port_options *, const char *value);
@@ -150,8 +158,7 @@ parse_socket(struct port_options *po, const char *value)
         return xalloc_printf("expected a unix socket path of 1 to %d "
                              "characters", SOCKET_PATH_MAX_LEN);
     }
-    free(po->socket);
-    po->socket = xalloc_strdup(value);
+    set_string(&po->socket, value);
     return NULL;
 }
 
@@ -164,8 +171,7 @@ parse_secret(struct port_options *po, const char *value)
         return xalloc_printf("expected 1 to %d printable characters",
                              PORT_SECRET_MAX_LEN);
     }
-    free(po->secret);
-    po->secret = xalloc_strdup(value);
+    set_string(&po->secret, value);
     return NULL;
 }
 
@@ -183,8 +189,7 @@ parse_session_secret(struct port_options *po, const char *value)
                              PORT_SESSION_SECRET_MIN_LEN,
                              PORT_SESSION_SECRET_MAX_LEN);
     }
-    free(po->secret);
-    po->secret = xalloc_strdup(value);
+    set_string(&po->secret, value);
     return NULL;
 }
 
@@ -199,18 +204,6 @@ parse_ring_size(struct port_options *po, const char *value)
                              PORT_RING_SIZE_MIN, PORT_RING_SIZE_MAX);
     }
     po->ring_size = x;
-    return NULL;
-}
-
-static char *
-parse_uplink(struct port_options *po, const char *value)
-{
-    if (!is_valid_port_name(value)) {
-        return xalloc_printf("expected the name of an ecp-rdma port with "
-                             "role=uplink");
-    }
-    free(po->uplink);
-    po->uplink = xalloc_strdup(value);
     return NULL;
 }
 
@@ -281,20 +274,7 @@ parse_link(struct port_options *po, const char *value)
                              type == PORT_LINK_UNIX ? "unix" : "punix");
     }
     po->link_type = type;
-    free(po->link_target);
-    po->link_target = xalloc_strdup(target);
-    return NULL;
-}
-
-static char *
-parse_session(struct port_options *po, const char *value)
-{
-    if (!is_valid_port_name(value)) {
-        return xalloc_printf("expected the name of an ecp-rdma port with "
-                             "role=switch");
-    }
-    free(po->session);
-    po->session = xalloc_strdup(value);
+    set_string(&po->link_target, target);
     return NULL;
 }
 
@@ -319,12 +299,24 @@ struct uint_option {
 #define UINT_OPTION(FIELD, MIN, MAX, WHAT, NOTE) \
     .uint = { offsetof(struct port_options, FIELD), MIN, MAX, WHAT, NOTE }
 
+/* An option whose value is the name of another ecp-rdma port, one with
+ * role 'role', stored at offset 'ofs' of struct port_options. */
+struct port_name_option {
+    size_t ofs;
+    const char *role;
+};
+
+#define PORT_NAME_OPTION(FIELD, ROLE) \
+    .port_name = { offsetof(struct port_options, FIELD), ROLE }
+
 struct option_def {
     const char *name;
     unsigned int roles;         /* Bitmap of ROLE_BIT(PORT_ROLE_*). */
     option_parser *parse;       /* NULL for "role", handled first, and for
-                                 * integers, which 'uint' describes. */
+                                 * integers and port names, which 'uint'
+                                 * and 'port_name' describe. */
     struct uint_option uint;
+    struct port_name_option port_name;
 };
 
 static char *
@@ -339,6 +331,34 @@ parse_uint_option(struct port_options *po, const struct uint_option *u,
                            u->what, u->min, u->max, u->note);
 }
 
+static char *
+parse_port_name_option(struct port_options *po,
+                       const struct port_name_option *pn, const char *value)
+{
+    if (!is_valid_port_name(value)) {
+        return xalloc_printf("expected the name of an ecp-rdma port with "
+                             "role=%s", pn->role);
+    }
+    set_string((char **) ((char *) po + pn->ofs), value);
+    return NULL;
+}
+
+/* Parses 'value' for option 'def' into 'po'.  Returns NULL on success,
+ * otherwise an error message, as an option_parser does. */
+static char *
+parse_option_value(struct port_options *po, const struct option_def *def,
+                   const char *value)
+{
+    if (def->parse) {
+        return def->parse(po, value);
+    } else if (def->uint.what) {
+        return parse_uint_option(po, &def->uint, value);
+    } else if (def->port_name.role) {
+        return parse_port_name_option(po, &def->port_name, value);
+    }
+    return NULL;                /* "role", parsed before the others. */
+}
+
 static const struct option_def option_defs[] = {
     { .name = "role", .roles = ROLES_ALL },
     { .name = "socket", .roles = ROLES_VM, .parse = parse_socket },
@@ -351,7 +371,8 @@ static const struct option_def option_defs[] = {
                   "a size in bytes", "") },
     { .name = "n-rxq", .roles = ROLES_VM,
       UINT_OPTION(n_rxq, 1, PORT_N_RXQ_MAX, "a number of queues", "") },
-    { .name = "uplink", .roles = ROLES_VM, .parse = parse_uplink },
+    { .name = "uplink", .roles = ROLES_VM,
+      PORT_NAME_OPTION(uplink, "uplink") },
     { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
     { .name = "link", .roles = ROLES_LINK, .parse = parse_link },
     { .name = "mtu", .roles = ROLES_LINK,
@@ -378,7 +399,8 @@ static const struct option_def option_defs[] = {
     { .name = "max-assoc-rate", .roles = ROLES_SWITCH,
       UINT_OPTION(max_assoc_rate, 1, PORT_MAX_ASSOC_RATE_MAX,
                   "associations per second", "") },
-    { .name = "session", .roles = ROLES_VSI, .parse = parse_session },
+    { .name = "session", .roles = ROLES_VSI,
+      PORT_NAME_OPTION(session, "switch") },
     { .name = "vsi", .roles = ROLES_VSI, .parse = parse_vsi },
 };
 
@@ -628,9 +650,8 @@ port_options_parse(struct port_options *po, size_t n,
                                   "(accepted: %s)", keys[i],
                                   port_role_to_string(po->role), accepted);
             free(accepted);
-        } else if (def->parse || def->uint.what) {
-            char *why = (def->parse ? def->parse(po, values[i])
-                         : parse_uint_option(po, &def->uint, values[i]));
+        } else {
+            char *why = parse_option_value(po, def, values[i]);
 
             if (why) {
                 error = xalloc_printf("options:%s: bad value \"%s\" (%s)",
