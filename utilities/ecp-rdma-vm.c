@@ -435,18 +435,13 @@ option_name(int opt)
     return "?";
 }
 
-/* Parses the command line into 'opt', or exits. */
+/* Sets the defaults of every option in 'opt'. */
 static void
-parse_options(int argc, char *argv[], struct options *opt)
+set_defaults(struct options *opt)
 {
     static const uint8_t broadcast[VM_ETH_ADDR_LEN] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff
     };
-    unsigned int given[64] = { 0 };
-    size_t n_given = 0;
-    const char *command = NULL;
-    size_t i;
-    int c;
 
     memset(opt, 0, sizeof *opt);
     opt->memif.log2_ring_size = 10;
@@ -463,149 +458,180 @@ parse_options(int argc, char *argv[], struct options *opt)
     opt->template.vlan = -1;
     opt->expect_vlan = -2;
     opt->interval = 0.01;
+}
 
-    while ((c = getopt_long(argc, argv, "+vhV", long_options, NULL)) != -1
-           || optind < argc) {
-        if (c == -1) {
-            /* A non-option argument: the command.  Options may follow. */
-            if (command) {
-                usage_error("unexpected argument \"%s\"", argv[optind]);
-            }
-            command = argv[optind++];
-            continue;
+/* Parses option 'c', with argument 'arg', if it is one of the options of
+ * the memif connection.  Returns true if it was. */
+static bool
+parse_memif_option(struct memif_client_config *memif, int c,
+                   const char *arg)
+{
+    switch (c) {
+    case OPT_SOCKET:
+        memif->socket = arg;
+        break;
+    case OPT_ID:
+        memif->id = parse_uint("id", arg, 0, UINT32_MAX);
+        break;
+    case OPT_SECRET:
+        if (strlen(arg) >= 24) {
+            usage_error("--secret: longer than 23 bytes");
         }
-        if (c > UCHAR_MAX && n_given < sizeof given / sizeof *given) {
-            given[n_given++] = c;
-        }
-        switch (c) {
-        case OPT_SOCKET:
-            opt->memif.socket = optarg;
-            break;
-        case OPT_ID:
-            opt->memif.id = parse_uint("id", optarg, 0, UINT32_MAX);
-            break;
-        case OPT_SECRET:
-            if (strlen(optarg) >= 24) {
-                usage_error("--secret: longer than 23 bytes");
-            }
-            opt->memif.secret = optarg;
-            break;
-        case OPT_RING_SIZE: {
-            uint64_t n = parse_uint("ring-size", optarg, 2, 16384);
+        memif->secret = arg;
+        break;
+    case OPT_RING_SIZE: {
+        uint64_t n = parse_uint("ring-size", arg, 2, 16384);
 
-            if (n & (n - 1)) {
-                usage_error("--ring-size: %"PRIu64" is not a power of two",
-                            n);
-            }
-            opt->memif.log2_ring_size = __builtin_ctzll(n);
-            break;
+        if (n & (n - 1)) {
+            usage_error("--ring-size: %"PRIu64" is not a power of two", n);
         }
-        case OPT_BUFFER_SIZE:
-            opt->memif.buffer_size = parse_uint("buffer-size", optarg,
-                                                64, 65535);
-            break;
-        case OPT_QUEUES:
-            opt->memif.n_queues = parse_uint("queues", optarg, 1,
-                                             MEMIF_CLIENT_MAX_QUEUES);
-            break;
-        case OPT_REGIONS:
-            opt->memif.n_regions = parse_uint("regions", optarg, 1, 2);
-            break;
-        case OPT_MODE:
-            if (!strcmp(optarg, "poll")) {
-                opt->memif.interrupt = false;
-            } else if (!strcmp(optarg, "interrupt")) {
-                opt->memif.interrupt = true;
-            } else {
-                usage_error("--mode: \"%s\" is neither poll nor interrupt",
-                            optarg);
-            }
-            break;
-        case OPT_CONNECT_TIMEOUT:
-            opt->memif.connect_timeout = parse_seconds("connect-timeout",
-                                                       optarg, 0, 86400);
-            break;
-        case OPT_COUNT:
-            opt->count = parse_uint("count", optarg, 1, UINT64_MAX);
-            break;
-        case OPT_TIMEOUT:
-            opt->timeout = parse_seconds("timeout", optarg, 0.001, 1e9);
-            break;
-        case OPT_RATE:
-            opt->rate = parse_seconds("rate", optarg, 0.001, 1e9);
-            break;
-        case OPT_SIZE:
-            parse_sizes(opt, optarg);
-            break;
-        case OPT_SEED:
-            opt->seed = parse_uint("seed", optarg, 0, UINT64_MAX);
-            break;
-        case OPT_SRC_MAC:
-            parse_mac("src-mac", optarg, opt->template.src);
-            opt->src_mac_set = true;
-            break;
-        case OPT_DST_MAC:
-            parse_mac("dst-mac", optarg, opt->template.dst);
-            break;
-        case OPT_VLAN:
-            opt->template.vlan = parse_uint("vlan", optarg, 0, VM_VID_MAX);
-            break;
-        case OPT_STREAM:
-            opt->stream = parse_uint("stream", optarg, 0, UINT32_MAX);
-            break;
-        case OPT_EXPECT_VLAN:
-            opt->expect_vlan = (!strcmp(optarg, "none") ? -1
-                                : (int) parse_uint("expect-vlan", optarg, 0,
-                                                   VM_VID_MAX));
-            break;
-        case OPT_INTERVAL:
-            opt->interval = parse_seconds("interval", optarg, 0, 3600);
-            break;
-        case OPT_JSON:
-            opt->json = true;
-            break;
-        case 'v':
-            opt->memif.verbose = true;
-            break;
-        case 'h':
-            usage();
-            break;
-        case 'V':
-            printf("%s (ovs-ecp-rdma) %s\n", PROGRAM_NAME, ECPRDMA_VERSION);
-            exit(EXIT_OK);
-        default:
-            fprintf(stderr, "Try '%s --help' for more information.\n",
-                    PROGRAM_NAME);
-            exit(EXIT_USAGE);
-        }
+        memif->log2_ring_size = __builtin_ctzll(n);
+        break;
     }
+    case OPT_BUFFER_SIZE:
+        memif->buffer_size = parse_uint("buffer-size", arg, 64, 65535);
+        break;
+    case OPT_QUEUES:
+        memif->n_queues = parse_uint("queues", arg, 1,
+                                     MEMIF_CLIENT_MAX_QUEUES);
+        break;
+    case OPT_REGIONS:
+        memif->n_regions = parse_uint("regions", arg, 1, 2);
+        break;
+    case OPT_MODE:
+        if (!strcmp(arg, "poll")) {
+            memif->interrupt = false;
+        } else if (!strcmp(arg, "interrupt")) {
+            memif->interrupt = true;
+        } else {
+            usage_error("--mode: \"%s\" is neither poll nor interrupt", arg);
+        }
+        break;
+    case OPT_CONNECT_TIMEOUT:
+        memif->connect_timeout = parse_seconds("connect-timeout", arg, 0,
+                                               86400);
+        break;
+    case 'v':
+        memif->verbose = true;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
 
-    if (!command) {
+/* Parses option 'c', with argument 'arg', if it is one of the options of
+ * the traffic: how much, how fast, which frames, what to expect, how to
+ * report.  Returns true if it was. */
+static bool
+parse_traffic_option(struct options *opt, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_COUNT:
+        opt->count = parse_uint("count", arg, 1, UINT64_MAX);
+        break;
+    case OPT_TIMEOUT:
+        opt->timeout = parse_seconds("timeout", arg, 0.001, 1e9);
+        break;
+    case OPT_RATE:
+        opt->rate = parse_seconds("rate", arg, 0.001, 1e9);
+        break;
+    case OPT_SIZE:
+        parse_sizes(opt, arg);
+        break;
+    case OPT_SEED:
+        opt->seed = parse_uint("seed", arg, 0, UINT64_MAX);
+        break;
+    case OPT_SRC_MAC:
+        parse_mac("src-mac", arg, opt->template.src);
+        opt->src_mac_set = true;
+        break;
+    case OPT_DST_MAC:
+        parse_mac("dst-mac", arg, opt->template.dst);
+        break;
+    case OPT_VLAN:
+        opt->template.vlan = parse_uint("vlan", arg, 0, VM_VID_MAX);
+        break;
+    case OPT_STREAM:
+        opt->stream = parse_uint("stream", arg, 0, UINT32_MAX);
+        break;
+    case OPT_EXPECT_VLAN:
+        opt->expect_vlan = (!strcmp(arg, "none") ? -1
+                            : (int) parse_uint("expect-vlan", arg, 0,
+                                               VM_VID_MAX));
+        break;
+    case OPT_INTERVAL:
+        opt->interval = parse_seconds("interval", arg, 0, 3600);
+        break;
+    case OPT_JSON:
+        opt->json = true;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* Handles the options that only print something and exit: --help,
+ * --version and those that getopt_long() did not recognize. */
+static void
+handle_other_option(int c)
+{
+    switch (c) {
+    case 'h':
+        usage();
+        break;
+    case 'V':
+        printf("%s (ovs-ecp-rdma) %s\n", PROGRAM_NAME, ECPRDMA_VERSION);
+        exit(EXIT_OK);
+    default:
+        fprintf(stderr, "Try '%s --help' for more information.\n",
+                PROGRAM_NAME);
+        exit(EXIT_USAGE);
+    }
+}
+
+/* Returns the command named 'name', or exits. */
+static enum command
+parse_command(const char *name)
+{
+    size_t i;
+
+    if (!name) {
         usage_error("missing command (send, recv, echo or ping)");
     }
     for (i = 0; i < N_COMMANDS; i++) {
-        if (!strcmp(command, command_names[i])) {
-            break;
+        if (!strcmp(name, command_names[i])) {
+            return i;
         }
     }
-    if (i == N_COMMANDS) {
-        usage_error("unknown command \"%s\"", command);
-    }
-    opt->command = i;
+    usage_error("unknown command \"%s\"", name);
+}
+
+/* Checks the options of 'opt', given for its command ('given' lists the
+ * 'n_given' long options that the command line named), and fills in the
+ * defaults that depend on the command.  Exits if they do not go
+ * together. */
+static void
+check_options(struct options *opt, const unsigned int given[],
+              size_t n_given)
+{
+    const char *socket = opt->memif.socket;
+    size_t i;
+
     for (i = 0; i < n_given; i++) {
         if (!(option_commands(given[i]) & CMD_BIT(opt->command))) {
             usage_error("--%s does not apply to %s", option_name(given[i]),
                         command_names[opt->command]);
         }
     }
-    if (!opt->memif.socket) {
+    if (!socket) {
         usage_error("missing --socket");
     }
-    if (opt->memif.socket[0] == '@' ? !opt->memif.socket[1]
-        : !opt->memif.socket[0]) {
+    if (socket[0] == '@' ? !socket[1] : !socket[0]) {
         usage_error("--socket: empty name");
     }
-    if (strlen(opt->memif.socket) > 107) {
+    if (strlen(socket) > 107) {
         usage_error("--socket: name longer than 107 bytes");
     }
     if (!opt->src_mac_set) {
@@ -626,6 +652,38 @@ parse_options(int argc, char *argv[], struct options *opt)
     if (opt->command == CMD_PING && !opt->count) {
         opt->count = 10;
     }
+}
+
+/* Parses the command line into 'opt', or exits. */
+static void
+parse_options(int argc, char *argv[], struct options *opt)
+{
+    unsigned int given[64] = { 0 };
+    size_t n_given = 0;
+    const char *command = NULL;
+    int c;
+
+    set_defaults(opt);
+    while ((c = getopt_long(argc, argv, "+vhV", long_options, NULL)) != -1
+           || optind < argc) {
+        if (c == -1) {
+            /* A non-option argument: the command.  Options may follow. */
+            if (command) {
+                usage_error("unexpected argument \"%s\"", argv[optind]);
+            }
+            command = argv[optind++];
+            continue;
+        }
+        if (c > UCHAR_MAX && n_given < sizeof given / sizeof *given) {
+            given[n_given++] = c;
+        }
+        if (!parse_memif_option(&opt->memif, c, optarg)
+            && !parse_traffic_option(opt, c, optarg)) {
+            handle_other_option(c);
+        }
+    }
+    opt->command = parse_command(command);
+    check_options(opt, given, n_given);
 }
 
 /* Returns the size of the next frame to send, drawn with the state of
