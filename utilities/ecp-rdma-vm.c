@@ -889,90 +889,183 @@ per_second(double n, double seconds)
     return seconds > 0 ? n / seconds : 0;
 }
 
+/* When frames first moved, and when they last did. */
+struct span {
+    uint64_t first_ns;          /* 0 if none has moved yet. */
+    uint64_t last_ns;
+};
+
+/* Notes that frames moved just now. */
+static void
+span_mark(struct span *span)
+{
+    span->last_ns = now_ns();
+    if (!span->first_ns) {
+        span->first_ns = span->last_ns;
+    }
+}
+
+/* Returns the seconds from the first frames to the last, or 0. */
+static double
+span_seconds(const struct span *span)
+{
+    return (span->last_ns > span->first_ns
+            ? (span->last_ns - span->first_ns) / 1e9 : 0);
+}
+
+/* What send keeps while it runs. */
+struct sender {
+    struct runner *r;
+    unsigned int n_queues;      /* C2S queues, used in turn. */
+    uint32_t max_size;          /* Of each buffer in 'bufs'. */
+    uint8_t *bufs;              /* MEMIF_CLIENT_MAX_BURST buffers. */
+    uint64_t *seqs;             /* Next sequence number, per queue. */
+    uint64_t rng;               /* Draws the sizes of the frames. */
+    uint64_t interval_ns;       /* Between frames at --rate, else 0. */
+    uint64_t next_ns;           /* At --rate: when the next frame is due. */
+    uint64_t sent;              /* Frames sent. */
+    uint64_t bytes;             /* Bytes sent. */
+    struct span span;
+};
+
+static void
+sender_init(struct sender *s, struct runner *r)
+{
+    const struct options *opt = r->opt;
+
+    memset(s, 0, sizeof *s);
+    s->r = r;
+    s->n_queues = memif_client_n_c2s(r->mc);
+    s->max_size = max_frame_size(opt);
+    s->bufs = xalloc((size_t) MEMIF_CLIENT_MAX_BURST * s->max_size);
+    s->seqs = xalloc_zeroed(s->n_queues, sizeof *s->seqs);
+    s->rng = opt->seed ? opt->seed : 1;
+    s->interval_ns = opt->rate ? 1e9 / opt->rate : 0;
+    if (!s->interval_ns && opt->rate) {
+        s->interval_ns = 1;
+    }
+    s->next_ns = now_ns();
+}
+
+static void
+sender_destroy(struct sender *s)
+{
+    free(s->seqs);
+    free(s->bufs);
+}
+
+/* Returns how many of 'n' frames may go now: all without --rate, otherwise
+ * those that are due, or none after waiting a little if none is. */
+static uint64_t
+pace(struct sender *s, uint64_t n)
+{
+    struct runner *r = s->r;
+    uint64_t now, due;
+
+    if (!s->interval_ns) {
+        return n;
+    }
+    now = now_ns();
+    if (s->next_ns > now) {
+        uint64_t ns = wait_budget(r, s->next_ns);
+
+        if (ns > 100000 || r->opt->memif.interrupt) {
+            sleep_ns(ns);
+            r->spins = 255;
+        } else {
+            cpu_relax();
+        }
+        tick(r);
+        return 0;
+    }
+    if (now - s->next_ns > 4 * MEMIF_CLIENT_MAX_BURST * s->interval_ns) {
+        /* Too far behind: do not catch up in one rush. */
+        s->next_ns = now - MEMIF_CLIENT_MAX_BURST * s->interval_ns;
+    }
+    due = (now - s->next_ns) / s->interval_ns + 1;
+    return due < n ? due : n;
+}
+
+/* Makes 'n' test frames and sends them on queue 'q'. */
+static void
+send_burst(struct sender *s, unsigned int q, int n)
+{
+    const struct options *opt = s->r->opt;
+    struct memif_client_frame frames[MEMIF_CLIENT_MAX_BURST];
+    int i, done;
+
+    for (i = 0; i < n; i++) {
+        uint32_t size = next_size(opt, &s->rng, s->sent + i);
+
+        frames[i].data = s->bufs + (size_t) i * s->max_size;
+        frames[i].len = size;
+        vm_frame_build(frames[i].data, size, &opt->template,
+                       opt->stream + q, s->seqs[q] + i);
+    }
+    done = send_all(s->r, q, frames, n, 0);
+    if (done) {
+        span_mark(&s->span);
+    }
+    for (i = 0; i < done; i++) {
+        s->bytes += frames[i].len;
+    }
+    s->sent += done;
+    s->seqs[q] += done;
+    s->next_ns += done * s->interval_ns;
+}
+
+/* Prints what send did. */
+static void
+print_sent(const struct sender *s, bool drained, uint64_t unconsumed)
+{
+    double seconds = span_seconds(&s->span);
+
+    if (s->r->opt->json) {
+        putchar('{');
+        json_common(s->r, seconds);
+        printf(", \"sent\": %"PRIu64", \"bytes\": %"PRIu64", "
+               "\"pps\": %.1f, \"bps\": %.1f, \"drained\": %s, "
+               "\"unconsumed\": %"PRIu64"}\n",
+               s->sent, s->bytes, per_second(s->sent, seconds),
+               per_second(s->bytes * 8.0, seconds),
+               drained ? "true" : "false", unconsumed);
+    } else {
+        printf("sent %"PRIu64" frames, %"PRIu64" bytes in %.3f s "
+               "(%.0f frames/s, %.1f Mbit/s)",
+               s->sent, s->bytes, seconds, per_second(s->sent, seconds),
+               per_second(s->bytes * 8.0, seconds) / 1e6);
+        if (!drained) {
+            printf(", %"PRIu64" not consumed", unconsumed);
+        }
+        putchar('\n');
+    }
+}
+
 /* send: sends --count test frames, or until stopped, at --rate. */
 static int
 cmd_send(struct runner *r)
 {
     const struct options *opt = r->opt;
-    unsigned int n_queues = memif_client_n_c2s(r->mc);
-    uint32_t max_size = max_frame_size(opt);
-    uint8_t *bufs = xalloc((size_t) MEMIF_CLIENT_MAX_BURST * max_size);
-    uint64_t *seqs = xalloc_zeroed(n_queues, sizeof *seqs);
-    uint64_t interval_ns = opt->rate ? 1e9 / opt->rate : 0;
-    uint64_t sent = 0, bytes = 0, index = 0;
-    uint64_t rng = opt->seed ? opt->seed : 1;
-    uint64_t first_ns = 0, last_ns = 0;
-    uint64_t next_ns = now_ns();
     unsigned int q = 0;
     uint64_t unconsumed;
+    struct sender s;
     bool drained;
-    double seconds;
 
-    if (!interval_ns && opt->rate) {
-        interval_ns = 1;
-    }
-    while (!opt->count || sent < opt->count) {
-        struct memif_client_frame frames[MEMIF_CLIENT_MAX_BURST];
+    sender_init(&s, r);
+    while (!opt->count || s.sent < opt->count) {
         uint64_t n = MEMIF_CLIENT_MAX_BURST;
-        uint64_t burst_bytes = 0;
-        int i, done;
 
         if (!tick(r) || should_stop(r)) {
             break;
         }
-        if (opt->count && opt->count - sent < n) {
-            n = opt->count - sent;
+        if (opt->count && opt->count - s.sent < n) {
+            n = opt->count - s.sent;
         }
-        if (interval_ns) {
-            uint64_t now = now_ns();
-            uint64_t due;
-
-            if (next_ns > now) {
-                uint64_t ns = wait_budget(r, next_ns);
-
-                if (ns > 100000 || opt->memif.interrupt) {
-                    sleep_ns(ns);
-                    r->spins = 255;
-                } else {
-                    cpu_relax();
-                }
-                tick(r);
-                continue;
-            }
-            if (now - next_ns > 4 * MEMIF_CLIENT_MAX_BURST * interval_ns) {
-                /* Too far behind: do not catch up in one rush. */
-                next_ns = now - MEMIF_CLIENT_MAX_BURST * interval_ns;
-            }
-            due = (now - next_ns) / interval_ns + 1;
-            if (due < n) {
-                n = due;
-            }
+        n = pace(&s, n);
+        if (n) {
+            send_burst(&s, q, n);
+            q = (q + 1) % s.n_queues;
         }
-
-        for (i = 0; i < n; i++) {
-            uint32_t size = next_size(opt, &rng, index + i);
-
-            frames[i].data = bufs + (size_t) i * max_size;
-            frames[i].len = size;
-            vm_frame_build(frames[i].data, size, &opt->template,
-                           opt->stream + q, seqs[q] + i);
-        }
-        done = send_all(r, q, frames, n, 0);
-        if (done && !first_ns) {
-            first_ns = now_ns();
-        }
-        for (i = 0; i < done; i++) {
-            burst_bytes += frames[i].len;
-        }
-        if (done) {
-            last_ns = now_ns();
-        }
-        sent += done;
-        bytes += burst_bytes;
-        seqs[q] += done;
-        index += done;
-        next_ns += done * interval_ns;
-        q = (q + 1) % n_queues;
     }
     drained = !r->failed && drain_tx(r);
     if (!r->failed && !drained) {
@@ -982,28 +1075,8 @@ cmd_send(struct runner *r)
     /* Also after the server went: the rings are in the client's memory. */
     unconsumed = drained ? 0 : memif_client_tx_unconsumed(r->mc);
 
-    seconds = last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0;
-    if (opt->json) {
-        putchar('{');
-        json_common(r, seconds);
-        printf(", \"sent\": %"PRIu64", \"bytes\": %"PRIu64", "
-               "\"pps\": %.1f, \"bps\": %.1f, \"drained\": %s, "
-               "\"unconsumed\": %"PRIu64"}\n",
-               sent, bytes, per_second(sent, seconds),
-               per_second(bytes * 8.0, seconds), drained ? "true" : "false",
-               unconsumed);
-    } else {
-        printf("sent %"PRIu64" frames, %"PRIu64" bytes in %.3f s "
-               "(%.0f frames/s, %.1f Mbit/s)",
-               sent, bytes, seconds, per_second(sent, seconds),
-               per_second(bytes * 8.0, seconds) / 1e6);
-        if (!drained) {
-            printf(", %"PRIu64" not consumed", unconsumed);
-        }
-        putchar('\n');
-    }
-    free(seqs);
-    free(bufs);
+    print_sent(&s, drained, unconsumed);
+    sender_destroy(&s);
     return r->failed ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -1092,7 +1165,7 @@ cmd_recv(struct runner *r)
     struct vm_tracker *tracker = vm_tracker_create();
     struct vm_tracker_totals t;
     struct recv_counts c;
-    uint64_t first_ns = 0, last_ns = 0;
+    struct span span = { 0, 0 };
     double seconds;
     bool broken = false;
     bool bad;
@@ -1112,10 +1185,7 @@ cmd_recv(struct runner *r)
                 r->failed = broken = true;
                 break;
             } else if (n > 0) {
-                last_ns = now_ns();
-                if (!first_ns) {
-                    first_ns = last_ns;
-                }
+                span_mark(&span);
                 got = true;
             }
         }
@@ -1139,7 +1209,7 @@ cmd_recv(struct runner *r)
         /* Frames that never arrived after the last one that did. */
         t.lost = opt->count - t.unique;
     }
-    seconds = last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0;
+    seconds = span_seconds(&span);
     bad = (t.lost || t.duplicated || t.reordered || c.corrupted
            || c.bad_vlan || st->bad_desc || st->oversized);
     if (opt->json) {
@@ -1185,7 +1255,7 @@ cmd_echo(struct runner *r)
     unsigned int n_s2c = memif_client_n_s2c(r->mc);
     unsigned int n_c2s = memif_client_n_c2s(r->mc);
     uint64_t received = 0, echoed = 0, dropped = 0, bytes = 0;
-    uint64_t first_ns = 0, last_ns = 0;
+    struct span span = { 0, 0 };
     double seconds;
 
     while (!opt->count || received < opt->count) {
@@ -1218,10 +1288,7 @@ cmd_echo(struct runner *r)
             received += n;
             echoed += done;
             dropped += n - done;
-            last_ns = now_ns();
-            if (!first_ns) {
-                first_ns = last_ns;
-            }
+            span_mark(&span);
             got = true;
         }
         if (!got && !r->failed) {
@@ -1232,7 +1299,7 @@ cmd_echo(struct runner *r)
         drain_tx(r);
     }
 
-    seconds = last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0;
+    seconds = span_seconds(&span);
     if (opt->json) {
         putchar('{');
         json_common(r, seconds);
