@@ -84,6 +84,8 @@ struct memif_client {
     char *socket_name;          /* For messages. */
     bool verbose;
     bool interrupt;
+    const volatile sig_atomic_t *stop; /* Abandons waits when nonzero. */
+    int reply_ms;               /* How long to wait for each reply. */
 
     unsigned int log2_ring_size;
     uint16_t ring_size;
@@ -344,15 +346,15 @@ read_msg(struct memif_client *mc, struct memif_msg *msg, bool dontwait)
     return 1;
 }
 
-/* Waits up to 'timeout_ms' for a message of type 'type', described as
+/* Waits up to 'mc->reply_ms' for a message of type 'type', described as
  * 'what' in errors, and receives it into 'msg'.  Returns true if
  * successful, otherwise false with an error in 'mc'. */
 static bool
 expect_msg(struct memif_client *mc, struct memif_msg *msg, uint16_t type,
-           const char *what, int timeout_ms,
-           const volatile sig_atomic_t *stop)
+           const char *what)
 {
-    long long int deadline = now_ms() + timeout_ms;
+    const volatile sig_atomic_t *stop = mc->stop;
+    long long int deadline = now_ms() + mc->reply_ms;
 
     for (;;) {
         struct pollfd pfd = { mc->sock, POLLIN, 0 };
@@ -387,6 +389,17 @@ expect_msg(struct memif_client *mc, struct memif_msg *msg, uint16_t type,
         return false;
     }
     return true;
+}
+
+/* Sends 'msg', with file descriptor 'fd' attached unless it is negative,
+ * then waits for the reply of type 'type', described as 'what' in errors,
+ * and receives it into 'msg'.  Returns true if successful, otherwise false
+ * with an error in 'mc'. */
+static bool
+exchange(struct memif_client *mc, struct memif_msg *msg, int fd,
+         uint16_t type, const char *what)
+{
+    return send_msg(mc, msg, fd) && expect_msg(mc, msg, type, what);
 }
 
 /* Creates region 'index' of 'size' bytes: a sealed memfd mapped shared.
@@ -506,25 +519,42 @@ create_rings(struct memif_client *mc, unsigned int n_regions)
     return true;
 }
 
-/* Runs the client side of the handshake, from HELLO to CONNECTED, creating
- * the shared memory along the way.  Returns true if successful, otherwise
- * false with an error in 'mc'. */
-static bool
-handshake(struct memif_client *mc, const struct memif_client_config *cfg)
+/* Sizes the rings as 'cfg' asks, within the limits that the server gave
+ * in 'hello' and 'max_log2', and says on stderr where it had to give
+ * less. */
+static void
+size_rings(struct memif_client *mc, const struct memif_client_config *cfg,
+           const struct memif_msg_hello *hello, unsigned int max_log2)
 {
-    int timeout = cfg->connect_timeout * 1000;
+    mc->log2_ring_size = (cfg->log2_ring_size < max_log2
+                          ? cfg->log2_ring_size : max_log2);
+    mc->ring_size = 1u << mc->log2_ring_size;
+    mc->buffer_size = cfg->buffer_size;
+    mc->n_c2s = (cfg->n_queues < hello->max_c2s_ring + 1u
+                 ? cfg->n_queues : hello->max_c2s_ring + 1u);
+    mc->n_s2c = (cfg->n_queues < hello->max_s2c_ring + 1u
+                 ? cfg->n_queues : hello->max_s2c_ring + 1u);
+    if (mc->n_c2s < cfg->n_queues || mc->n_s2c < cfg->n_queues) {
+        fprintf(stderr, APP_NAME ": %s: server accepts only %u C2S and %u "
+                "S2C rings\n", mc->socket_name, mc->n_c2s, mc->n_s2c);
+    }
+    if (mc->log2_ring_size < cfg->log2_ring_size) {
+        fprintf(stderr, APP_NAME ": %s: server limits rings to %u slots\n",
+                mc->socket_name, mc->ring_size);
+    }
+}
+
+/* Receives HELLO, checks the server's version and limits against 'cfg',
+ * sizes the rings within them and creates the shared memory.  Returns true
+ * if successful, otherwise false with an error in 'mc'. */
+static bool
+receive_hello(struct memif_client *mc, const struct memif_client_config *cfg)
+{
     const struct memif_msg_hello *hello;
     struct memif_msg msg;
     unsigned int max_log2;
-    unsigned int i;
 
-    if (timeout < HANDSHAKE_MIN_MS) {
-        timeout = HANDSHAKE_MIN_MS;
-    }
-
-    /* HELLO: check the version and the limits, and size everything. */
-    if (!expect_msg(mc, &msg, MEMIF_MSG_TYPE_HELLO, "HELLO", timeout,
-                    cfg->stop)) {
+    if (!expect_msg(mc, &msg, MEMIF_MSG_TYPE_HELLO, "HELLO")) {
         return false;
     }
     hello = &msg.hello;
@@ -556,28 +586,21 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
              hello->max_region + 1u);
         return false;
     }
-    mc->log2_ring_size = (cfg->log2_ring_size < max_log2
-                          ? cfg->log2_ring_size : max_log2);
-    mc->ring_size = 1u << mc->log2_ring_size;
-    mc->buffer_size = cfg->buffer_size;
-    mc->n_c2s = (cfg->n_queues < hello->max_c2s_ring + 1u
-                 ? cfg->n_queues : hello->max_c2s_ring + 1u);
-    mc->n_s2c = (cfg->n_queues < hello->max_s2c_ring + 1u
-                 ? cfg->n_queues : hello->max_s2c_ring + 1u);
-    if (mc->n_c2s < cfg->n_queues || mc->n_s2c < cfg->n_queues) {
-        fprintf(stderr, APP_NAME ": %s: server accepts only %u C2S and %u "
-                "S2C rings\n", mc->socket_name, mc->n_c2s, mc->n_s2c);
-    }
-    if (mc->log2_ring_size < cfg->log2_ring_size) {
-        fprintf(stderr, APP_NAME ": %s: server limits rings to %u slots\n",
-                mc->socket_name, mc->ring_size);
-    }
+    size_rings(mc, cfg, hello, max_log2);
     if (!create_rings(mc, cfg->n_regions)) {
         send_disconnect(mc, "Client out of resources");
         return false;
     }
+    return true;
+}
 
-    /* INIT. */
+/* Sends INIT and waits for its ACK.  Returns true if successful, otherwise
+ * false with an error in 'mc'. */
+static bool
+send_init(struct memif_client *mc, const struct memif_client_config *cfg)
+{
+    struct memif_msg msg;
+
     memset(&msg, 0, sizeof msg);
     msg.type = MEMIF_MSG_TYPE_INIT;
     msg.init.version = MEMIF_VERSION;
@@ -588,33 +611,44 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
     memif_put_name(msg.init.name, APP_NAME, sizeof msg.init.name);
     trace(mc, "-> INIT id=%"PRIu32" secret=%s", cfg->id,
           cfg->secret && cfg->secret[0] ? "yes" : "no");
-    if (!send_msg(mc, &msg, -1)
-        || !expect_msg(mc, &msg, MEMIF_MSG_TYPE_ACK, "ACK of INIT", timeout,
-                       cfg->stop)) {
-        return false;
-    }
+    return exchange(mc, &msg, -1, MEMIF_MSG_TYPE_ACK, "ACK of INIT");
+}
 
-    /* ADD_REGION, one per region, in index order. */
-    for (i = 0; i < mc->n_regions; i++) {
+/* Sends ADD_REGION for every region, in index order, each with its memfd,
+ * and waits for each ACK.  Returns true if successful, otherwise false
+ * with an error in 'mc'. */
+static bool
+add_regions(struct memif_client *mc)
+{
+    for (unsigned int i = 0; i < mc->n_regions; i++) {
+        struct memif_msg msg;
+
         memset(&msg, 0, sizeof msg);
         msg.type = MEMIF_MSG_TYPE_ADD_REGION;
         msg.add_region.index = i;
         msg.add_region.size = mc->regions[i].size;
         trace(mc, "-> ADD_REGION index=%u size=%"PRIu64, i,
               mc->regions[i].size);
-        if (!send_msg(mc, &msg, mc->regions[i].fd)
-            || !expect_msg(mc, &msg, MEMIF_MSG_TYPE_ACK, "ACK of ADD_REGION",
-                           timeout, cfg->stop)) {
+        if (!exchange(mc, &msg, mc->regions[i].fd, MEMIF_MSG_TYPE_ACK,
+                      "ACK of ADD_REGION")) {
             return false;
         }
     }
+    return true;
+}
 
-    /* ADD_RING, every C2S ring then every S2C ring. */
-    for (i = 0; i < mc->n_c2s + mc->n_s2c; i++) {
+/* Sends ADD_RING for every C2S ring, then every S2C ring, each with its
+ * eventfd, and waits for each ACK.  Returns true if successful, otherwise
+ * false with an error in 'mc'. */
+static bool
+add_rings(struct memif_client *mc)
+{
+    for (unsigned int i = 0; i < mc->n_c2s + mc->n_s2c; i++) {
         bool c2s = i < mc->n_c2s;
         unsigned int index = c2s ? i : i - mc->n_c2s;
         const struct memif_client_ring *r = (c2s ? &mc->c2s[index]
                                              : &mc->s2c[index]);
+        struct memif_msg msg;
 
         memset(&msg, 0, sizeof msg);
         msg.type = MEMIF_MSG_TYPE_ADD_RING;
@@ -627,28 +661,51 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
         trace(mc, "-> ADD_RING %s index=%u offset=%"PRIu32" log2=%u",
               c2s ? "C2S" : "S2C", index, r->ring_offset,
               mc->log2_ring_size);
-        if (!send_msg(mc, &msg, r->efd)
-            || !expect_msg(mc, &msg, MEMIF_MSG_TYPE_ACK, "ACK of ADD_RING",
-                           timeout, cfg->stop)) {
+        if (!exchange(mc, &msg, r->efd, MEMIF_MSG_TYPE_ACK,
+                      "ACK of ADD_RING")) {
             return false;
         }
     }
+    return true;
+}
 
-    /* CONNECT. */
+/* Sends CONNECT and waits for CONNECTED.  Returns true if successful,
+ * otherwise false with an error in 'mc'. */
+static bool
+send_connect(struct memif_client *mc)
+{
+    struct memif_msg msg;
+
     memset(&msg, 0, sizeof msg);
     msg.type = MEMIF_MSG_TYPE_CONNECT;
     memif_put_name(msg.connect.if_name, IF_NAME,
                    sizeof msg.connect.if_name);
     trace(mc, "-> CONNECT if_name='%s'", IF_NAME);
-    if (!send_msg(mc, &msg, -1)
-        || !expect_msg(mc, &msg, MEMIF_MSG_TYPE_CONNECTED, "CONNECTED",
-                       timeout, cfg->stop)) {
+    if (!exchange(mc, &msg, -1, MEMIF_MSG_TYPE_CONNECTED, "CONNECTED")) {
         return false;
     }
     copy_name(mc->server_if_name, msg.connected.if_name,
               sizeof msg.connected.if_name);
     trace(mc, "<- CONNECTED if_name='%s'", mc->server_if_name);
     return true;
+}
+
+/* Runs the client side of the handshake, from HELLO to CONNECTED, creating
+ * the shared memory along the way.  Returns true if successful, otherwise
+ * false with an error in 'mc'. */
+static bool
+handshake(struct memif_client *mc, const struct memif_client_config *cfg)
+{
+    mc->stop = cfg->stop;
+    mc->reply_ms = cfg->connect_timeout * 1000;
+    if (mc->reply_ms < HANDSHAKE_MIN_MS) {
+        mc->reply_ms = HANDSHAKE_MIN_MS;
+    }
+    return (receive_hello(mc, cfg)
+            && send_init(mc, cfg)
+            && add_regions(mc)
+            && add_rings(mc)
+            && send_connect(mc));
 }
 
 /* Prepares the rings for traffic once connected: resets the indexes, sets
