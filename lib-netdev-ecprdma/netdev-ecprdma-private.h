@@ -74,6 +74,13 @@ struct roe_vsi_spec;
 struct smap;
 struct vsi_sink;
 
+/* The common port (netdev-ecprdma.c). */
+
+/* Protects 'ecprdma_list' and the options of every ecp-rdma netdev.  Taken
+ * only by the main thread (configuration, status, ovs-appctl), never on the
+ * fast path. */
+extern struct ovs_mutex ecprdma_mutex;
+
 /* Received packets (netdev-ecprdma-packets.c). */
 
 /* The longest frame that a received packet holds: the length of a
@@ -334,12 +341,7 @@ struct custom_stats {
 
 void custom_stat(struct custom_stats *, const char *name, uint64_t value);
 
-/* The common port (netdev-ecprdma.c). */
-
-/* Protects 'ecprdma_list' and the options of every ecp-rdma netdev.  Taken
- * only by the main thread (configuration, status, ovs-appctl), never on the
- * fast path. */
-extern struct ovs_mutex ecprdma_mutex;
+/* The common port, continued. */
 
 /* Every ecp-rdma netdev, in order of creation. */
 extern struct ovs_list ecprdma_list OVS_GUARDED_BY(ecprdma_mutex);
