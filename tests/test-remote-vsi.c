@@ -731,7 +731,7 @@ ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
 
 /* An association whose server rings the switch refuses: each case must
  * come back as an error, with nothing leaked or touched (under ASan). */
-static void
+static int
 test_bad_rings(int argc __attribute__((unused)),
                char *argv[] __attribute__((unused)))
 {
@@ -781,6 +781,7 @@ test_bad_rings(int argc __attribute__((unused)),
         remote_vsi_destroy(rv);
         free(error);
     }
+    return 0;
 }
 
 ECPRDMA_TEST_REGISTER("remote-vsi-bad-rings", "", test_bad_rings);
