@@ -209,16 +209,16 @@ done:
         q->last_head = slot;
         store_tail(q, slot);
     }
+    q->bursts += filled > 0;
     return filled;
 }
 
-/* Transmits the first frames of 'pkts' that fit into S2C queue 'q', each
- * into one or more of the empty buffers that the client posted, and
- * publishes them with one update of the ring's tail.  Returns the number
- * of frames transmitted; the caller counts the rest as dropped. */
-int
-memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
-                     int n)
+/* Fills the client's empty buffers of S2C queue 'q' with the first frames
+ * of 'pkts' that fit, each into one or more buffers, and publishes them
+ * with one update of the ring's tail.  Returns the number of frames
+ * transmitted; counts nothing but the frames' packets and bytes. */
+static int
+fill_ring(struct memif_queue *q, const struct memif_tx_pkt *pkts, int n)
 {
     uint16_t tail = q->tail;
     uint16_t head = load_head(q);
@@ -247,7 +247,6 @@ memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
             if ((uint16_t) (slot - tail) >= n_free
                 || ++n_desc > MEMIF_MAX_CHAIN) {
                 slot = first;
-                q->no_room += n - sent;
                 goto publish;
             }
             data = read_desc(q, slot, &d);
@@ -276,6 +275,65 @@ publish:
     return sent;
 }
 
+/* Transmits the first frames of 'pkts' that fit into S2C queue 'q' and
+ * publishes them with one update of the ring's tail, as
+ * memif_queue_tx() with no retries, but does not notify the client.
+ * Returns the number of frames transmitted; the caller counts the rest as
+ * dropped. */
+int
+memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
+                     int n)
+{
+    int sent = fill_ring(q, pkts, n);
+
+    q->bursts += sent > 0;
+    if (sent < n && !q->fault) {
+        q->no_room += n - sent;
+    }
+    return sent;
+}
+
+/* Notifies the client of S2C queue 'q', at most once per call, if it
+ * sleeps.  '*notified' is true once it did or found the client polling. */
+static void
+notify_once(struct memif_queue *q, bool *notified)
+{
+    if (!*notified) {
+        *notified = true;
+        memif_queue_notify(q);
+    }
+}
+
+/* Transmits the 'n' frames of 'pkts' into S2C queue 'q', as
+ * memif_queue_tx_burst() does.  While the ring is full, wakes the client
+ * up if it sleeps and tries again, up to 'max_retries' times, without
+ * waiting: a client that runs on another CPU may make room meanwhile.
+ * Then notifies the client, once for the whole call, if it sleeps and
+ * anything was transmitted.  Returns the number of frames transmitted;
+ * the caller counts the rest as dropped ('no_room' counts them too, unless
+ * the ring is broken). */
+int
+memif_queue_tx(struct memif_queue *q, const struct memif_tx_pkt *pkts,
+               int n, int max_retries)
+{
+    bool notified = false;
+    int sent = fill_ring(q, pkts, n);
+
+    for (int i = 0; sent < n && i < max_retries && !q->fault; i++) {
+        notify_once(q, &notified);
+        q->retries++;
+        sent += fill_ring(q, pkts + sent, n - sent);
+    }
+    if (sent < n && !q->fault) {
+        q->no_room += n - sent;
+    }
+    if (sent) {
+        q->bursts++;
+        notify_once(q, &notified);
+    }
+    return sent;
+}
+
 /* Returns true if the client sleeps on this ring and wants its eventfd
  * written when there is something new for it. */
 bool
@@ -293,5 +351,22 @@ memif_queue_kick(struct memif_queue *q)
 
     if (q->eventfd >= 0 && write(q->eventfd, &one, sizeof one) > 0) {
         q->kicks++;
+    }
+}
+
+/* Wakes the client of S2C queue 'q' up if it sleeps, after what was
+ * published in the ring: a client about to sleep clears MASK_INT, then
+ * looks at the ring once more, so that either it sees the new tail or
+ * this sees the flag clear.  Counts a notification that the client did
+ * not need because it polls. */
+void
+memif_queue_notify(struct memif_queue *q)
+{
+    /* Orders the store of the tail before the load of the flags. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (memif_queue_peer_wants_kick(q)) {
+        memif_queue_kick(q);
+    } else {
+        q->kicks_suppressed++;
     }
 }

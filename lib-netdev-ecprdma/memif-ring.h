@@ -67,8 +67,11 @@ struct memif_queue {
     uint64_t packets;
     uint64_t bytes;
     uint64_t oversize;          /* C2S frames larger than the buffer. */
+    uint64_t bursts;            /* Calls that moved at least one frame. */
     uint64_t no_room;           /* S2C frames with no buffer to go to. */
-    uint64_t kicks;             /* Eventfd notifications sent. */
+    uint64_t retries;           /* S2C: tries again on a full ring. */
+    uint64_t kicks;             /* S2C: eventfd notifications sent. */
+    uint64_t kicks_suppressed;  /* S2C: not sent, the client was polling. */
 };
 
 /* A buffer of the caller that one received frame is copied into. */
@@ -95,9 +98,12 @@ int memif_queue_rx_burst(struct memif_queue *, struct memif_rx_buf *,
                          int n);
 int memif_queue_tx_burst(struct memif_queue *, const struct memif_tx_pkt *,
                          int n);
+int memif_queue_tx(struct memif_queue *, const struct memif_tx_pkt *,
+                   int n, int max_retries);
 const char *memif_queue_fault(const struct memif_queue *);
 bool memif_queue_peer_wants_kick(const struct memif_queue *);
 void memif_queue_kick(struct memif_queue *);
+void memif_queue_notify(struct memif_queue *);
 void memif_queue_rx_resync(struct memif_queue *);
 uint16_t memif_queue_rx_tail(const struct memif_queue *);
 uint16_t memif_queue_rx_pending(const struct memif_queue *);

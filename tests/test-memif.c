@@ -436,6 +436,58 @@ test_kick(void)
     fake_destroy(&fc);
 }
 
+/* memif_queue_tx(): tries again on a full ring, notifies a sleeping
+ * client at most once per call, and a polling one never. */
+static void
+test_notify(void)
+{
+    struct memif_tx_pkt pkts[6];
+    uint8_t data[60];
+    struct fake_client fc;
+    struct memif_queue q;
+    uint64_t value = 0;
+    int efd = eventfd(0, EFD_NONBLOCK);
+
+    memset(data, 7, sizeof data);
+    for (int i = 0; i < 6; i++) {
+        pkts[i] = (struct memif_tx_pkt) { data, sizeof data };
+    }
+    fake_init(&fc, 3, 256);
+    memif_queue_init(&q, fc.ring, fc.log2, &fc.region, 1, efd);
+
+    /* A sleeping client posted 4 buffers: 4 frames go, the port tries 3
+     * times more for the other 2, which it drops; one notification. */
+    fc.ring->head = 4;
+    CHECK(memif_queue_tx(&q, pkts, 6, 3) == 4);
+    CHECK(fc.ring->tail == 4);
+    CHECK(q.retries == 3 && q.no_room == 2 && q.bursts == 1);
+    CHECK(q.kicks == 1 && q.kicks_suppressed == 0);
+    CHECK(read(efd, &value, sizeof value) == sizeof value && value == 1);
+
+    /* A polling client: no notification, and it is counted. */
+    fc.ring->flags = MEMIF_RING_FLAG_MASK_INT;
+    fc.ring->head = 8;
+    CHECK(memif_queue_tx(&q, pkts, 2, 3) == 2);
+    CHECK(q.bursts == 2 && q.kicks == 1 && q.kicks_suppressed == 1);
+    CHECK(read(efd, &value, sizeof value) < 0);
+
+    /* A full ring: tries again, nothing goes, no burst. */
+    fc.ring->head = q.tail;
+    CHECK(memif_queue_tx(&q, pkts, 1, 2) == 0);
+    CHECK(q.retries == 5 && q.no_room == 3 && q.bursts == 2);
+    CHECK(memif_queue_tx(&q, pkts, 1, 0) == 0);
+    CHECK(q.retries == 5 && q.no_room == 4);
+
+    /* memif_queue_tx_burst() never notifies. */
+    fc.ring->flags = 0;
+    fc.ring->head = q.tail + 1;
+    CHECK(memif_queue_tx_burst(&q, pkts, 1) == 1);
+    CHECK(q.kicks == 1 && q.bursts == 3);
+    CHECK(read(efd, &value, sizeof value) < 0);
+    close(efd);
+    fake_destroy(&fc);
+}
+
 static int
 test_memif_ring(int argc, char *argv[])
 {
@@ -446,6 +498,7 @@ test_memif_ring(int argc, char *argv[])
     test_tx(65533);
     test_copy();
     test_kick();
+    test_notify();
     printf("%s\n", n_failures ? "FAILED" : "ok");
     return n_failures != 0;
 }
