@@ -136,6 +136,17 @@ void packet_sink_run(struct packet_sink *, struct remote_vsi *,
 int packet_sink_recv(struct packet_sink *, struct dp_packet_batch *);
 
 /* Role "vm" (netdev-ecprdma-vm.c). */
+/* Counters of the rings of a vm port's memif connections. */
+struct vm_memif_counters {
+    uint64_t rx_oversize;       /* C2S frames larger than a packet. */
+    uint64_t rx_bursts;         /* C2S receives that got frames. */
+    uint64_t tx_no_room;        /* S2C frames dropped, the ring full. */
+    uint64_t tx_retries;        /* S2C tries again on a full ring. */
+    uint64_t tx_bursts;         /* S2C transmits that put frames. */
+    uint64_t tx_kicks;          /* S2C eventfd notifications. */
+    uint64_t tx_kicks_suppressed;   /* Not needed: the client polled. */
+};
+
 struct vm_port {
     char *socket_path;          /* Effective memif socket. */
 
@@ -146,6 +157,7 @@ struct vm_port {
     char *memif_error;          /* Why 'memif' could not be created. */
     struct memif_connection *conn;
     struct ovs_spin *s2c_locks; /* One per S2C ring of 'conn'. */
+    struct vm_memif_counters closed;    /* Of the connections gone. */
 
     /* Who receives from the C2S rings.  'switching' counts the changes of
      * hands: even, the vm port; odd, the switch.  rxq N stores in
@@ -396,7 +408,8 @@ int vm_port_send(struct netdev_ecprdma *, int qid,
 int vm_port_rxq_recv(struct netdev_rxq *, struct dp_packet_batch *,
                      int *qfill);
 void vm_port_get_custom_stats(const struct netdev_ecprdma *,
-                              struct custom_stats *);
+                              struct custom_stats *)
+    OVS_REQUIRES(ecprdma_mutex);
 void vm_port_get_status(const struct netdev_ecprdma *, struct smap *)
     OVS_REQUIRES(ecprdma_mutex);
 void vm_port_show(struct ds *, const struct netdev_ecprdma *);

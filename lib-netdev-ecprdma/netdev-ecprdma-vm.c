@@ -53,19 +53,46 @@ vm_port_socket_path(const char *name, const struct port_options *po)
                       : xasprintf("%s/ecp-rdma/%s.sock", ovs_rundir(), name);
 }
 
-/* Stops using the memif connection in the data path, which must be
- * quiesced, and lets the server release it if it went down. */
+/* Adds the counters of the rings of 'conn' to 'c'. */
 static void
-detach_memif(struct netdev_ecprdma *dev)
+add_memif_counters(const struct memif_connection *conn,
+                   struct vm_memif_counters *c)
+{
+    for (int i = 0; i < conn->n_c2s; i++) {
+        c->rx_oversize += conn->c2s[i].oversize;
+        c->rx_bursts += conn->c2s[i].bursts;
+    }
+    for (int i = 0; i < conn->n_s2c; i++) {
+        const struct memif_queue *q = &conn->s2c[i];
+
+        c->tx_no_room += q->no_room;
+        c->tx_retries += q->retries;
+        c->tx_bursts += q->bursts;
+        c->tx_kicks += q->kicks;
+        c->tx_kicks_suppressed += q->kicks_suppressed;
+    }
+}
+
+/* Stops using the memif connection in the data path, which must be
+ * quiesced, and lets the server release it if it went down.  If it went
+ * down, or goes because 'destroying' the server, keeps its counters. */
+static void
+detach_memif(struct netdev_ecprdma *dev, bool destroying)
     OVS_REQUIRES(ecprdma_mutex)
 {
-    if (dev->vm.conn) {
-        for (int i = 0; i < dev->vm.conn->n_s2c; i++) {
+    struct memif_connection *conn = dev->vm.conn;
+
+    if (conn) {
+        for (int i = 0; i < conn->n_s2c; i++) {
             ovs_spin_destroy(&dev->vm.s2c_locks[i]);
         }
         free(dev->vm.s2c_locks);
         dev->vm.s2c_locks = NULL;
         dev->vm.conn = NULL;
+        if (destroying
+            || memif_server_state(dev->vm.memif) != MEMIF_SERVER_CONNECTED) {
+            add_memif_counters(conn, &dev->vm.closed);
+        }
     }
     if (dev->vm.memif) {
         memif_server_detach(dev->vm.memif);
@@ -247,13 +274,10 @@ vm_port_send(struct netdev_ecprdma *dev, int qid,
             pkts[i].data = dp_packet_data(packet);
             pkts[i].len = dp_packet_size(packet);
         }
+        /* At most one notification per batch, and none to a client that
+         * polls. */
         ovs_spin_lock(&dev->vm.s2c_locks[ring]);
-        sent = memif_queue_tx_burst(q, pkts, n);
-        if (sent && memif_queue_peer_wants_kick(q)) {
-            /* At most one notification per batch, and none to a client
-             * that polls. */
-            memif_queue_kick(q);
-        }
+        sent = memif_queue_tx(q, pkts, n, dev->options.tx_retries);
         ovs_spin_unlock(&dev->vm.s2c_locks[ring]);
         for (int i = 0; i < sent; i++) {
             bytes += pkts[i].len;
@@ -268,20 +292,26 @@ vm_port_send(struct netdev_ecprdma *dev, int qid,
     return 0;
 }
 
+/* Adds the counters of the rings of 'dev''s memif connections, those gone
+ * and the one in use, to 'cs'.  The data path updates the counters of the
+ * connection in use without locking; they are read here as they are. */
 static void
-get_memif_custom_stats(const struct memif_connection *conn,
+get_memif_custom_stats(const struct netdev_ecprdma *dev,
                        struct custom_stats *cs)
+    OVS_REQUIRES(ecprdma_mutex)
 {
-    uint64_t oversize = 0, no_room = 0;
+    struct vm_memif_counters c = dev->vm.closed;
 
-    for (int i = 0; i < conn->n_c2s; i++) {
-        oversize += conn->c2s[i].oversize;
+    if (dev->vm.conn) {
+        add_memif_counters(dev->vm.conn, &c);
     }
-    for (int i = 0; i < conn->n_s2c; i++) {
-        no_room += conn->s2c[i].no_room;
-    }
-    custom_stat(cs, "rx_oversize_drops", oversize);
-    custom_stat(cs, "tx_ring_full_drops", no_room);
+    custom_stat(cs, "rx_oversize_drops", c.rx_oversize);
+    custom_stat(cs, "rx_bursts", c.rx_bursts);
+    custom_stat(cs, "tx_ring_full_drops", c.tx_no_room);
+    custom_stat(cs, "tx_retries", c.tx_retries);
+    custom_stat(cs, "tx_bursts", c.tx_bursts);
+    custom_stat(cs, "tx_kicks", c.tx_kicks);
+    custom_stat(cs, "tx_kicks_suppressed", c.tx_kicks_suppressed);
 }
 
 static void
@@ -331,17 +361,20 @@ show_memif_queues(struct ds *s, const struct memif_connection *conn)
         const struct memif_queue *q = &conn->c2s[i];
 
         ds_put_format(s, "    rx ring %d: %d slots, packets=%"PRIu64
-                      " bytes=%"PRIu64" oversize=%"PRIu64"\n",
-                      i, q->size, q->packets, q->bytes, q->oversize);
+                      " bytes=%"PRIu64" bursts=%"PRIu64" oversize=%"PRIu64
+                      "\n", i, q->size, q->packets, q->bytes, q->bursts,
+                      q->oversize);
     }
     for (int i = 0; i < conn->n_s2c; i++) {
         const struct memif_queue *q = &conn->s2c[i];
 
         ds_put_format(s, "    tx ring %d: %d slots, packets=%"PRIu64
-                      " bytes=%"PRIu64" no-room=%"PRIu64
-                      " notifications=%"PRIu64"\n",
-                      i, q->size, q->packets, q->bytes, q->no_room,
-                      q->kicks);
+                      " bytes=%"PRIu64" bursts=%"PRIu64" no-room=%"PRIu64
+                      " retries=%"PRIu64" kicks=%"PRIu64
+                      " kicks-suppressed=%"PRIu64"\n",
+                      i, q->size, q->packets, q->bytes, q->bursts,
+                      q->no_room, q->retries, q->kicks,
+                      q->kicks_suppressed);
     }
 }
 
@@ -526,9 +559,7 @@ vm_port_kick(struct netdev_ecprdma *vm, struct memif_connection *conn)
     struct memif_queue *q = &conn->s2c[0];
 
     ovs_spin_lock(&vm->vm.s2c_locks[0]);
-    if (memif_queue_peer_wants_kick(q)) {
-        memif_queue_kick(q);
-    }
+    memif_queue_notify(q);
     ovs_spin_unlock(&vm->vm.s2c_locks[0]);
 }
 
@@ -546,7 +577,7 @@ void
 vm_port_destroy(struct netdev_ecprdma *dev)
     OVS_REQUIRES(ecprdma_mutex)
 {
-    detach_memif(dev);
+    detach_memif(dev, true);
     memif_server_destroy(dev->vm.memif);
     free(dev->vm.memif_path);
     free(dev->vm.memif_error);
@@ -561,10 +592,12 @@ void
 vm_port_detach(struct netdev_ecprdma *dev, const struct port_options *new)
     OVS_REQUIRES(ecprdma_mutex)
 {
-    detach_memif(dev);
-    if (memif_options_differ(&dev->options, new)
-        || !nullable_string_is_equal(dev->vm.memif_path,
-                                     dev->vm.socket_path)) {
+    bool destroying = (memif_options_differ(&dev->options, new)
+                       || !nullable_string_is_equal(dev->vm.memif_path,
+                                                    dev->vm.socket_path));
+
+    detach_memif(dev, destroying);
+    if (destroying) {
         memif_server_destroy(dev->vm.memif);
         dev->vm.memif = NULL;
         free(dev->vm.memif_path);
@@ -602,13 +635,12 @@ vm_port_reconfigure(struct netdev_ecprdma *dev, struct closing *closing)
 void
 vm_port_get_custom_stats(const struct netdev_ecprdma *dev,
                          struct custom_stats *cs)
+    OVS_REQUIRES(ecprdma_mutex)
 {
     uint32_t switching;
     uint64_t value;
 
-    if (dev->vm.conn) {
-        get_memif_custom_stats(dev->vm.conn, cs);
-    }
+    get_memif_custom_stats(dev, cs);
     atomic_read_relaxed(&CONST_CAST(struct netdev_ecprdma *, dev)
                         ->vm.switching, &switching);
     custom_stat(cs, "switchovers_to_remote", (switching + 1) / 2);

@@ -424,6 +424,7 @@ netdev_ecprdma_get_config__(const struct netdev_ecprdma *dev,
         smap_add_format(args, "ring-size", "%"PRIu32, po->ring_size);
         smap_add_format(args, "buffer-size", "%"PRIu32, po->buffer_size);
         smap_add_format(args, "n-rxq", "%"PRIu32, po->n_rxq);
+        smap_add_format(args, "tx-retries", "%"PRIu32, po->tx_retries);
         if (po->uplink) {
             smap_add(args, "uplink", po->uplink);
         }

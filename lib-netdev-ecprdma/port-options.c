@@ -371,6 +371,9 @@ static const struct option_def option_defs[] = {
                   "a size in bytes", "") },
     { .name = "n-rxq", .roles = ROLES_VM,
       UINT_OPTION(n_rxq, 1, PORT_N_RXQ_MAX, "a number of queues", "") },
+    { .name = "tx-retries", .roles = ROLES_VM,
+      UINT_OPTION(tx_retries, 0, PORT_TX_RETRIES_MAX, "a number of retries",
+                  "") },
     { .name = "uplink", .roles = ROLES_VM,
       PORT_NAME_OPTION(uplink, "uplink") },
     { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
@@ -510,6 +513,7 @@ port_options_init(struct port_options *po)
     po->ring_size = PORT_RING_SIZE_DEFAULT;
     po->buffer_size = PORT_BUFFER_SIZE_DEFAULT;
     po->n_rxq = 1;
+    po->tx_retries = PORT_TX_RETRIES_DEFAULT;
     po->switching = PORT_SWITCHING_AUTO;
     po->link_type = PORT_LINK_NONE;
     po->window = PORT_WINDOW_DEFAULT;
@@ -689,6 +693,7 @@ port_options_equal(const struct port_options *a,
            && a->ring_size == b->ring_size
            && a->buffer_size == b->buffer_size
            && a->n_rxq == b->n_rxq
+           && a->tx_retries == b->tx_retries
            && string_equal(a->uplink, b->uplink)
            && a->switching == b->switching
            && a->link_type == b->link_type

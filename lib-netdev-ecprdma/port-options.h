@@ -64,6 +64,8 @@ enum {
     PORT_BUFFER_SIZE_MAX = 65535,   /* memif descriptor lengths are 16 bits. */
     PORT_BUFFER_SIZE_DEFAULT = 2048,
     PORT_N_RXQ_MAX = 16,
+    PORT_TX_RETRIES_MAX = 32,       /* As OVS-DPDK's vhost ports. */
+    PORT_TX_RETRIES_DEFAULT = 8,
     PORT_MTU_MIN = 576,
     PORT_MTU_MAX = 9216,
     PORT_MTU_UNIX_DEFAULT = 9000,
@@ -102,6 +104,8 @@ struct port_options {
     uint32_t ring_size;         /* Largest ring a client may use. */
     uint32_t buffer_size;       /* Largest frame accepted from a client. */
     uint32_t n_rxq;             /* Number of queue pairs. */
+    uint32_t tx_retries;        /* Tries again when a client's ring is
+                                 * full. */
     char *uplink;               /* Name of the uplink port, or NULL. */
     enum port_switching switching;
 
