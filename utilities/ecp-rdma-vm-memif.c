@@ -83,7 +83,6 @@ struct memif_client {
     int sock;                   /* Control channel. */
     char *socket_name;          /* For messages. */
     bool verbose;
-    bool interrupt;
     const volatile sig_atomic_t *stop; /* Abandons waits when nonzero. */
     int reply_ms;               /* How long to wait for each reply. */
 
@@ -708,9 +707,23 @@ handshake(struct memif_client *mc, const struct memif_client_config *cfg)
             && send_connect(mc));
 }
 
-/* Prepares the rings for traffic once connected: resets the indexes, sets
- * the S2C interrupt mask according to the mode, and posts every S2C
- * buffer. */
+/* Sets or clears MASK_INT on every S2C ring: set, the server does not
+ * signal the ring's eventfd. */
+static void
+mask_interrupts(struct memif_client *mc, bool mask)
+{
+    unsigned int i;
+
+    for (i = 0; i < mc->n_s2c; i++) {
+        __atomic_store_n(&mc->s2c[i].ring->flags,
+                         mask ? MEMIF_RING_FLAG_MASK_INT : 0,
+                         __ATOMIC_RELAXED);
+    }
+}
+
+/* Prepares the rings for traffic once connected: resets the indexes, masks
+ * the S2C interrupts (the client runs; in interrupt mode it unmasks them
+ * only to sleep), and posts every S2C buffer. */
 static void
 start_rings(struct memif_client *mc)
 {
@@ -726,7 +739,7 @@ start_rings(struct memif_client *mc)
     for (i = 0; i < mc->n_s2c; i++) {
         struct memif_client_ring *r = &mc->s2c[i];
 
-        r->ring->flags = mc->interrupt ? 0 : MEMIF_RING_FLAG_MASK_INT;
+        r->ring->flags = MEMIF_RING_FLAG_MASK_INT;
         r->ring->tail = 0;
         r->last = r->rx_end = 0;
         r->head = mc->ring_size;
@@ -746,7 +759,6 @@ memif_client_connect(const struct memif_client_config *cfg, char **errorp)
     mc->sock = -1;
     mc->socket_name = xalloc_strdup(cfg->socket);
     mc->verbose = cfg->verbose;
-    mc->interrupt = cfg->interrupt;
     for (i = 0; i < 2; i++) {
         mc->regions[i].fd = -1;
     }
@@ -1165,22 +1177,82 @@ read_event(struct memif_client *mc, unsigned int i)
     return false;
 }
 
+/* Unmasks the S2C interrupts, as a client does before it sleeps, then
+ * looks at the rings once more: a frame that the server published before
+ * it could see the interrupts unmasked did not signal.  Returns true if
+ * frames are pending, with the interrupts masked again. */
+static bool
+unmask_interrupts(struct memif_client *mc)
+{
+    mask_interrupts(mc, false);
+    /* Orders the stores of the flags before the loads of the tails. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (memif_client_rx_pending(mc)) {
+        mask_interrupts(mc, true);
+        mc->stats.rechecks++;
+        return true;
+    }
+    return false;
+}
+
+/* Reads the S2C eventfds that poll() found readable.  Returns true if
+ * one was. */
+static bool
+read_events(struct memif_client *mc)
+{
+    bool signalled = false;
+    unsigned int i;
+
+    for (i = 0; i < mc->n_s2c; i++) {
+        if (mc->pollfds[1 + i].revents & POLLIN) {
+            signalled |= read_event(mc, i);
+        }
+    }
+    return signalled;
+}
+
+/* After a wait that no eventfd ended: if frames are pending, the server
+ * should have signalled, unless its signal raced with the timeout. */
+static void
+check_missed_events(struct memif_client *mc)
+{
+    bool signalled = false;
+    unsigned int i;
+
+    if (memif_client_rx_pending(mc)) {
+        for (i = 0; i < mc->n_s2c; i++) {
+            signalled |= read_event(mc, i);
+        }
+        if (!signalled) {
+            mc->stats.missed_events++;
+        }
+    }
+}
+
 /* In interrupt mode, sleeps until the server signals an S2C eventfd or
  * writes to the control channel, a signal arrives or 'timeout_ms' passes,
- * and reads the signalled eventfds.  The caller then drains every S2C ring.
- * Returns 1 if an eventfd was signalled, 0 otherwise, or -1 if the
- * connection failed (see memif_client_error()). */
+ * and reads the signalled eventfds.  The S2C interrupts are unmasked only
+ * while it sleeps, as DPDK's memif driver does between
+ * rte_eth_dev_rx_intr_enable() and rte_eth_dev_rx_intr_disable(), so that
+ * the server does not signal a client that runs.  The caller then drains
+ * every S2C ring.  Returns 1 if frames arrived or an eventfd was
+ * signalled, 0 otherwise, or -1 if the connection failed (see
+ * memif_client_error()). */
 int
 memif_client_wait(struct memif_client *mc, int timeout_ms)
 {
-    unsigned int i;
-    bool signalled = false;
+    bool signalled;
     int retval;
 
     if (mc->failed) {
         return -1;
     }
+    if (unmask_interrupts(mc)) {
+        return 1;
+    }
+    mc->stats.sleeps++;
     retval = poll(mc->pollfds, 1 + mc->n_s2c, timeout_ms);
+    mask_interrupts(mc, true);
     if (retval < 0) {
         char buf[128];
 
@@ -1193,24 +1265,13 @@ memif_client_wait(struct memif_client *mc, int timeout_ms)
     if (mc->pollfds[0].revents && handle_control(mc) < 0) {
         return -1;
     }
-    for (i = 0; i < mc->n_s2c; i++) {
-        if (mc->pollfds[1 + i].revents & POLLIN) {
-            signalled |= read_event(mc, i);
-        }
-    }
+    signalled = read_events(mc);
     if (signalled) {
         mc->stats.wakeups++;
         return 1;
     }
-    if (retval == 0 && memif_client_rx_pending(mc)) {
-        /* Frames arrived but no event: unless one raced with the timeout,
-         * the server forgot to signal. */
-        for (i = 0; i < mc->n_s2c; i++) {
-            signalled |= read_event(mc, i);
-        }
-        if (!signalled) {
-            mc->stats.missed_events++;
-        }
+    if (retval == 0) {
+        check_missed_events(mc);
     }
     return 0;
 }

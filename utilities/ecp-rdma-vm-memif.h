@@ -72,6 +72,9 @@ struct memif_client_stats {
     uint64_t events;            /* Sum of the S2C eventfd counters read. */
     uint64_t missed_events;     /* Waits that timed out while frames were
                                  * pending and no event was signalled. */
+    uint64_t sleeps;            /* Waits that slept with interrupts on. */
+    uint64_t rechecks;          /* Waits that found frames after turning
+                                 * interrupts on, and did not sleep. */
     uint64_t bad_desc;          /* S2C descriptors the server corrupted. */
     uint64_t oversized;         /* Dropped chains longer than the maximum. */
 };

@@ -107,6 +107,7 @@ struct options {
     uint32_t stream;
     int expect_vlan;            /* -2: no check, -1: untagged, else VID. */
     double interval;            /* Seconds between pings. */
+    double rx_pause;            /* Seconds between looks at the rings. */
     bool json;
 };
 
@@ -211,6 +212,9 @@ usage(void)
            "                       they are untagged if VID is \"none\"\n"
            "  --interval=S         ping: seconds between pings (default\n"
            "                       0.01)\n"
+           "  --rx-pause=S         recv: a slow VM: sleep S seconds after\n"
+           "                       every look at the rings, without asking\n"
+           "                       to be woken up\n"
            "\n"
            "Output options:\n"
            "  --json               print the summary as one JSON object\n"
@@ -366,6 +370,7 @@ enum {
     OPT_STREAM,
     OPT_EXPECT_VLAN,
     OPT_INTERVAL,
+    OPT_RX_PAUSE,
     OPT_JSON,
 };
 
@@ -390,6 +395,7 @@ static const struct option long_options[] = {
     {"stream", required_argument, NULL, OPT_STREAM},
     {"expect-vlan", required_argument, NULL, OPT_EXPECT_VLAN},
     {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"rx-pause", required_argument, NULL, OPT_RX_PAUSE},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -413,6 +419,7 @@ option_commands(int opt)
     case OPT_SRC_MAC:
         return CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING) | CMD_BIT(CMD_ECHO);
     case OPT_EXPECT_VLAN:
+    case OPT_RX_PAUSE:
         return CMD_BIT(CMD_RECV);
     case OPT_INTERVAL:
         return CMD_BIT(CMD_PING);
@@ -562,6 +569,9 @@ parse_traffic_option(struct options *opt, int c, const char *arg)
         break;
     case OPT_INTERVAL:
         opt->interval = parse_seconds("interval", arg, 0, 3600);
+        break;
+    case OPT_RX_PAUSE:
+        opt->rx_pause = parse_seconds("rx-pause", arg, 0, 60);
         break;
     case OPT_JSON:
         opt->json = true;
@@ -872,6 +882,7 @@ json_common(const struct runner *r, double seconds)
            "\"seconds\": %.6f, \"timed_out\": %s, \"interrupted\": %s, "
            "\"kicks\": %"PRIu64", \"wakeups\": %"PRIu64", "
            "\"events\": %"PRIu64", \"missed_events\": %"PRIu64", "
+           "\"sleeps\": %"PRIu64", \"rechecks\": %"PRIu64", "
            "\"bad_desc\": %"PRIu64", \"oversized\": %"PRIu64,
            memif_client_n_c2s(r->mc), memif_client_n_s2c(r->mc),
            memif_client_ring_size(r->mc), memif_client_buffer_size(r->mc),
@@ -879,7 +890,7 @@ json_common(const struct runner *r, double seconds)
            seconds, r->timed_out ? "true" : "false",
            stop_requested ? "true" : "false",
            st->kicks, st->wakeups, st->events, st->missed_events,
-           st->bad_desc, st->oversized);
+           st->sleeps, st->rechecks, st->bad_desc, st->oversized);
 }
 
 /* Returns 'n' per second over 'seconds', or 0. */
@@ -1189,7 +1200,9 @@ cmd_recv(struct runner *r)
                 got = true;
             }
         }
-        if (!got && !r->failed) {
+        if (opt->rx_pause && !r->failed) {
+            sleep_ns(opt->rx_pause * 1e9);
+        } else if (!got && !r->failed) {
             wait_rx(r, UINT64_MAX);
         }
     }
