@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "dirs.h"
+#include "hash.h"
 #include "memif-server.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -254,12 +255,49 @@ vm_port_set_remote(struct netdev_ecprdma *vm, bool associated)
     return old + 1;
 }
 
+/* Puts the 'n' frames of 'pkts' into S2C ring 'ring' of 'dev''s
+ * connection, under the ring's lock: any thread may send to any ring.
+ * Returns the number of frames put. */
+static int
+vm_tx_ring(struct netdev_ecprdma *dev, int ring,
+           const struct memif_tx_pkt *pkts, int n)
+{
+    int sent;
+
+    ovs_spin_lock(&dev->vm.s2c_locks[ring]);
+    sent = memif_queue_tx(&dev->vm.conn->s2c[ring], pkts, n,
+                          dev->options.tx_retries);
+    ovs_spin_unlock(&dev->vm.s2c_locks[ring]);
+    return sent;
+}
+
+/* Returns the S2C ring of 'packet' among 'n_rings': the same for every
+ * frame of a flow, whichever PMD thread sends it, so that moving a receive
+ * queue to another PMD thread cannot reorder a flow in the VM, which reads
+ * its rings one after another.  The flow is what dpif-netdev hashed, or,
+ * where it did not (its simple match of in_port flows hashes nothing),
+ * the pair of Ethernet addresses. */
+static int
+vm_tx_ring_of(const struct dp_packet *packet, int n_rings)
+{
+    uint32_t hash = 0;
+
+    if (dp_packet_rss_valid(packet)) {
+        hash = dp_packet_get_rss_hash(packet);
+    } else if (dp_packet_size(packet) >= 2 * ETH_ADDR_LEN) {
+        hash = hash_bytes(dp_packet_data(packet), 2 * ETH_ADDR_LEN, 0);
+    }
+    return hash % n_rings;
+}
+
 int
 vm_port_send(struct netdev_ecprdma *dev, int qid,
              struct dp_packet_batch *batch)
 {
     struct memif_connection *conn = dev->vm.conn;
     struct memif_tx_pkt pkts[NETDEV_MAX_BURST];
+    int start[PORT_N_RXQ_MAX + 1] = { 0 };
+    uint8_t rings[NETDEV_MAX_BURST];
     size_t n = dp_packet_batch_size(batch);
     struct dp_packet *packet;
     uint64_t bytes = 0;
@@ -267,20 +305,31 @@ vm_port_send(struct netdev_ecprdma *dev, int qid,
     uint64_t orig;
 
     if (conn) {
-        int ring = qid % conn->n_s2c;
-        struct memif_queue *q = &conn->s2c[ring];
+        int n_rings = MIN(conn->n_s2c, PORT_N_RXQ_MAX);
 
+        /* Group the frames by ring, each ring's in their order: one
+         * burst, and at most one notification, per ring. */
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-            pkts[i].data = dp_packet_data(packet);
-            pkts[i].len = dp_packet_size(packet);
+            rings[i] = n_rings > 1 ? vm_tx_ring_of(packet, n_rings) : 0;
+            start[rings[i] + 1]++;
         }
-        /* At most one notification per batch, and none to a client that
-         * polls. */
-        ovs_spin_lock(&dev->vm.s2c_locks[ring]);
-        sent = memif_queue_tx(q, pkts, n, dev->options.tx_retries);
-        ovs_spin_unlock(&dev->vm.s2c_locks[ring]);
-        for (int i = 0; i < sent; i++) {
-            bytes += pkts[i].len;
+        for (int r = 0; r < n_rings; r++) {
+            start[r + 1] += start[r];
+        }
+        DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+            struct memif_tx_pkt *pkt = &pkts[start[rings[i]]++];
+
+            pkt->data = dp_packet_data(packet);
+            pkt->len = dp_packet_size(packet);
+        }
+        for (int r = 0, first = 0; r < n_rings; first = start[r++]) {
+            int n_ring = start[r] - first;
+            int put = n_ring ? vm_tx_ring(dev, r, &pkts[first], n_ring) : 0;
+
+            for (int i = 0; i < put; i++) {
+                bytes += pkts[first + i].len;
+            }
+            sent += put;
         }
         atomic_add_relaxed(&dev->tx_packets, sent, &orig);
         atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
