@@ -36,7 +36,6 @@
 #include <string.h>
 
 #include "dirs.h"
-#include "hash.h"
 #include "memif-server.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -276,7 +275,7 @@ vm_tx_ring(struct netdev_ecprdma *dev, int ring,
  * queue to another PMD thread cannot reorder a flow in the VM, which reads
  * its rings one after another.  The flow is what dpif-netdev hashed, or,
  * where it did not (its simple match of in_port flows hashes nothing),
- * the pair of Ethernet addresses. */
+ * the pair of Ethernet addresses.  No division: this runs per frame. */
 static int
 vm_tx_ring_of(const struct dp_packet *packet, int n_rings)
 {
@@ -285,18 +284,52 @@ vm_tx_ring_of(const struct dp_packet *packet, int n_rings)
     if (dp_packet_rss_valid(packet)) {
         hash = dp_packet_get_rss_hash(packet);
     } else if (dp_packet_size(packet) >= 2 * ETH_ADDR_LEN) {
-        hash = hash_bytes(dp_packet_data(packet), 2 * ETH_ADDR_LEN, 0);
+        const uint8_t *eth = dp_packet_data(packet);
+
+        hash = ((eth[4] << 24 | eth[5] << 16 | eth[10] << 8 | eth[11])
+                * 0x9e3779b1u);
     }
-    return hash % n_rings;
+    return ((uint64_t) hash * n_rings) >> 32;
+}
+
+/* Puts the 'n' frames of 'pkts' into the S2C rings 'rings' name, each
+ * ring's frames in their order, with one burst per ring.  Adds the bytes
+ * of the frames put to '*bytes' and returns their number. */
+static int
+vm_tx_rings(struct netdev_ecprdma *dev, const struct memif_tx_pkt *pkts,
+            const uint8_t *rings, int n, int n_rings, uint64_t *bytes)
+{
+    struct memif_tx_pkt grouped[NETDEV_MAX_BURST];
+    int start[PORT_N_RXQ_MAX + 1] = { 0 };
+    int sent = 0;
+
+    for (int i = 0; i < n; i++) {
+        start[rings[i] + 1]++;
+    }
+    for (int r = 0; r < n_rings; r++) {
+        start[r + 1] += start[r];
+    }
+    for (int i = 0; i < n; i++) {
+        grouped[start[rings[i]]++] = pkts[i];
+    }
+    for (int r = 0, first = 0; r < n_rings; first = start[r++]) {
+        int n_ring = start[r] - first;
+        int put = n_ring ? vm_tx_ring(dev, r, &grouped[first], n_ring) : 0;
+
+        for (int i = 0; i < put; i++) {
+            *bytes += grouped[first + i].len;
+        }
+        sent += put;
+    }
+    return sent;
 }
 
 int
-vm_port_send(struct netdev_ecprdma *dev, int qid,
+vm_port_send(struct netdev_ecprdma *dev, int qid OVS_UNUSED,
              struct dp_packet_batch *batch)
 {
     struct memif_connection *conn = dev->vm.conn;
     struct memif_tx_pkt pkts[NETDEV_MAX_BURST];
-    int start[PORT_N_RXQ_MAX + 1] = { 0 };
     uint8_t rings[NETDEV_MAX_BURST];
     size_t n = dp_packet_batch_size(batch);
     struct dp_packet *packet;
@@ -304,32 +337,23 @@ vm_port_send(struct netdev_ecprdma *dev, int qid,
     int sent = 0;
     uint64_t orig;
 
-    if (conn) {
+    if (conn && n) {
         int n_rings = MIN(conn->n_s2c, PORT_N_RXQ_MAX);
+        bool one_ring = true;
 
-        /* Group the frames by ring, each ring's in their order: one
-         * burst, and at most one notification, per ring. */
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+            pkts[i].data = dp_packet_data(packet);
+            pkts[i].len = dp_packet_size(packet);
             rings[i] = n_rings > 1 ? vm_tx_ring_of(packet, n_rings) : 0;
-            start[rings[i] + 1]++;
+            one_ring &= rings[i] == rings[0];
         }
-        for (int r = 0; r < n_rings; r++) {
-            start[r + 1] += start[r];
-        }
-        DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-            struct memif_tx_pkt *pkt = &pkts[start[rings[i]]++];
-
-            pkt->data = dp_packet_data(packet);
-            pkt->len = dp_packet_size(packet);
-        }
-        for (int r = 0, first = 0; r < n_rings; first = start[r++]) {
-            int n_ring = start[r] - first;
-            int put = n_ring ? vm_tx_ring(dev, r, &pkts[first], n_ring) : 0;
-
-            for (int i = 0; i < put; i++) {
-                bytes += pkts[first + i].len;
+        if (one_ring) {
+            sent = vm_tx_ring(dev, rings[0], pkts, n);
+            for (int i = 0; i < sent; i++) {
+                bytes += pkts[i].len;
             }
-            sent += put;
+        } else {
+            sent = vm_tx_rings(dev, pkts, rings, n, n_rings, &bytes);
         }
         atomic_add_relaxed(&dev->tx_packets, sent, &orig);
         atomic_add_relaxed(&dev->tx_bytes, bytes, &orig);
