@@ -41,9 +41,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "dp-packet.h"
 #include "dpif-netdev.h"
+#include "ecp.h"
 #include "frame-ring.h"
 #include "link.h"
 #include "netdev-provider.h"
@@ -51,9 +53,11 @@
 #include "ovs-atomic.h"
 #include "ovs-rcu.h"
 #include "ovs-thread.h"
+#include "packets.h"
 #include "port-options.h"
 #include "ptr-queue.h"
 #include "roe-session.h"
+#include "util.h"
 #include "vdp.h"
 
 /* One log module, "netdev_ecprdma", for every file of the class: defined
@@ -100,13 +104,101 @@ struct packet_cache {
 
 void packet_cache_init(void);
 struct packet_cache *packet_cache_get(void);
-struct dp_packet *new_rx_packet(struct packet_cache *, uint32_t capacity,
-                                uint64_t *reused);
-bool is_rx_block(const struct dp_packet *);
-void recycle_packet(struct packet_cache *, struct dp_packet *);
+struct dp_packet *new_rx_packet_alloc(size_t room);
 void recycle_batch(struct dp_packet_batch *);
 void release_packet(void *packet);
-bool is_ecp_frame(const uint8_t *data, uint32_t len);
+
+/* The functions below run for every frame: they are inline. */
+
+/* A block that new_rx_packet() makes: the packet's struct, then its
+ * buffer from the next cache line on, so that the frame's data, after
+ * DP_NETDEV_HEADROOM, starts on a cache line as in the clients' rings and
+ * copies into and out of it run aligned. */
+#define RX_BLOCK_BUFFER ROUND_UP(sizeof(struct dp_packet), CACHE_LINE_SIZE)
+
+static inline void *
+rx_block_buffer(const struct dp_packet *packet)
+{
+    return (char *) packet + RX_BLOCK_BUFFER;
+}
+
+/* Returns true if 'packet' is a block that new_rx_packet() made, unchanged
+ * since. */
+static inline bool
+is_rx_block(const struct dp_packet *packet)
+{
+    return packet->source == DPBUF_STUB
+           && dp_packet_base(packet) == rx_block_buffer(packet);
+}
+
+/* Returns a packet with room for 'capacity' bytes, at most RX_MAX_FRAME,
+ * after DP_NETDEV_HEADROOM of headroom.  If OVS needs to grow it, it moves
+ * the data to a buffer of its own, as for any stub.  '*reused' counts
+ * blocks taken from the cache.  Whoever frees the packet frees the block
+ * with free(), as dp_packet_delete() does. */
+static inline struct dp_packet *
+new_rx_packet(struct packet_cache *cache, uint32_t capacity,
+              uint64_t *reused)
+{
+    size_t room = DP_NETDEV_HEADROOM + capacity;
+
+    while (cache->n) {
+        struct dp_packet *packet = cache->packets[--cache->n];
+
+        if (dp_packet_get_allocated(packet) == room) {
+            /* Back from send() with its buffer: reset what the packet
+             * carried, as dp_packet_use_stub() did (with DPDK, the
+             * rte_mbuf's offload fields too).  Its metadata need not be:
+             * the datapath initializes that of every packet it
+             * receives. */
+            dp_packet_set_data(packet, (char *) rx_block_buffer(packet)
+                                       + DP_NETDEV_HEADROOM);
+            dp_packet_set_size(packet, 0);
+            dp_packet_reset_offsets(packet);
+            dp_packet_reset_cutlen(packet);
+            dp_packet_reset_offload(packet);
+            dp_packet_init_specific(packet);
+            packet->packet_type = htonl(PT_ETH);
+            (*reused)++;
+            return packet;
+        }
+        free(packet);
+    }
+    return new_rx_packet_alloc(room);
+}
+
+/* Frees 'packet', keeping it in 'cache' if new_rx_packet() made it. */
+static inline void
+recycle_packet(struct packet_cache *cache, struct dp_packet *packet)
+{
+    if (is_rx_block(packet) && cache->n < PACKET_CACHE_SIZE) {
+        cache->packets[cache->n++] = packet;
+    } else {
+        dp_packet_delete(packet);
+    }
+}
+
+/* Returns true if the frame of 'len' bytes at 'data' is an ECP frame
+ * (EtherType 0x8940, behind at most one VLAN tag).  Only the server's
+ * uplink speaks ECP: a VM must never be able to speak for it, so such
+ * frames from a VM are dropped. */
+static inline bool
+is_ecp_frame(const uint8_t *data, uint32_t len)
+{
+    const size_t type_ofs = 2 * ETH_ADDR_LEN;
+    uint16_t type;
+
+    if (len < type_ofs + 2) {
+        return false;
+    }
+    type = data[type_ofs] << 8 | data[type_ofs + 1];
+    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
+        && len >= type_ofs + VLAN_HEADER_LEN + 2) {
+        type = (data[type_ofs + VLAN_HEADER_LEN] << 8
+                | data[type_ofs + VLAN_HEADER_LEN + 1]);
+    }
+    return type == ECP_ETH_TYPE;
+}
 int frame_ring_push(struct frame_ring *, uint64_t *prod, uint64_t cons,
                     uint32_t tag, struct dp_packet_batch *,
                     uint64_t *bytes);
