@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "ecprdma-clock.h"
@@ -863,6 +864,19 @@ json_string(const char *s)
     putchar('"');
 }
 
+/* Returns the CPU time that this process has used, in seconds. */
+static double
+cpu_seconds(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru)) {
+        return 0;
+    }
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+            + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+}
+
 /* Prints the JSON members common to every command, after the opening
  * brace. */
 static void
@@ -879,7 +893,8 @@ json_common(const struct runner *r, double seconds)
     json_string(memif_client_server_if_name(r->mc));
     printf(", \"c2s_rings\": %u, \"s2c_rings\": %u, \"ring_size\": %u, "
            "\"buffer_size\": %"PRIu32", \"regions\": %u, \"mode\": \"%s\", "
-           "\"seconds\": %.6f, \"timed_out\": %s, \"interrupted\": %s, "
+           "\"seconds\": %.6f, \"cpu_seconds\": %.3f, "
+           "\"timed_out\": %s, \"interrupted\": %s, "
            "\"kicks\": %"PRIu64", \"wakeups\": %"PRIu64", "
            "\"events\": %"PRIu64", \"missed_events\": %"PRIu64", "
            "\"sleeps\": %"PRIu64", \"rechecks\": %"PRIu64", "
@@ -887,7 +902,7 @@ json_common(const struct runner *r, double seconds)
            memif_client_n_c2s(r->mc), memif_client_n_s2c(r->mc),
            memif_client_ring_size(r->mc), memif_client_buffer_size(r->mc),
            opt->memif.n_regions, opt->memif.interrupt ? "interrupt" : "poll",
-           seconds, r->timed_out ? "true" : "false",
+           seconds, cpu_seconds(), r->timed_out ? "true" : "false",
            stop_requested ? "true" : "false",
            st->kicks, st->wakeups, st->events, st->missed_events,
            st->sleeps, st->rechecks, st->bad_desc, st->oversized);
