@@ -14,9 +14,9 @@
  * limitations under the License.
  */
 
-/* libFuzzer target: the memif server's data path, memif_queue_rx_burst()
- * and memif_queue_tx_burst(), against a client that rewrites its ring
- * headers and descriptors between bursts.
+/* libFuzzer target: the memif server's data path, memif_queue_rx_burst(),
+ * memif_queue_tx_burst() and memif_queue_tx(), against a client that
+ * rewrites its ring headers and descriptors between bursts.
  *
  * Region 0 holds a C2S ring at offset 0, an S2C ring after it and
  * REGION_BUFS octets of buffers after both; region 1, if there is one,
@@ -37,8 +37,9 @@
  *     3 tail      the ring's tail (u16), which only the server may write
  *     4 rx        burst (u8): bits 4-0: frames - 1; bits 7-5: log2 of
  *                 the buffer size - 5
- *     5 tx        burst (u8): bits 4-0: frames - 1; then one octet per
- *                 frame: its length is 1 + 9 times it
+ *     5 tx        burst (u8): bits 4-0: frames - 1; bits 6-5: retries
+ *                 of memif_queue_tx(), or bit 7: memif_queue_tx_burst();
+ *                 then one octet per frame: its length is 1 + 9 times it
  *     6 resync    memif_queue_rx_resync()
  *
  * The target checks that a burst never moves the server's index past
@@ -67,6 +68,7 @@ rx(struct memif_queue *q, uint8_t arg)
     uint32_t capacity = 32u << (arg >> 5);
     uint16_t head = q->ring->head, old = q->last_head;
     bool faulted = memif_queue_fault(q) != NULL;
+    uint64_t notified;
     int n = 1 + (arg & 31);
     int filled;
 
@@ -100,6 +102,7 @@ tx(struct memif_queue *q, uint8_t arg, const uint8_t **data, size_t *size)
     struct memif_tx_pkt pkts[MAX_BURST];
     uint16_t head = q->ring->head, old = q->tail;
     bool faulted = memif_queue_fault(q) != NULL;
+    uint64_t notified;
     int n = 1 + (arg & 31);
     bool ok = true;
     int sent;
@@ -111,7 +114,15 @@ tx(struct memif_queue *q, uint8_t arg, const uint8_t **data, size_t *size)
         pkts[i].data = frames;
         pkts[i].len = 1 + 9 * fuzz_take(data, size, 1, &ok);
     }
-    sent = memif_queue_tx_burst(q, pkts, n);
+    notified = q->kicks + q->kicks_suppressed;
+    if (arg & 0x80) {
+        sent = memif_queue_tx_burst(q, pkts, n);
+        FUZZ_CHECK(q->kicks + q->kicks_suppressed == notified);
+    } else {
+        /* Tries again up to 3 times; notifies at most once. */
+        sent = memif_queue_tx(q, pkts, n, (arg >> 5) & 3);
+        FUZZ_CHECK(q->kicks + q->kicks_suppressed - notified <= 1);
+    }
     FUZZ_CHECK(sent >= 0 && sent <= n);
     if ((uint16_t) (head - old) > q->size) {
         FUZZ_CHECK(memif_queue_fault(q) && !sent && q->tail == old);
