@@ -275,6 +275,18 @@ publish:
     return sent;
 }
 
+/* Counts a transmit call that put 'sent' of 'n' frames into S2C queue
+ * 'q': a burst if it put any, and the rest as finding no room, unless the
+ * ring is broken. */
+static void
+count_tx(struct memif_queue *q, int n, int sent)
+{
+    q->bursts += sent > 0;
+    if (sent < n && !q->fault) {
+        q->no_room += n - sent;
+    }
+}
+
 /* Transmits the first frames of 'pkts' that fit into S2C queue 'q' and
  * publishes them with one update of the ring's tail, as
  * memif_queue_tx() with no retries, but does not notify the client.
@@ -286,10 +298,7 @@ memif_queue_tx_burst(struct memif_queue *q, const struct memif_tx_pkt *pkts,
 {
     int sent = fill_ring(q, pkts, n);
 
-    q->bursts += sent > 0;
-    if (sent < n && !q->fault) {
-        q->no_room += n - sent;
-    }
+    count_tx(q, n, sent);
     return sent;
 }
 
@@ -324,11 +333,8 @@ memif_queue_tx(struct memif_queue *q, const struct memif_tx_pkt *pkts,
         q->retries++;
         sent += fill_ring(q, pkts + sent, n - sent);
     }
-    if (sent < n && !q->fault) {
-        q->no_room += n - sent;
-    }
+    count_tx(q, n, sent);
     if (sent) {
-        q->bursts++;
         notify_once(q, &notified);
     }
     return sent;

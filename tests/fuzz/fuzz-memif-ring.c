@@ -68,7 +68,6 @@ rx(struct memif_queue *q, uint8_t arg)
     uint32_t capacity = 32u << (arg >> 5);
     uint16_t head = q->ring->head, old = q->last_head;
     bool faulted = memif_queue_fault(q) != NULL;
-    uint64_t notified;
     int n = 1 + (arg & 31);
     int filled;
 
