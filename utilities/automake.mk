@@ -5,6 +5,8 @@ utilities_ecp_rdma_vm_SOURCES = \
 	utilities/ecp-rdma-vm.c \
 	utilities/ecp-rdma-vm-memif.c \
 	utilities/ecp-rdma-vm-memif.h \
+	utilities/ecp-rdma-vm-options.c \
+	utilities/ecp-rdma-vm-options.h \
 	utilities/ecp-rdma-vm-payload.c \
 	utilities/ecp-rdma-vm-payload.h
 utilities_ecp_rdma_vm_CFLAGS = $(AM_CFLAGS)
