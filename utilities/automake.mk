@@ -17,6 +17,16 @@ EXTRA_DIST += utilities/ecp-rdma-vm.1
 # ecp-rdma-bench: benchmarks of the ecp-rdma class against OVS-DPDK
 # (Documentation/performance.rst).  A python3 script, standard library only.
 dist_bin_SCRIPTS = utilities/ecp-rdma-bench
+# Its modules, one per subcommand and those they share: a package that the
+# script imports from its own directory or, installed, from here.
+ecprdmabenchdir = $(pkgdatadir)/python/ecp_rdma_bench
+dist_ecprdmabench_DATA = \
+	utilities/ecp_rdma_bench/__init__.py \
+	utilities/ecp_rdma_bench/common.py \
+	utilities/ecp_rdma_bench/local.py \
+	utilities/ecp_rdma_bench/remote.py \
+	utilities/ecp_rdma_bench/roe.py \
+	utilities/ecp_rdma_bench/switch.py
 
 # ecp-rdma.lua: the Wireshark dissector of the RoE subtype of ECP
 # (tshark -X lua_script:$(pkgdatadir)/ecp-rdma.lua).

@@ -1,0 +1,512 @@
+# Copyright (c) 2026 The ovs-ecp-rdma Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The switches that ecp-rdma-bench measures, and testpmd, their memif
+client."""
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+
+from ecp_rdma_bench.common import (
+    BenchError, Critical, kill_and_wait, pid_alive, pids_naming, read_file,
+    run)
+
+# CPU placement, the same for both setups (the machine has 2 vCPUs).
+PMD_CPU_MASK = "0x1"            # the one PMD thread on core 0
+TESTPMD_LCORES = "0,1"          # testpmd: main lcore 0 (mostly asleep) ...
+TESTPMD_MAIN_LCORE = "0"        # ... forwarding lcore 1
+N_QUEUES = 2                    # queue pairs per memif port, both setups
+
+# OVS-DPDK memory: without a limit, it takes about 1 GB.
+DPDK_SOCKET_MEM = "256"
+DPDK_SOCKET_LIMIT = "400"
+
+
+# ---------------------------------------------------------------------------
+# Parsing of OVS outputs.
+
+PORT_RX_RE = re.compile(r"port\s+(\S+):\s*rx pkts=(\S+), bytes=(\S+), "
+                        r"drop=(\S+), errs=(\S+)")
+PORT_TX_RE = re.compile(r"^\s*tx pkts=(\S+), bytes=(\S+), drop=(\S+), "
+                        r"errs=(\S+)")
+
+
+def counter(value):
+    return int(value) if value.isdigit() else 0
+
+
+def parse_dump_ports(text):
+    """Returns {port: {rx_packets, rx_bytes, ..., tx_errors}}."""
+    ports = {}
+    current = None
+    for line in text.splitlines():
+        m = PORT_RX_RE.search(line)
+        if m:
+            current = m.group(1).strip('"')
+            ports[current] = {
+                "rx_packets": counter(m.group(2)),
+                "rx_bytes": counter(m.group(3)),
+                "rx_dropped": counter(m.group(4)),
+                "rx_errors": counter(m.group(5)),
+            }
+            continue
+        m = PORT_TX_RE.search(line)
+        if m and current is not None:
+            ports[current].update({
+                "tx_packets": counter(m.group(1)),
+                "tx_bytes": counter(m.group(2)),
+                "tx_dropped": counter(m.group(3)),
+                "tx_errors": counter(m.group(4)),
+            })
+    return ports
+
+
+def parse_pmd_stats(text, core):
+    """Returns the counters of the PMD thread on 'core' in the output of
+    dpif-netdev/pmd-stats-show, or None if there is no such thread."""
+    section = None
+    for block in re.split(r"\n(?=\S)", text):
+        if re.match(r"pmd thread numa_id \d+ core_id %d:" % core, block):
+            section = block
+            break
+    if section is None:
+        return None
+
+    def number(pattern):
+        m = re.search(pattern, section)
+        return float(m.group(1)) if m else None
+
+    return {
+        "packets_received": number(r"packets received: (\d+)"),
+        "emc_hits": number(r"emc hits: (\d+)"),
+        "simple_match_hits": number(r"simple match hits: (\d+)"),
+        "megaflow_hits": number(r"megaflow hits: (\d+)"),
+        "upcalls": number(r"miss with success upcall: (\d+)"),
+        "packets_per_output_batch":
+            number(r"avg\. packets per output batch: ([\d.]+)"),
+        "idle_cycles": number(r"idle cycles: (\d+)"),
+        "processing_cycles": number(r"processing cycles: (\d+)"),
+        "avg_cycles_per_packet": number(r"avg cycles per packet: ([\d.]+)"),
+        "avg_processing_cycles_per_packet":
+            number(r"avg processing cycles per packet: ([\d.]+)"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# One ovs-vswitchd with a bridge br0 and two memif ports.
+
+class Switch:
+    """Base class: an ovsdb-server and an ovs-vswitchd in a private run
+    directory, ovs-vswitchd in the bench's network namespace."""
+
+    name = None
+    ports = ("p1", "p2")
+    # The name under which ovs-vswitchd writes its pidfile and control
+    # socket (the program's name).
+    vswitchd_name = "ovs-vswitchd"
+
+    def __init__(self, bench, tag):
+        self.bench = bench
+        self.builddir = bench.args.builddir
+        self.ovs = bench.args.ovs_builddir
+        self.dir = os.path.join(bench.rundir, "%s-%s" % (tag, self.name))
+        os.mkdir(self.dir)
+        os.chmod(self.dir, 0o755)
+        self.env = dict(os.environ, OVS_RUNDIR=self.dir, OVS_LOGDIR=self.dir,
+                        OVS_DBDIR=self.dir, OVS_SYSCONFDIR=self.dir)
+        self.pids = {}
+        self.started = False
+        self.maxsleep = 0
+
+    def tool(self, name):
+        sub = {"ovsdb-tool": "ovsdb", "ovsdb-server": "ovsdb",
+               "ovs-vswitchd": "vswitchd"}.get(name, "utilities")
+        return os.path.join(self.ovs, sub, name)
+
+    def ovs_cmd(self, name, *args, check=True, timeout=60):
+        return run([self.tool(name)] + list(args), env=self.env, check=check,
+                   timeout=timeout, log=self.bench.log)
+
+    def vsctl(self, *args, check=True):
+        return self.ovs_cmd("ovs-vsctl", "--timeout=60", *args, check=check,
+                            timeout=70)
+
+    def appctl(self, *args, check=True):
+        return self.ovs_cmd("ovs-appctl", "--timeout=30",
+                            "-t", self.vswitchd_name, *args, check=check,
+                            timeout=40)
+
+    def socket(self, port):
+        return os.path.join(self.dir, "%s.sock" % port)
+
+    def vswitchd_cmd(self):
+        raise NotImplementedError
+
+    def configure_db(self):
+        """Sets other_config before ovs-vswitchd starts."""
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:pmd-cpu-mask=%s" % PMD_CPU_MASK)
+
+    def add_ports(self):
+        raise NotImplementedError
+
+    def port_connected(self, port):
+        raise NotImplementedError
+
+    def read_pid(self, daemon):
+        text = read_file(os.path.join(self.dir, "%s.pid" % daemon))
+        if not text or not text.strip().isdigit():
+            raise BenchError("%s: %s did not write its pidfile"
+                             % (self.name, daemon))
+        return int(text)
+
+    def start(self):
+        self.start_daemons(self.bench.netns[self.name])
+        self.vsctl("add-br", "br0", "--", "set", "Bridge", "br0",
+                   "datapath_type=netdev")
+        self.add_ports()
+        self.ovs_cmd("ovs-ofctl", "del-flows", "br0")
+        self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
+                     "in_port=1,actions=output:2")
+        self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
+                     "in_port=2,actions=output:1")
+        out = self.ovs_cmd("ovs-ofctl", "show", "br0")
+        for ofport, port in ((1, self.ports[0]), (2, self.ports[1])):
+            if not re.search(r"^\s*%d\(%s\)" % (ofport, port), out, re.M):
+                raise BenchError("%s: port %s did not get OpenFlow port %d"
+                                 % (self.name, port, ofport))
+        self.check_errors(self.ports)
+
+    def check_errors(self, ports):
+        for port in ports:
+            error = self.vsctl("--if-exists", "get", "Interface", port,
+                               "error").strip()
+            if error and error != "[]":
+                raise BenchError("%s: port %s: %s" % (self.name, port, error))
+
+    def start_daemons(self, netns):
+        """Starts ovsdb-server and, in network namespace 'netns',
+        ovs-vswitchd."""
+        self.bench.at_exit("%s daemons" % self.name, self.stop)
+        self.started = True
+        db = os.path.join(self.dir, "conf.db")
+        self.ovs_cmd("ovsdb-tool", "create", db,
+                     os.path.join(self.bench.args.ovs_srcdir, "vswitchd",
+                                  "vswitch.ovsschema"))
+        self.ovs_cmd("ovsdb-server", "--detach", "--no-chdir", "--pidfile",
+                     "--log-file", "--remote=punix:%s"
+                     % os.path.join(self.dir, "db.sock"), db)
+        self.pids["ovsdb-server"] = self.read_pid("ovsdb-server")
+        self.vsctl("--no-wait", "init")
+        self.configure_db()
+        cmd = (["ip", "netns", "exec", netns]
+               + self.vswitchd_cmd()
+               + ["--detach", "--no-chdir", "--pidfile", "--log-file",
+                  "-vconsole:off", "unix:%s" % os.path.join(self.dir,
+                                                            "db.sock")])
+        run(cmd, env=self.env, timeout=120, log=self.bench.log)
+        self.pids[self.vswitchd_name] = self.read_pid(self.vswitchd_name)
+        self.after_start()
+
+    def after_start(self):
+        pass
+
+    def alive(self):
+        pid = self.pids.get(self.vswitchd_name)
+        return pid is not None and pid_alive(pid)
+
+    def stop(self):
+        if not self.started:
+            return
+        with Critical():
+            self.stop__()
+        self.started = False
+
+    def stop__(self):
+        for daemon in (self.vswitchd_name, "ovsdb-server"):
+            pid = self.pids.get(daemon)
+            if pid is None:
+                try:
+                    pid = self.read_pid(daemon)
+                except BenchError:
+                    continue
+            if not pid_alive(pid):
+                continue
+            args = ["exit", "--cleanup"] if daemon == self.vswitchd_name \
+                else ["exit"]
+            self.ovs_cmd("ovs-appctl", "--timeout=10", "-t", daemon, *args,
+                         check=False, timeout=15)
+            kill_and_wait(pid)
+        # Whatever else still runs from this run directory (a daemon that
+        # did not write its pidfile): its command line names the directory.
+        for pid in pids_naming(self.dir):
+            kill_and_wait(pid)
+        self.after_stop()
+
+    def after_stop(self):
+        pass
+
+    def wait_connected(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self.port_connected(p) for p in self.ports):
+                return
+            if not self.alive():
+                raise BenchError("%s: ovs-vswitchd exited" % self.name)
+            time.sleep(0.2)
+        raise BenchError("%s: the memif clients did not connect within %d s"
+                         % (self.name, timeout))
+
+    def dump_ports(self):
+        ports = parse_dump_ports(self.ovs_cmd("ovs-ofctl", "dump-ports",
+                                              "br0"))
+        for ofport in ("1", "2"):
+            if ofport not in ports or "tx_packets" not in ports[ofport]:
+                raise BenchError("%s: no counters for port %s in "
+                                 "ovs-ofctl dump-ports" % (self.name, ofport))
+        return ports
+
+    def pmd_stats_clear(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def pmd_stats(self):
+        text = self.appctl("dpif-netdev/pmd-stats-show")
+        return parse_pmd_stats(text, int(PMD_CPU_MASK, 16).bit_length() - 1)
+
+    def set_maxsleep(self, usecs):
+        """Sets other_config:pmd-maxsleep, 0 for never sleeping (the
+        default), and waits until ovs-vswitchd applied it."""
+        if self.maxsleep != usecs:
+            self.vsctl("set", "Open_vSwitch", ".",
+                       "other_config:pmd-maxsleep=%d" % usecs)
+            self.maxsleep = usecs
+
+    def version(self):
+        """The first line of 'ovs-vswitchd --version' and, if it was built
+        with DPDK, DPDK's version, which follows."""
+        out = run(self.vswitchd_cmd() + ["--version"], check=False,
+                  log=self.bench.log)
+        lines = [x.strip() for x in out.splitlines() if x.strip()]
+        if not lines:
+            return "unknown"
+        dpdk = [x for x in lines[1:] if x.startswith("DPDK ")]
+        return ", ".join(lines[:1] + dpdk[:1])
+
+
+class EcpRdmaSwitch(Switch):
+    name = "ecp-rdma"
+    ports = ("vm1", "vm2")
+
+    def vswitchd_cmd(self):
+        # The copy that the bench made at its start, so that every run
+        # loads the same plugin even if the build tree changes meanwhile.
+        return [self.tool("ovs-vswitchd"),
+                "--plugin=%s" % self.bench.plugin]
+
+    def add_ports(self):
+        args = []
+        for ofport, port in enumerate(self.ports, 1):
+            args += ["--", "add-port", "br0", port,
+                     "--", "set", "Interface", port, "type=ecp-rdma",
+                     "ofport_request=%d" % ofport,
+                     "options:socket=%s" % self.socket(port),
+                     "options:n-rxq=%d" % N_QUEUES]
+        self.vsctl(*args)
+
+    def port_connected(self, port):
+        status = self.vsctl("--if-exists", "get", "Interface", port,
+                            "status:memif", check=False)
+        return status.strip().strip('"') == "connected"
+
+
+class BaselineSwitch(EcpRdmaSwitch):
+    name = "baseline"
+
+    def vswitchd_cmd(self):
+        return [self.tool("ovs-vswitchd"),
+                "--plugin=%s" % self.bench.baseline_plugin]
+
+
+class OvsDpdkSwitch(Switch):
+    """OVS-DPDK memif ports in the build's own ovs-vswitchd (built with
+    DPDK), the very binary of the ecp-rdma setup, with the same plugin
+    loaded: only the ports differ."""
+
+    name = "ovs-dpdk"
+    ports = ("dpdk1", "dpdk2")
+
+    def __init__(self, bench, tag):
+        super().__init__(bench, tag)
+        self.file_prefix = "ecp-rdma-bench-%s-%d" % (self.name, os.getpid())
+
+    def vswitchd_cmd(self):
+        return [self.tool("ovs-vswitchd"),
+                "--plugin=%s" % self.bench.plugin]
+
+    def configure_db(self):
+        super().configure_db()
+        extra = ("--no-pci --huge-dir=%s --file-prefix=%s --huge-unlink"
+                 % (self.bench.hugedir, self.file_prefix))
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:dpdk-init=true",
+                   "other_config:dpdk-extra=\"%s\"" % extra,
+                   "other_config:dpdk-socket-mem=%s" % DPDK_SOCKET_MEM,
+                   "other_config:dpdk-socket-limit=%s" % DPDK_SOCKET_LIMIT)
+
+    def after_start(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.vsctl("get", "Open_vSwitch", ".",
+                          "dpdk_initialized").strip() == "true":
+                return
+            if not self.alive():
+                break
+            time.sleep(0.5)
+        raise BenchError("%s: DPDK did not initialize (see %s)"
+                         % (self.name, os.path.join(self.dir, "%s.log"
+                                                    % self.vswitchd_name)))
+
+    def after_stop(self):
+        shutil.rmtree("/var/run/dpdk/%s" % self.file_prefix,
+                      ignore_errors=True)
+
+    def add_ports(self):
+        args = []
+        for ofport, port in enumerate(self.ports, 1):
+            devargs = ("net_memif%d,role=server,socket=%s,socket-abstract=no"
+                       % (ofport - 1, self.socket(port)))
+            args += ["--", "add-port", "br0", port,
+                     "--", "set", "Interface", port, "type=dpdk",
+                     "ofport_request=%d" % ofport,
+                     "options:dpdk-devargs=\"%s\"" % devargs,
+                     "options:n_rxq=%d" % N_QUEUES]
+        self.vsctl(*args)
+
+    def port_connected(self, port):
+        state = self.vsctl("--if-exists", "get", "Interface", port,
+                           "link_state", check=False)
+        return state.strip().strip('"') == "up"
+
+
+class DebianDpdkSwitch(OvsDpdkSwitch):
+    """The same, in Debian's OVS-DPDK (openvswitch-switch-dpdk)."""
+
+    name = "debian-dpdk"
+
+    def __init__(self, bench, tag):
+        super().__init__(bench, tag)
+        self.vswitchd_name = os.path.basename(
+            bench.args.debian_dpdk_vswitchd)
+
+    def vswitchd_cmd(self):
+        return [self.bench.args.debian_dpdk_vswitchd]
+
+
+# ---------------------------------------------------------------------------
+# testpmd, the memif client of the ports of every switch.
+
+class TestPmd:
+    def __init__(self, bench, switches, size):
+        self.bench = bench
+        self.size = size
+        self.file_prefix = "ecp-rdma-bench-tp-%d" % os.getpid()
+        self.logpath = os.path.join(bench.rundir, "testpmd-%d.log" % size)
+        self.proc = None
+        # testpmd's port numbers of each switch's two ports.
+        self.portlist = {}
+        ports = []
+        for switch in switches:
+            first = len(ports)
+            ports += [switch.socket(port) for port in switch.ports]
+            self.portlist[switch.name] = "%d,%d" % (first, first + 1)
+        self.sockets = ports
+
+    def command(self):
+        cmd = [self.bench.testpmd, "-l", TESTPMD_LCORES,
+               "--main-lcore", TESTPMD_MAIN_LCORE,
+               "--no-huge", "-m", "512", "--no-pci",
+               "--file-prefix=%s" % self.file_prefix]
+        for i, sock in enumerate(self.sockets):
+            cmd.append("--vdev=net_memif%d,role=client,socket=%s,"
+                       "socket-abstract=no" % (i, sock))
+        cmd += ["--", "-i", "--nb-cores=1", "--forward-mode=io",
+                "--rxq=%d" % N_QUEUES, "--txq=%d" % N_QUEUES,
+                "--total-num-mbufs=16384", "--txpkts=%d" % self.size]
+        return cmd
+
+    def forward(self, switch):
+        """Stops forwarding, then forwards between the two ports of
+        'switch', starting with fresh bursts."""
+        self.command_line("stop")
+        self.command_line("set portlist %s" % self.portlist[switch.name])
+        self.command_line("start tx_first %d" % self.bench.args.bursts)
+
+    def start(self):
+        self.bench.at_exit("testpmd", self.stop)
+        cmd = self.command()
+        self.bench.log.write(
+            "+ %s\n" % " ".join(shlex.quote(c) for c in cmd))
+        self.logfile = open(self.logpath, "w")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=self.logfile,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def command_line(self, line):
+        if not self.alive():
+            raise BenchError("testpmd exited (status %s); see %s"
+                             % (self.proc.returncode, self.logpath))
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc is None:
+            return
+        with Critical():
+            self.stop__(self.proc)
+        self.proc = None
+
+    def stop__(self, proc):
+        if proc.poll() is None:
+            try:
+                proc.stdin.write(b"stop\nquit\n")
+                proc.stdin.flush()
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        if not self.logfile.closed:
+            self.logfile.close()
+        shutil.rmtree("/var/run/dpdk/%s" % self.file_prefix,
+                      ignore_errors=True)
+
+    def tail(self, n=5):
+        text = read_file(self.logpath, "")
+        return " | ".join(text.strip().splitlines()[-n:])
