@@ -95,6 +95,8 @@ usage(void)
            "  --rx-pause=S         recv: a slow VM: sleep S seconds after\n"
            "                       every look at the rings, without asking\n"
            "                       to be woken up\n"
+           "  --hold               after the summary, stay connected until\n"
+           "                       a signal or until the server leaves\n"
            "\n"
            "Output options:\n"
            "  --json               print the summary as one JSON object\n"
@@ -251,6 +253,7 @@ enum {
     OPT_EXPECT_VLAN,
     OPT_INTERVAL,
     OPT_RX_PAUSE,
+    OPT_HOLD,
     OPT_JSON,
 };
 
@@ -276,6 +279,7 @@ static const struct option long_options[] = {
     {"expect-vlan", required_argument, NULL, OPT_EXPECT_VLAN},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"rx-pause", required_argument, NULL, OPT_RX_PAUSE},
+    {"hold", no_argument, NULL, OPT_HOLD},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -453,6 +457,9 @@ parse_traffic_option(struct options *opt, int c, const char *arg)
         break;
     case OPT_RX_PAUSE:
         opt->rx_pause = parse_seconds("rx-pause", arg, 0, 60);
+        break;
+    case OPT_HOLD:
+        opt->hold = true;
         break;
     case OPT_JSON:
         opt->json = true;

@@ -74,6 +74,7 @@ struct options {
     int expect_vlan;            /* -2: no check, -1: untagged, else VID. */
     double interval;            /* Seconds between pings. */
     double rx_pause;            /* Seconds between looks at the rings. */
+    bool hold;                  /* Stay connected after the summary. */
     bool json;
 };
 

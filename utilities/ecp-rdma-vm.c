@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,7 +173,10 @@ wait_budget(const struct runner *r, uint64_t until_ns)
 }
 
 /* Waits for frames on the S2C rings, until 'until_ns' at the latest:
- * sleeps on the eventfds in interrupt mode, spins in poll mode. */
+ * sleeps on the eventfds in interrupt mode, spins in poll mode.  A
+ * spinning client yields the CPU to any other thread that is ready to run
+ * on it, such as a second client sharing the core: it still never
+ * sleeps. */
 static void
 wait_rx(struct runner *r, uint64_t until_ns)
 {
@@ -183,7 +187,7 @@ wait_rx(struct runner *r, uint64_t until_ns)
             r->failed = true;
         }
     } else {
-        cpu_relax();
+        sched_yield();
         tick(r);
     }
 }
@@ -921,6 +925,23 @@ cmd_ping(struct runner *r)
     return r->failed ? EXIT_FAIL : bad ? EXIT_CHECK : EXIT_OK;
 }
 
+/* --hold: stays connected, without looking at the rings, until a signal
+ * arrives or the server disconnects; the latter ends the hold normally.
+ * A server that must not see its clients leave first (as some cannot
+ * safely while they poll) can then go first.  Returns true if the server
+ * disconnected. */
+static bool
+hold(struct runner *r)
+{
+    while (!stop_requested) {
+        if (memif_client_check_control(r->mc) < 0) {
+            return true;
+        }
+        sleep_ns(MAX_WAIT_NS / 10);
+    }
+    return false;
+}
+
 /* Parses the command line, connects, runs the command and reports. */
 int
 main(int argc, char *argv[])
@@ -930,6 +951,7 @@ main(int argc, char *argv[])
     struct runner r;
     char *error;
     uint32_t max_size;
+    bool server_left;
     int status;
 
     parse_options(argc, argv, &opt, &stop_requested);
@@ -981,7 +1003,8 @@ main(int argc, char *argv[])
         break;
     }
     fflush(stdout);
-    if (memif_client_error(r.mc)) {
+    server_left = opt.hold && !r.failed && hold(&r);
+    if (memif_client_error(r.mc) && !server_left) {
         fprintf(stderr, "%s: %s\n", PROGRAM_NAME, memif_client_error(r.mc));
         status = EXIT_FAIL;
     }

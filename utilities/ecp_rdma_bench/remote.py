@@ -140,13 +140,14 @@ class VmClient:
     # What stop() sends, in turn, until the client is gone.
     stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
 
-    def __init__(self, bench, node, command, *options):
+    def __init__(self, bench, node, command, *options, port="vm1",
+                 cpu=REMOTE_VM_CPU, name=None):
         self.bench = bench
         self.node = node
         self.command = command
-        self.outpath = os.path.join(node.dir, "%s.out" % command)
-        self.cmd = ["taskset", "-c", str(REMOTE_VM_CPU), bench.args.vm,
-                    command, "--socket=%s" % node.socket("vm1")]
+        self.outpath = os.path.join(node.dir, "%s.out" % (name or command))
+        self.cmd = ["taskset", "-c", str(cpu), bench.args.vm,
+                    command, "--socket=%s" % node.socket(port)]
         self.cmd += list(options)
         self.proc = None
         self.out = None

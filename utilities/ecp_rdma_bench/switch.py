@@ -25,7 +25,7 @@ import time
 
 from ecp_rdma_bench.common import (
     BenchError, Critical, kill_and_wait, pid_alive, pids_naming, read_file,
-    run)
+    run, warn)
 
 # CPU placement, the same for both setups (the machine has 2 vCPUs).
 PMD_CPU_MASK = "0x1"            # the one PMD thread on core 0
@@ -120,6 +120,10 @@ class Switch:
     # The name under which ovs-vswitchd writes its pidfile and control
     # socket (the program's name).
     vswitchd_name = "ovs-vswitchd"
+    # Receive queues per port.
+    n_queues = N_QUEUES
+    # The PMD threads' cores.
+    pmd_cpu_mask = PMD_CPU_MASK
 
     def __init__(self, bench, tag):
         self.bench = bench
@@ -161,7 +165,7 @@ class Switch:
     def configure_db(self):
         """Sets other_config before ovs-vswitchd starts."""
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
-                   "other_config:pmd-cpu-mask=%s" % PMD_CPU_MASK)
+                   "other_config:pmd-cpu-mask=%s" % self.pmd_cpu_mask)
 
     def add_ports(self):
         raise NotImplementedError
@@ -182,12 +186,14 @@ class Switch:
                    "datapath_type=netdev")
         self.add_ports()
         self.ovs_cmd("ovs-ofctl", "del-flows", "br0")
-        self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
-                     "in_port=1,actions=output:2")
-        self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
-                     "in_port=2,actions=output:1")
+        # Ports 1 and 2 are a pair, 3 and 4 the next one, and so on.
+        for a in range(1, len(self.ports), 2):
+            self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
+                         "in_port=%d,actions=output:%d" % (a, a + 1))
+            self.ovs_cmd("ovs-ofctl", "add-flow", "br0",
+                         "in_port=%d,actions=output:%d" % (a + 1, a))
         out = self.ovs_cmd("ovs-ofctl", "show", "br0")
-        for ofport, port in ((1, self.ports[0]), (2, self.ports[1])):
+        for ofport, port in enumerate(self.ports, 1):
             if not re.search(r"^\s*%d\(%s\)" % (ofport, port), out, re.M):
                 raise BenchError("%s: port %s did not get OpenFlow port %d"
                                  % (self.name, port, ofport))
@@ -276,7 +282,7 @@ class Switch:
     def dump_ports(self):
         ports = parse_dump_ports(self.ovs_cmd("ovs-ofctl", "dump-ports",
                                               "br0"))
-        for ofport in ("1", "2"):
+        for ofport in (str(i) for i in range(1, len(self.ports) + 1)):
             if ofport not in ports or "tx_packets" not in ports[ofport]:
                 raise BenchError("%s: no counters for port %s in "
                                  "ovs-ofctl dump-ports" % (self.name, ofport))
@@ -287,7 +293,8 @@ class Switch:
 
     def pmd_stats(self):
         text = self.appctl("dpif-netdev/pmd-stats-show")
-        return parse_pmd_stats(text, int(PMD_CPU_MASK, 16).bit_length() - 1)
+        return parse_pmd_stats(text,
+                               int(self.pmd_cpu_mask, 16).bit_length() - 1)
 
     def set_maxsleep(self, usecs):
         """Sets other_config:pmd-maxsleep, 0 for never sleeping (the
@@ -326,13 +333,23 @@ class EcpRdmaSwitch(Switch):
                      "--", "set", "Interface", port, "type=ecp-rdma",
                      "ofport_request=%d" % ofport,
                      "options:socket=%s" % self.socket(port),
-                     "options:n-rxq=%d" % N_QUEUES]
+                     "options:n-rxq=%d" % self.n_queues]
         self.vsctl(*args)
 
     def port_connected(self, port):
         status = self.vsctl("--if-exists", "get", "Interface", port,
                             "status:memif", check=False)
         return status.strip().strip('"') == "connected"
+
+    def kick_counters(self):
+        """The ports' eventfd counters (Interface statistics), summed."""
+        total = {"tx_kicks": 0, "tx_kicks_suppressed": 0}
+        for port in self.ports:
+            for key in total:
+                out = self.vsctl("get", "Interface", port,
+                                 "statistics:%s" % key)
+                total[key] += int(out.strip())
+        return total
 
 
 class BaselineSwitch(EcpRdmaSwitch):
@@ -395,7 +412,7 @@ class OvsDpdkSwitch(Switch):
                      "--", "set", "Interface", port, "type=dpdk",
                      "ofport_request=%d" % ofport,
                      "options:dpdk-devargs=\"%s\"" % devargs,
-                     "options:n_rxq=%d" % N_QUEUES]
+                     "options:n_rxq=%d" % self.n_queues]
         self.vsctl(*args)
 
     def port_connected(self, port):
@@ -510,3 +527,70 @@ class TestPmd:
     def tail(self, n=5):
         text = read_file(self.logpath, "")
         return " | ".join(text.strip().splitlines()[-n:])
+
+
+# The switch of each setup.
+SWITCHES = {"ecp-rdma": EcpRdmaSwitch, "ovs-dpdk": OvsDpdkSwitch,
+            "debian-dpdk": DebianDpdkSwitch, "baseline": BaselineSwitch}
+
+
+def prepare_switches(bench, setups):
+    """Finds out which of 'setups' cannot run on this machine, reserves
+    hugepages for one OVS-DPDK switch at a time if another can, and makes
+    every setup's network namespace.  Returns {setup: why} for those that
+    cannot run."""
+    args = bench.args
+    unavailable = {}
+    if "ovs-dpdk" in setups and not args.build_dpdk:
+        unavailable["ovs-dpdk"] = (
+            "the build's Open vSwitch has no DPDK (%s; configure "
+            "--with-dpdk=yes, with libdpdk-dev installed)"
+            % os.path.join(args.ovs_builddir, "config.h"))
+    if ("debian-dpdk" in setups
+            and not os.access(args.debian_dpdk_vswitchd, os.X_OK)):
+        unavailable["debian-dpdk"] = (
+            "%s not found (apt-get install openvswitch-switch-dpdk)"
+            % args.debian_dpdk_vswitchd)
+    dpdk = [s for s in setups
+            if s in ("ovs-dpdk", "debian-dpdk") and s not in unavailable]
+    if dpdk:
+        reason = bench.reserve_hugepages(1)
+        if reason:
+            for setup in dpdk:
+                unavailable[setup] = reason
+    for setup in setups:
+        if setup in unavailable:
+            warn("%s unavailable: %s" % (setup, unavailable[setup]))
+    bench.netns = {setup: bench.make_netns(setup) for setup in setups}
+    return unavailable
+
+
+def wait_port_connected(switch, port, client, timeout=30):
+    """Waits until the memif client 'client' is connected to 'port'."""
+    deadline = time.monotonic() + timeout
+    while not switch.port_connected(port):
+        if time.monotonic() > deadline or not client.alive():
+            raise BenchError("%s: %s did not connect to %s: %s"
+                             % (switch.name, client.command, port,
+                                client.tail()))
+        if not switch.alive():
+            raise BenchError("%s: ovs-vswitchd exited" % switch.name)
+        time.sleep(0.1)
+
+
+def wait_summary(client, switch, timeout):
+    """Waits until the memif client 'client' printed its JSON summary and
+    returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        summary = client.summary()
+        if summary is not None:
+            return summary
+        if not client.alive():
+            raise BenchError("ecp-rdma-vm %s exited: %s"
+                             % (client.command, client.tail()))
+        if not switch.alive():
+            raise BenchError("%s: ovs-vswitchd exited" % switch.name)
+        time.sleep(0.1)
+    raise BenchError("ecp-rdma-vm %s: no result within %d s"
+                     % (client.command, timeout))
