@@ -101,7 +101,8 @@ def measure_latency(bench, setup, mode, maxsleep, tag):
     }
     if kicks:
         res["switch_kicks_per_packet"] = kicks["tx_kicks"] / packets
-        res["switch_kicks_suppressed"] = kicks["tx_kicks_suppressed"]
+        res["switch_kicks_suppressed_per_packet"] = (
+            kicks["tx_kicks_suppressed"] / packets)
     return res
 
 

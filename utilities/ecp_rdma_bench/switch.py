@@ -342,13 +342,19 @@ class EcpRdmaSwitch(Switch):
         return status.strip().strip('"') == "connected"
 
     def kick_counters(self):
-        """The ports' eventfd counters (Interface statistics), summed."""
+        """The eventfd counters of the ports' transmit rings, summed, as
+        they are now: from "ecp-rdma/show", since Interface:statistics
+        are refreshed only every 5 s."""
         total = {"tx_kicks": 0, "tx_kicks_suppressed": 0}
         for port in self.ports:
-            for key in total:
-                out = self.vsctl("get", "Interface", port,
-                                 "statistics:%s" % key)
-                total[key] += int(out.strip())
+            for line in self.appctl("ecp-rdma/show", port).splitlines():
+                if not line.strip().startswith("tx ring "):
+                    continue
+                fields = dict(f.split("=", 1) for f in line.split()
+                              if "=" in f)
+                total["tx_kicks"] += int(fields["kicks"])
+                total["tx_kicks_suppressed"] += int(
+                    fields["kicks-suppressed"])
         return total
 
 
