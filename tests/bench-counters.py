@@ -13,13 +13,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""bench-counters.py BENCH DUMP-PORTS PMD-STATS
+"""bench-counters.py BENCH DUMP-PORTS PMD-STATS SHOW
 
 Prints what ecp-rdma-bench (the script BENCH) reads from the files
-DUMP-PORTS, an output of "ovs-ofctl dump-ports", and PMD-STATS, one of
-"ovs-appctl dpif-netdev/pmd-stats-show": the counters of OpenFlow ports 1
-and 2, and the packets received by the first PMD thread and whether its
-cycles per packet were found."""
+DUMP-PORTS, an output of "ovs-ofctl dump-ports", PMD-STATS, one of
+"ovs-appctl dpif-netdev/pmd-stats-show", and SHOW, one of "ovs-appctl
+ecp-rdma/show PORT": the counters of OpenFlow ports 1 and 2, the packets
+received by the first PMD thread and whether its cycles per packet were
+found, and the port's notifications of its client."""
 
 import importlib.machinery
 import importlib.util
@@ -52,6 +53,10 @@ def main():
           % (pmd["packets_received"],
              "found" if pmd["avg_processing_cycles_per_packet"]
              else "missing"))
+    with open(sys.argv[4]) as f:
+        kicks = bench.parse_show_kicks(f.read())
+    print("kicks %d suppressed %d"
+          % (kicks["tx_kicks"], kicks["tx_kicks_suppressed"]))
 
 
 if __name__ == "__main__":

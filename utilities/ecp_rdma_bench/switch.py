@@ -77,6 +77,19 @@ def parse_dump_ports(text):
     return ports
 
 
+def parse_show_kicks(text):
+    """Returns {tx_kicks, tx_kicks_suppressed}: the sums over the transmit
+    rings that "ovs-appctl ecp-rdma/show PORT" prints in 'text'."""
+    total = {"tx_kicks": 0, "tx_kicks_suppressed": 0}
+    for line in text.splitlines():
+        if not line.strip().startswith("tx ring "):
+            continue
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        total["tx_kicks"] += int(fields["kicks"])
+        total["tx_kicks_suppressed"] += int(fields["kicks-suppressed"])
+    return total
+
+
 def parse_pmd_stats(text, core):
     """Returns the counters of the PMD thread on 'core' in the output of
     dpif-netdev/pmd-stats-show, or None if there is no such thread."""
@@ -347,14 +360,9 @@ class EcpRdmaSwitch(Switch):
         are refreshed only every 5 s."""
         total = {"tx_kicks": 0, "tx_kicks_suppressed": 0}
         for port in self.ports:
-            for line in self.appctl("ecp-rdma/show", port).splitlines():
-                if not line.strip().startswith("tx ring "):
-                    continue
-                fields = dict(f.split("=", 1) for f in line.split()
-                              if "=" in f)
-                total["tx_kicks"] += int(fields["kicks"])
-                total["tx_kicks_suppressed"] += int(
-                    fields["kicks-suppressed"])
+            kicks = parse_show_kicks(self.appctl("ecp-rdma/show", port))
+            for key in total:
+                total[key] += kicks[key]
         return total
 
 
