@@ -20,11 +20,10 @@ import statistics
 import sys
 
 from ecp_rdma_bench.common import (
-    Bench, BenchError, check_prerequisites, machine_info, publish, say,
-    spread, warn, warn_disturbances)
+    Bench, BenchError, check_prerequisites, publish, spread)
 from ecp_rdma_bench.remote import VmClient
 from ecp_rdma_bench.switch import (
-    PMD_CPU_MASK, SWITCHES, prepare_switches, wait_port_connected,
+    PMD_CPU_MASK, SWITCHES, AlternatingRuns, wait_port_connected,
     wait_summary)
 
 # The setups that latency measures.
@@ -112,59 +111,35 @@ def bench_latency(args):
     setups = latency_setups(args)
     configs = [(mode, maxsleep) for mode in args.modes
                for maxsleep in args.maxsleeps]
-    runs = {(s, c): [] for s in setups for c in configs}
-    failures = {(s, c): [] for s in setups for c in configs}
-    info = machine_info()
-    versions = {}
-    with bench.running():
-        plugin = bench.start()
-        warn_disturbances(info)
-        unavailable = prepare_switches(bench, setups)
-        for r in range(args.runs):
-            for config in configs:
-                mode, maxsleep = config
-                order = setups if r % 2 == 0 else setups[::-1]
-                for setup in order:
-                    if setup in unavailable:
-                        continue
-                    if setup not in versions:
-                        versions[setup] = SWITCHES[setup](
-                            bench, "version-%s" % setup).version()
-                    tag = "%d-%s-%d" % (r + 1, mode, maxsleep)
-                    try:
-                        res = measure_latency(bench, setup, mode, maxsleep,
-                                              tag)
-                    except BenchError as e:
-                        warn("run %d, %s, %s clients, maxsleep %d: %s"
-                             % (r + 1, setup, mode, maxsleep, e))
-                        failures[(setup, config)].append(str(e))
-                        bench.keep_rundir = True
-                        continue
-                    res["run"] = r + 1
-                    runs[(setup, config)].append(res)
-                    say("run %d/%d: %11s %9s maxsleep %3d: rtt p50 %.1f "
-                        "p99 %.1f p99.9 %.1f us, %.3f kicks/packet"
-                        % (r + 1, args.runs, setup, mode, maxsleep,
-                           res["rtt_p50_us"], res["rtt_p99_us"],
-                           res["rtt_p999_us"], res["kicks_per_packet"]))
+    rounds = AlternatingRuns(bench, setups, configs)
+
+    def measure(setup, config, run):
+        mode, maxsleep = config
+        return measure_latency(bench, setup, mode, maxsleep,
+                               "%d-%s-%d" % (run, mode, maxsleep))
+
+    rounds.run(measure,
+               lambda config: "%9s maxsleep %3d" % config,
+               lambda res: ("rtt p50 %.1f p99 %.1f p99.9 %.1f us, %.3f "
+                            "kicks/packet"
+                            % (res["rtt_p50_us"], res["rtt_p99_us"],
+                               res["rtt_p999_us"],
+                               res["kicks_per_packet"])))
     if bench.status:
         return bench.status
 
-    report = latency_report(args, setups, configs, runs, failures,
-                            unavailable, info, versions, plugin)
-    publish(args, report, print_latency_table)
-    return 0 if all(runs[(s, c)] for s in setups for c in configs
-                    if s not in unavailable) else 1
+    publish(args, latency_report(args, rounds), print_latency_table)
+    return 0 if rounds.complete() else 1
 
 
-def latency_report(args, setups, configs, runs, failures, unavailable, info,
-                   versions, plugin):
+def latency_report(args, rounds):
+    setups, configs, runs = rounds.setups, rounds.configs, rounds.runs
     report = {
         "tool": "ecp-rdma-bench latency",
         "command": " ".join(shlex.quote(a) for a in sys.argv),
         "date": datetime.datetime.now(datetime.timezone.utc)
                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": info,
+        "machine": rounds.info,
         "settings": {
             "runs": args.runs, "exchanges": args.count,
             "frame_size": args.size, "setups": setups,
@@ -183,10 +158,10 @@ def latency_report(args, setups, configs, runs, failures, unavailable, info,
             "alternation": "every measurement starts its own switch and "
                            "VMs; per run and configuration the setups "
                            "follow each other, in alternating order",
-            "vswitchd": versions,
-            "plugin": plugin,
+            "vswitchd": rounds.versions,
+            "plugin": rounds.plugin,
         },
-        "unavailable": unavailable,
+        "unavailable": rounds.unavailable,
         "results": [],
     }
     base = [s for s in setups if s != "ecp-rdma"]
@@ -198,7 +173,7 @@ def latency_report(args, setups, configs, runs, failures, unavailable, info,
             rs = runs[(setup, config)]
             entry["setups"][setup] = {
                 "runs_ok": len(rs),
-                "failures": failures[(setup, config)],
+                "failures": rounds.failures[(setup, config)],
                 "rtt_p50_us": spread([x["rtt_p50_us"] for x in rs]),
                 "rtt_p99_us": spread([x["rtt_p99_us"] for x in rs]),
                 "rtt_p999_us": spread([x["rtt_p999_us"] for x in rs]),

@@ -22,11 +22,10 @@ import sys
 import time
 
 from ecp_rdma_bench.common import (
-    Bench, BenchError, check_prerequisites, machine_info, publish, say,
-    spread, warn, warn_disturbances)
+    Bench, BenchError, check_prerequisites, publish, spread)
 from ecp_rdma_bench.remote import VmClient
 from ecp_rdma_bench.switch import (
-    SWITCHES, prepare_switches, wait_port_connected)
+    SWITCHES, AlternatingRuns, wait_port_connected)
 
 # The VMs run on core 1; the PMD threads take core 0, or both cores.
 VM_CPU = 1
@@ -131,57 +130,33 @@ def bench_local_vms(args):
         raise BenchError("--clients %s: setup 'baseline' is not supported"
                          % args.clients)
     configs = [(pmds, size) for size in args.sizes for pmds in args.pmds]
-    runs = {(s, c): [] for s in setups for c in configs}
-    failures = {(s, c): [] for s in setups for c in configs}
-    info = machine_info()
-    versions = {}
-    with bench.running():
-        plugin = bench.start()
-        warn_disturbances(info)
-        unavailable = prepare_switches(bench, setups)
-        for r in range(args.runs):
-            for config in configs:
-                pmds, size = config
-                order = setups if r % 2 == 0 else setups[::-1]
-                for setup in order:
-                    if setup in unavailable:
-                        continue
-                    if setup not in versions:
-                        versions[setup] = SWITCHES[setup](
-                            bench, "version-%s" % setup).version()
-                    try:
-                        res = measure_vms(bench, setup, size, pmds,
-                                          "%d-%d-%d" % (r + 1, pmds, size))
-                    except BenchError as e:
-                        warn("run %d, %s, %d PMD, %d B: %s"
-                             % (r + 1, setup, pmds, size, e))
-                        failures[(setup, config)].append(str(e))
-                        bench.keep_rundir = True
-                        continue
-                    res["run"] = r + 1
-                    runs[(setup, config)].append(res)
-                    say("run %d/%d: %11s %d PMD %4d B: %7.3f Mpps, %.4f "
-                        "kicks/packet, tx drops %d"
-                        % (r + 1, args.runs, setup, pmds, size, res["mpps"],
-                           res["kicks_per_packet"], res["tx_dropped"]))
+    rounds = AlternatingRuns(bench, setups, configs)
+
+    def measure(setup, config, run):
+        pmds, size = config
+        return measure_vms(bench, setup, size, pmds,
+                           "%d-%d-%d" % (run, pmds, size))
+
+    rounds.run(measure,
+               lambda config: "%d PMD %4d B" % config,
+               lambda res: ("%7.3f Mpps, %.4f kicks/packet, tx drops %d"
+                            % (res["mpps"], res["kicks_per_packet"],
+                               res["tx_dropped"])))
     if bench.status:
         return bench.status
 
-    report = vms_report(args, setups, configs, runs, failures, unavailable,
-                        info, versions, plugin)
-    publish(args, report, print_vms_table)
-    return 0 if all(runs[(s, c)] for s in setups for c in configs
-                    if s not in unavailable) else 1
+    publish(args, vms_report(args, rounds), print_vms_table)
+    return 0 if rounds.complete() else 1
 
 
-def vms_report(args, setups, configs, runs, failures, unavailable, info,
-               versions, plugin):
+def vms_report(args, rounds):
+    setups, configs, runs = rounds.setups, rounds.configs, rounds.runs
     report = {
         "tool": "ecp-rdma-bench local --clients %s" % args.clients,
         "command": " ".join(shlex.quote(a) for a in sys.argv),
         "date": datetime.datetime.now(datetime.timezone.utc)
                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": info,
+        "machine": rounds.info,
         "settings": {
             "runs": args.runs, "seconds": args.seconds,
             "warmup_seconds": args.warmup, "sizes": args.sizes,
@@ -202,10 +177,10 @@ def vms_report(args, setups, configs, runs, failures, unavailable, info,
             "placement": "PMD threads from core 0 up (pmd-cpu-mask 0x1 or "
                          "0x3), pmd-maxsleep=0; every VM on core %d"
                          % VM_CPU,
-            "vswitchd": versions,
-            "plugin": plugin,
+            "vswitchd": rounds.versions,
+            "plugin": rounds.plugin,
         },
-        "unavailable": unavailable,
+        "unavailable": rounds.unavailable,
         "results": [],
     }
     for config in configs:
@@ -214,7 +189,8 @@ def vms_report(args, setups, configs, runs, failures, unavailable, info,
         for setup in setups:
             rs = runs[(setup, config)]
             entry["setups"][setup] = {
-                "runs_ok": len(rs), "failures": failures[(setup, config)],
+                "runs_ok": len(rs),
+                "failures": rounds.failures[(setup, config)],
                 "mpps": spread([x["mpps"] for x in rs]),
                 "gbps": spread([x["gbps"] for x in rs]),
                 "kicks_per_packet": spread([x["kicks_per_packet"]

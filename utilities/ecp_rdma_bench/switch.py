@@ -24,8 +24,8 @@ import subprocess
 import time
 
 from ecp_rdma_bench.common import (
-    BenchError, Critical, kill_and_wait, pid_alive, pids_naming, read_file,
-    run, warn)
+    BenchError, Critical, kill_and_wait, machine_info, pid_alive,
+    pids_naming, read_file, run, say, warn, warn_disturbances)
 
 # CPU placement, the same for both setups (the machine has 2 vCPUs).
 PMD_CPU_MASK = "0x1"            # the one PMD thread on core 0
@@ -577,6 +577,65 @@ def prepare_switches(bench, setups):
             warn("%s unavailable: %s" % (setup, unavailable[setup]))
     bench.netns = {setup: bench.make_netns(setup) for setup in setups}
     return unavailable
+
+
+class AlternatingRuns:
+    """--runs rounds of measurements of every configuration in 'configs'
+    with each of 'setups', the setups of a configuration back to back, in
+    alternating order from one round to the next.  measure(setup, config,
+    run) starts what it measures and returns a dict of figures, or raises
+    BenchError: a failure of that setup and configuration, kept in
+    'failures'.  label(config) names a configuration in messages and
+    describe(figures) says what a run measured."""
+
+    def __init__(self, bench, setups, configs):
+        self.bench = bench
+        self.setups = setups
+        self.configs = configs
+        self.runs = {(s, c): [] for s in setups for c in configs}
+        self.failures = {(s, c): [] for s in setups for c in configs}
+        self.versions = {}
+        self.unavailable = {}
+        self.info = machine_info()
+        self.plugin = None
+
+    def run(self, measure, label, describe):
+        bench = self.bench
+        n_runs = bench.args.runs
+        with bench.running():
+            self.plugin = bench.start()
+            warn_disturbances(self.info)
+            self.unavailable = prepare_switches(bench, self.setups)
+            for r in range(n_runs):
+                order = self.setups if r % 2 == 0 else self.setups[::-1]
+                for config in self.configs:
+                    for setup in order:
+                        if setup not in self.unavailable:
+                            self.measure_one(measure, label, describe,
+                                             setup, config, r + 1)
+
+    def measure_one(self, measure, label, describe, setup, config, run):
+        bench = self.bench
+        if setup not in self.versions:
+            self.versions[setup] = SWITCHES[setup](
+                bench, "version-%s" % setup).version()
+        try:
+            res = measure(setup, config, run)
+        except BenchError as e:
+            warn("run %d, %s, %s: %s" % (run, setup, label(config), e))
+            self.failures[(setup, config)].append(str(e))
+            bench.keep_rundir = True
+            return
+        res["run"] = run
+        self.runs[(setup, config)].append(res)
+        say("run %d/%d: %11s %s: %s"
+            % (run, bench.args.runs, setup, label(config), describe(res)))
+
+    def complete(self):
+        """Whether every setup that could run measured every
+        configuration at least once."""
+        return all(self.runs[(s, c)] for s in self.setups
+                   for c in self.configs if s not in self.unavailable)
 
 
 def wait_port_connected(switch, port, client, timeout=30):
