@@ -53,6 +53,8 @@ def measure_latency(bench, setup, mode, maxsleep, tag):
     connections until the switch has exited (see LocalRig)."""
     args = bench.args
     switch = SWITCHES[setup](bench, tag)
+    if setup == "ecp-rdma":
+        switch.n_queues = args.ecp_rdma_queues
     echo = ping = None
     try:
         switch.start()
@@ -149,9 +151,10 @@ def latency_report(args, rounds):
             "traffic": "ecp-rdma-vm ping --interval=0 (one frame in flight) "
                        "on port 1, ecp-rdma-vm echo on port 2, 2 queue "
                        "pairs per port and client (OVS-DPDK drops what it "
-                       "sends to a queue the client lacks), DPDK's "
-                       "default memif geometry (1024 slots of 2048 "
-                       "bytes); flows in_port=1 -> 2 and 2 -> 1",
+                       "sends to a queue the client lacks), %d with "
+                       "ecp-rdma, DPDK's default memif geometry (1024 "
+                       "slots of 2048 bytes); flows in_port=1 -> 2 and "
+                       "2 -> 1" % args.ecp_rdma_queues,
             "kicks": "eventfd signals that the VMs read (the sum of the "
                      "eventfd counters, whatever the server) per packet "
                      "that the switch delivered to a VM",
