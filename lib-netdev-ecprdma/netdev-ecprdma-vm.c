@@ -270,24 +270,52 @@ vm_tx_ring(struct netdev_ecprdma *dev, int ring,
     return sent;
 }
 
-/* Returns the S2C ring of 'packet' among 'n_rings': the same for every
- * frame of a flow, whichever PMD thread sends it, so that moving a receive
- * queue to another PMD thread cannot reorder a flow in the VM, which reads
- * its rings one after another.  The flow is what dpif-netdev hashed, or,
- * where it did not (its simple match of in_port flows hashes nothing),
- * the pair of Ethernet addresses.  No division: this runs per frame. */
+/* Mixes the 4 bytes at 'p' into 'hash'. */
+static inline uint32_t
+ring_hash_add(uint32_t hash, const uint8_t *p)
+{
+    uint32_t word;
+
+    memcpy(&word, p, sizeof word);
+    return (hash ^ word) * 0x9e3779b1u;
+}
+
+/* Returns the S2C ring, among 'n_rings', of the frame of 'len' bytes at
+ * 'data': a function of its Ethernet addresses and, for IPv4 and IPv6
+ * behind at most one VLAN tag, of its IP addresses.  So it is the same
+ * for every frame of a flow, fragments too, whichever PMD thread sends it
+ * and however dpif-netdev classified it (dpif-netdev's RSS hash is no
+ * such function: it hashes the first frame of a flow, in its upcall, and
+ * not the frames that its simple match of in_port flows forwards), and
+ * moving a receive queue to another PMD thread cannot reorder a flow in
+ * the VM, which reads its rings one after another.  No division: this
+ * runs per frame. */
 static int
-vm_tx_ring_of(const struct dp_packet *packet, int n_rings)
+vm_tx_ring_of(const uint8_t *data, uint32_t len, int n_rings)
 {
     uint32_t hash = 0;
+    uint32_t l3 = ETH_HEADER_LEN;
+    uint16_t type;
 
-    if (dp_packet_rss_valid(packet)) {
-        hash = dp_packet_get_rss_hash(packet);
-    } else if (dp_packet_size(packet) >= 2 * ETH_ADDR_LEN) {
-        const uint8_t *eth = dp_packet_data(packet);
-
-        hash = ((eth[4] << 24 | eth[5] << 16 | eth[10] << 8 | eth[11])
-                * 0x9e3779b1u);
+    if (len < ETH_HEADER_LEN) {
+        return 0;
+    }
+    /* The last 4 bytes of each address. */
+    hash = ring_hash_add(hash, data + 2);
+    hash = ring_hash_add(hash, data + ETH_ADDR_LEN + 2);
+    type = data[12] << 8 | data[13];
+    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
+        && len >= ETH_HEADER_LEN + VLAN_HEADER_LEN) {
+        l3 += VLAN_HEADER_LEN;
+        type = data[16] << 8 | data[17];
+    }
+    if (type == ETH_TYPE_IP && len >= l3 + IP_HEADER_LEN) {
+        hash = ring_hash_add(hash, data + l3 + 12);
+        hash = ring_hash_add(hash, data + l3 + 16);
+    } else if (type == ETH_TYPE_IPV6 && len >= l3 + IPV6_HEADER_LEN) {
+        for (int i = 8; i < IPV6_HEADER_LEN; i += 4) {
+            hash = ring_hash_add(hash, data + l3 + i);
+        }
     }
     return ((uint64_t) hash * n_rings) >> 32;
 }
@@ -344,7 +372,9 @@ vm_port_send(struct netdev_ecprdma *dev, int qid OVS_UNUSED,
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
             pkts[i].data = dp_packet_data(packet);
             pkts[i].len = dp_packet_size(packet);
-            rings[i] = n_rings > 1 ? vm_tx_ring_of(packet, n_rings) : 0;
+            rings[i] = (n_rings > 1
+                        ? vm_tx_ring_of(pkts[i].data, pkts[i].len, n_rings)
+                        : 0);
             one_ring &= rings[i] == rings[0];
         }
         if (one_ring) {
