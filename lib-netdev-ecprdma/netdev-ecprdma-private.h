@@ -178,6 +178,29 @@ recycle_packet(struct packet_cache *cache, struct dp_packet *packet)
     }
 }
 
+/* Returns the EtherType of the frame of 'len' bytes at 'data', behind at
+ * most one VLAN tag, and stores in '*l3' the offset of what it names; or
+ * returns 0 if the frame is shorter than an Ethernet header. */
+static inline uint16_t
+frame_eth_type(const uint8_t *data, uint32_t len, uint32_t *l3)
+{
+    const size_t type_ofs = 2 * ETH_ADDR_LEN;
+    uint16_t type;
+
+    *l3 = ETH_HEADER_LEN;
+    if (len < ETH_HEADER_LEN) {
+        return 0;
+    }
+    type = data[type_ofs] << 8 | data[type_ofs + 1];
+    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
+        && len >= ETH_HEADER_LEN + VLAN_HEADER_LEN) {
+        *l3 += VLAN_HEADER_LEN;
+        type = (data[type_ofs + VLAN_HEADER_LEN] << 8
+                | data[type_ofs + VLAN_HEADER_LEN + 1]);
+    }
+    return type;
+}
+
 /* Returns true if the frame of 'len' bytes at 'data' is an ECP frame
  * (EtherType 0x8940, behind at most one VLAN tag).  Only the server's
  * uplink speaks ECP: a VM must never be able to speak for it, so such
@@ -185,19 +208,9 @@ recycle_packet(struct packet_cache *cache, struct dp_packet *packet)
 static inline bool
 is_ecp_frame(const uint8_t *data, uint32_t len)
 {
-    const size_t type_ofs = 2 * ETH_ADDR_LEN;
-    uint16_t type;
+    uint32_t l3;
 
-    if (len < type_ofs + 2) {
-        return false;
-    }
-    type = data[type_ofs] << 8 | data[type_ofs + 1];
-    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
-        && len >= type_ofs + VLAN_HEADER_LEN + 2) {
-        type = (data[type_ofs + VLAN_HEADER_LEN] << 8
-                | data[type_ofs + VLAN_HEADER_LEN + 1]);
-    }
-    return type == ECP_ETH_TYPE;
+    return frame_eth_type(data, len, &l3) == ECP_ETH_TYPE;
 }
 int frame_ring_push(struct frame_ring *, uint64_t *prod, uint64_t cons,
                     uint32_t tag, struct dp_packet_batch *,

@@ -294,21 +294,16 @@ static int
 vm_tx_ring_of(const uint8_t *data, uint32_t len, int n_rings)
 {
     uint32_t hash = 0;
-    uint32_t l3 = ETH_HEADER_LEN;
     uint16_t type;
+    uint32_t l3;
 
     if (len < ETH_HEADER_LEN) {
         return 0;
     }
+    type = frame_eth_type(data, len, &l3);
     /* The last 4 bytes of each address. */
     hash = ring_hash_add(hash, data + 2);
     hash = ring_hash_add(hash, data + ETH_ADDR_LEN + 2);
-    type = data[12] << 8 | data[13];
-    if ((type == ETH_TYPE_VLAN_8021Q || type == ETH_TYPE_VLAN_8021AD)
-        && len >= ETH_HEADER_LEN + VLAN_HEADER_LEN) {
-        l3 += VLAN_HEADER_LEN;
-        type = data[16] << 8 | data[17];
-    }
     if (type == ETH_TYPE_IP && len >= l3 + IP_HEADER_LEN) {
         hash = ring_hash_add(hash, data + l3 + 12);
         hash = ring_hash_add(hash, data + l3 + 16);
