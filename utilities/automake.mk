@@ -23,6 +23,7 @@ ecprdmabenchdir = $(pkgdatadir)/python/ecp_rdma_bench
 dist_ecprdmabench_DATA = \
 	utilities/ecp_rdma_bench/__init__.py \
 	utilities/ecp_rdma_bench/common.py \
+	utilities/ecp_rdma_bench/density.py \
 	utilities/ecp_rdma_bench/latency.py \
 	utilities/ecp_rdma_bench/local.py \
 	utilities/ecp_rdma_bench/local_vms.py \

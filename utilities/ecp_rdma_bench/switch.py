@@ -15,6 +15,7 @@
 """The switches that ecp-rdma-bench measures, and testpmd, their memif
 client."""
 
+import json
 import os
 import re
 import shlex
@@ -137,6 +138,8 @@ class Switch:
     n_queues = N_QUEUES
     # The PMD threads' cores.
     pmd_cpu_mask = PMD_CPU_MASK
+    # Receive queues of the ports that do not have n_queues.
+    port_queues = {}
 
     def __init__(self, bench, tag):
         self.bench = bench
@@ -186,6 +189,18 @@ class Switch:
     def port_connected(self, port):
         raise NotImplementedError
 
+    def connected_ports(self):
+        """The names of the ports whose client is connected, with one
+        ovs-vsctl for all ports."""
+        raise NotImplementedError
+
+    def interface_column(self, column):
+        """{name: value} of 'column' of every Interface, in the
+        ovs-vsctl JSON format."""
+        out = self.vsctl("--format=json", "--columns=name,%s" % column,
+                         "list", "Interface")
+        return {row[0]: row[1] for row in json.loads(out)["data"]}
+
     def read_pid(self, daemon):
         text = read_file(os.path.join(self.dir, "%s.pid" % daemon))
         if not text or not text.strip().isdigit():
@@ -197,7 +212,9 @@ class Switch:
         self.start_daemons(self.bench.netns[self.name])
         self.vsctl("add-br", "br0", "--", "set", "Bridge", "br0",
                    "datapath_type=netdev")
+        t0 = time.monotonic()
         self.add_ports()
+        self.add_ports_seconds = time.monotonic() - t0
         self.ovs_cmd("ovs-ofctl", "del-flows", "br0")
         # Ports 1 and 2 are a pair, 3 and 4 the next one, and so on.
         for a in range(1, len(self.ports), 2):
@@ -292,10 +309,13 @@ class Switch:
         raise BenchError("%s: the memif clients did not connect within %d s"
                          % (self.name, timeout))
 
-    def dump_ports(self):
+    def dump_ports(self, n_ports=None):
+        """The counters of every port, of which the first 'n_ports' (by
+        default all) must be there."""
         ports = parse_dump_ports(self.ovs_cmd("ovs-ofctl", "dump-ports",
                                               "br0"))
-        for ofport in (str(i) for i in range(1, len(self.ports) + 1)):
+        for ofport in (str(i) for i in range(1, (n_ports or len(self.ports))
+                                             + 1)):
             if ofport not in ports or "tx_packets" not in ports[ofport]:
                 raise BenchError("%s: no counters for port %s in "
                                  "ovs-ofctl dump-ports" % (self.name, ofport))
@@ -346,13 +366,19 @@ class EcpRdmaSwitch(Switch):
                      "--", "set", "Interface", port, "type=ecp-rdma",
                      "ofport_request=%d" % ofport,
                      "options:socket=%s" % self.socket(port),
-                     "options:n-rxq=%d" % self.n_queues]
+                     "options:n-rxq=%d"
+                     % self.port_queues.get(port, self.n_queues)]
         self.vsctl(*args)
 
     def port_connected(self, port):
         status = self.vsctl("--if-exists", "get", "Interface", port,
                             "status:memif", check=False)
         return status.strip().strip('"') == "connected"
+
+    def connected_ports(self):
+        return {name for name, status in
+                self.interface_column("status").items()
+                if ["memif", "connected"] in status[1]}
 
     def kick_counters(self):
         """The eventfd counters of the ports' transmit rings, summed, as
@@ -426,13 +452,19 @@ class OvsDpdkSwitch(Switch):
                      "--", "set", "Interface", port, "type=dpdk",
                      "ofport_request=%d" % ofport,
                      "options:dpdk-devargs=\"%s\"" % devargs,
-                     "options:n_rxq=%d" % self.n_queues]
+                     "options:n_rxq=%d"
+                     % self.port_queues.get(port, self.n_queues)]
         self.vsctl(*args)
 
     def port_connected(self, port):
         state = self.vsctl("--if-exists", "get", "Interface", port,
                            "link_state", check=False)
         return state.strip().strip('"') == "up"
+
+    def connected_ports(self):
+        return {name for name, state in
+                self.interface_column("link_state").items()
+                if state == "up"}
 
 
 class DebianDpdkSwitch(OvsDpdkSwitch):
