@@ -116,6 +116,28 @@ memif_queue_rx_tail(const struct memif_queue *q)
     return __atomic_load_n(&q->ring->tail, __ATOMIC_ACQUIRE);
 }
 
+/* Returns the client's head of C2S queue 'q', as it is now. */
+uint16_t
+memif_queue_rx_head(const struct memif_queue *q)
+{
+    return load_head(q);
+}
+
+/* Asks the client of C2S queue 'q' to write the ring's eventfd after it
+ * publishes frames ('want' true) or not to (false).  Returns the ring's
+ * head as it is after the change: a client publishes its head, then looks
+ * at the flags, so that either it sees the flag clear or the head returned
+ * includes its frames. */
+uint16_t
+memif_queue_rx_want_kicks(struct memif_queue *q, bool want)
+{
+    __atomic_store_n(&q->ring->flags, want ? 0 : MEMIF_RING_FLAG_MASK_INT,
+                     __ATOMIC_RELAXED);
+    /* Orders the store of the flags before the load of the head. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return load_head(q);
+}
+
 /* Returns the number of filled C2S slots waiting to be received. */
 uint16_t
 memif_queue_rx_pending(const struct memif_queue *q)

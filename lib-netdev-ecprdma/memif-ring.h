@@ -106,6 +106,8 @@ void memif_queue_kick(struct memif_queue *);
 void memif_queue_notify(struct memif_queue *);
 void memif_queue_rx_resync(struct memif_queue *);
 uint16_t memif_queue_rx_tail(const struct memif_queue *);
+uint16_t memif_queue_rx_head(const struct memif_queue *);
+uint16_t memif_queue_rx_want_kicks(struct memif_queue *, bool want);
 uint16_t memif_queue_rx_pending(const struct memif_queue *);
 uint16_t memif_queue_rx_backlog(const struct memif_queue *);
 

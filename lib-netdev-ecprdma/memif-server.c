@@ -42,6 +42,10 @@ struct memif_server {
     int conn_fd;                /* -1 if no client. */
     enum memif_server_state state;
 
+    long long int accept_after; /* In MEMIF_SERVER_LISTENING, after
+                                 * accept() failed: monotonic ms before
+                                 * which not to try again. */
+
     struct memif_handshake hs;  /* In MEMIF_SERVER_HANDSHAKE. */
     long long int hs_deadline;  /* Monotonic ms by which it must finish. */
 
@@ -57,6 +61,11 @@ struct memif_server {
 /* A client that does not complete its handshake within this time is
  * disconnected, so that it cannot keep the interface from others. */
 #define HANDSHAKE_TIMEOUT_MS 5000
+
+/* After accept() failed for want of a resource (file descriptors, memory),
+ * the listening socket stays readable: it is left alone this long rather
+ * than polled in a loop.  The client waits in the socket's backlog. */
+#define ACCEPT_RETRY_MS 1000
 
 static long long int
 monotonic_ms(void)
@@ -280,7 +289,10 @@ recv_msg(struct memif_server *s, struct memif_msg *msg, int *fdp)
             close(*fdp);
             *fdp = -1;
         }
-        return EPROTO;
+        /* The kernel drops the descriptors of a message, and says it
+         * truncated its control data, when we have no room for them. */
+        return (n == sizeof *msg && !n_fds && mh.msg_flags & MSG_CTRUNC
+                ? EMFILE : EPROTO);
     }
     return 0;
 }
@@ -410,9 +422,11 @@ run_handshake(struct memif_server *s)
         if (error == EAGAIN) {
             return false;
         } else if (error) {
-            memif_server_disconnect(s, error == EOF
-                                       ? "Client closed the connection"
-                                       : "Invalid message size");
+            memif_server_disconnect(s, (error == EOF
+                                        ? "Client closed the connection"
+                                        : error == EMFILE
+                                        ? "Out of file descriptors"
+                                        : "Invalid message size"));
             return false;
         }
 
@@ -506,8 +520,18 @@ memif_server_run(struct memif_server *s)
         struct memif_msg hello;
         int fd;
 
+        if (monotonic_ms() < s->accept_after) {
+            return false;
+        }
         fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+                && errno != ECONNABORTED) {
+                set_error(s, "cannot accept a client: %s",
+                          strerror_r(errno, (char[64]) { 0 }, 64));
+                s->n_rejected++;
+                s->accept_after = monotonic_ms() + ACCEPT_RETRY_MS;
+            }
             return false;
         }
         s->conn_fd = fd;
@@ -538,6 +562,9 @@ memif_server_fds(const struct memif_server *s, int fds[2])
 {
     switch (s->state) {
     case MEMIF_SERVER_LISTENING:
+        if (monotonic_ms() < s->accept_after) {
+            return 0;
+        }
         fds[0] = s->listen_fd;
         return 1;
     case MEMIF_SERVER_HANDSHAKE:
@@ -579,10 +606,16 @@ memif_server_timeout(const struct memif_server *s)
 {
     long long int left;
 
-    if (s->state != MEMIF_SERVER_HANDSHAKE) {
+    if (s->state == MEMIF_SERVER_HANDSHAKE) {
+        left = s->hs_deadline - monotonic_ms();
+    } else if (s->state == MEMIF_SERVER_LISTENING && s->accept_after) {
+        left = s->accept_after - monotonic_ms();
+        if (left <= 0) {
+            return -1;
+        }
+    } else {
         return -1;
     }
-    left = s->hs_deadline - monotonic_ms();
     return left > 0 ? left : 0;
 }
 

@@ -252,6 +252,15 @@ struct vm_memif_counters {
     uint64_t tx_kicks_suppressed;   /* Not needed: the client polled. */
 };
 
+/* Parking of receive queue N of a "vm" port (netdev-ecprdma-vm-park.c),
+ * in the main thread but for 'parked'. */
+struct vm_rx_park {
+    atomic_bool parked;         /* Read by rxq_enabled() in PMD threads. */
+    uint16_t head;              /* The ring's head at 'since'. */
+    long long int since;        /* When the ring was last seen to move or
+                                 * to hold frames. */
+};
+
 struct vm_port {
     char *socket_path;          /* Effective memif socket. */
 
@@ -275,6 +284,12 @@ struct vm_port {
     char *uplink_error;         /* Why the uplink does not export it. */
     atomic_uint64_t switch_rx_slots;    /* C2S slots that the switch
                                          * consumed. */
+
+    /* Idle receive queues that the PMD threads do not poll. */
+    struct vm_rx_park park[PORT_N_RXQ_MAX];
+    int park_epfd;              /* Eventfds of the parked rings, or -1. */
+    uint64_t rx_parks;          /* Receive queues parked. */
+    uint64_t rx_wakeups;        /* Parked receive queues woken up. */
 };
 
 /* Roles "uplink" and "switch": the link and the RoE session on it
@@ -532,6 +547,12 @@ void vm_port_count_switch_rx(struct netdev_ecprdma *, uint64_t slots);
 int vm_port_tx_burst(struct netdev_ecprdma *, struct memif_connection *,
                      struct memif_tx_pkt *, int n);
 void vm_port_kick(struct netdev_ecprdma *, struct memif_connection *);
+bool vm_port_rxq_enabled(const struct netdev_ecprdma *, int qid);
+bool vm_port_park_run(struct netdev_ecprdma *) OVS_REQUIRES(ecprdma_mutex);
+void vm_port_park_wait(const struct netdev_ecprdma *)
+    OVS_REQUIRES(ecprdma_mutex);
+void vm_port_park_start(struct netdev_ecprdma *);
+void vm_port_park_stop(struct netdev_ecprdma *);
 
 /* Roles "uplink" and "switch": the session. */
 void session_port_init(struct netdev_ecprdma *);

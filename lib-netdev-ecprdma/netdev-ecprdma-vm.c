@@ -82,6 +82,7 @@ detach_memif(struct netdev_ecprdma *dev, bool destroying)
 {
     struct memif_connection *conn = dev->vm.conn;
 
+    vm_port_park_stop(dev);
     if (conn) {
         for (int i = 0; i < conn->n_s2c; i++) {
             ovs_spin_destroy(&dev->vm.s2c_locks[i]);
@@ -410,6 +411,12 @@ get_memif_custom_stats(const struct netdev_ecprdma *dev,
     custom_stat(cs, "tx_bursts", c.tx_bursts);
     custom_stat(cs, "tx_kicks", c.tx_kicks);
     custom_stat(cs, "tx_kicks_suppressed", c.tx_kicks_suppressed);
+    if (dev->vm.memif) {
+        custom_stat(cs, "memif_clients_refused",
+                    memif_server_n_rejected(dev->vm.memif));
+    }
+    custom_stat(cs, "rx_parks", dev->vm.rx_parks);
+    custom_stat(cs, "rx_wakeups", dev->vm.rx_wakeups);
 }
 
 static void
@@ -450,7 +457,8 @@ get_memif_status(const struct netdev_ecprdma *dev, struct smap *status)
 /* Shows the rings of a memif connection.  The data path updates the
  * counters without locking; they are read here as they are. */
 static void
-show_memif_queues(struct ds *s, const struct memif_connection *conn)
+show_memif_queues(struct ds *s, const struct netdev_ecprdma *dev,
+                  const struct memif_connection *conn)
 {
     ds_put_format(s, "  memif: client \"%s\" interface \"%s\", "
                   "%d region(s)\n", conn->client_name,
@@ -460,8 +468,9 @@ show_memif_queues(struct ds *s, const struct memif_connection *conn)
 
         ds_put_format(s, "    rx ring %d: %d slots, packets=%"PRIu64
                       " bytes=%"PRIu64" bursts=%"PRIu64" oversize=%"PRIu64
-                      "\n", i, q->size, q->packets, q->bytes, q->bursts,
-                      q->oversize);
+                      "%s\n", i, q->size, q->packets, q->bytes, q->bursts,
+                      q->oversize,
+                      vm_port_rxq_enabled(dev, i) ? "" : " parked");
     }
     for (int i = 0; i < conn->n_s2c; i++) {
         const struct memif_queue *q = &conn->s2c[i];
@@ -669,6 +678,10 @@ vm_port_init(struct netdev_ecprdma *dev)
         atomic_init(&dev->vm.rxq_switching[i], 0);
     }
     atomic_init(&dev->vm.switch_rx_slots, 0);
+    for (int i = 0; i < PORT_N_RXQ_MAX; i++) {
+        atomic_init(&dev->vm.park[i].parked, false);
+    }
+    dev->vm.park_epfd = -1;
 }
 
 void
@@ -721,6 +734,7 @@ vm_port_reconfigure(struct netdev_ecprdma *dev, struct closing *closing)
         for (int i = 0; i < dev->vm.conn->n_s2c; i++) {
             ovs_spin_init(&dev->vm.s2c_locks[i]);
         }
+        vm_port_park_start(dev);
     }
     if (uplink_vm_changed(dev, closing)) {
         /* Same client, still exported: keep the state of the VSI. */
@@ -782,8 +796,12 @@ vm_port_show(struct ds *s, const struct netdev_ecprdma *dev)
                       "  switch: rx-slots=%"PRIu64"\n",
                       (switching + 1) / 2, switching / 2, slots);
     }
+    if (dev->vm.memif) {
+        ds_put_format(s, "  memif server: clients refused=%"PRIu64"\n",
+                      memif_server_n_rejected(dev->vm.memif));
+    }
     if (dev->vm.conn) {
-        show_memif_queues(s, dev->vm.conn);
+        show_memif_queues(s, dev, dev->vm.conn);
     }
 }
 
@@ -815,6 +833,8 @@ vm_port_run(struct netdev_ecprdma *dev)
     if (memif_server_n_rejected(dev->vm.memif) != rejected) {
         VLOG_WARN_RL(&rl, "%s: memif %s", netdev_get_name(&dev->up),
                      memif_server_last_error(dev->vm.memif));
+        /* Interface:status shows the reason. */
+        netdev_change_seq_changed(&dev->up);
     }
     return changed;
 }

@@ -425,6 +425,8 @@ netdev_ecprdma_get_config__(const struct netdev_ecprdma *dev,
         smap_add_format(args, "buffer-size", "%"PRIu32, po->buffer_size);
         smap_add_format(args, "n-rxq", "%"PRIu32, po->n_rxq);
         smap_add_format(args, "tx-retries", "%"PRIu32, po->tx_retries);
+        smap_add_format(args, "rx-park-after", "%"PRIu32,
+                        po->rx_park_after);
         if (po->uplink) {
             smap_add(args, "uplink", po->uplink);
         }
@@ -695,6 +697,16 @@ netdev_ecprdma_rxq_dealloc(struct netdev_rxq *rxq)
     free(netdev_rxq_ecprdma_cast(rxq));
 }
 
+/* Whether PMD threads are to poll 'rxq': not while it is parked. */
+static bool
+netdev_ecprdma_rxq_enabled(struct netdev_rxq *rxq)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+
+    return (dev->options.role != PORT_ROLE_VM
+            || vm_port_rxq_enabled(dev, rxq->queue_id));
+}
+
 static int
 netdev_ecprdma_rxq_recv(struct netdev_rxq *rxq,
                         struct dp_packet_batch *batch, int *qfill)
@@ -789,6 +801,9 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
         if (dev->vm.memif && vm_port_run(dev)) {
             request_reconfigure(dev);
         }
+        if (dev->vm.conn && vm_port_park_run(dev)) {
+            netdev_change_seq_changed(&dev->up);
+        }
     }
     ovs_mutex_unlock(&ecprdma_mutex);
 }
@@ -809,6 +824,9 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
         }
         if (dev->vm.memif) {
             vm_port_wait(dev);
+        }
+        if (dev->vm.conn) {
+            vm_port_park_wait(dev);
         }
     }
     ovs_mutex_unlock(&ecprdma_mutex);
@@ -854,6 +872,7 @@ static const struct netdev_class netdev_ecprdma_class = {
     .rxq_destruct = netdev_ecprdma_rxq_destruct,
     .rxq_dealloc = netdev_ecprdma_rxq_dealloc,
     .rxq_recv = netdev_ecprdma_rxq_recv,
+    .rxq_enabled = netdev_ecprdma_rxq_enabled,
 };
 
 int

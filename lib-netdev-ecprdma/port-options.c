@@ -374,6 +374,9 @@ static const struct option_def option_defs[] = {
     { .name = "tx-retries", .roles = ROLES_VM,
       UINT_OPTION(tx_retries, 0, PORT_TX_RETRIES_MAX, "a number of retries",
                   "") },
+    { .name = "rx-park-after", .roles = ROLES_VM,
+      UINT_OPTION(rx_park_after, 0, PORT_RX_PARK_AFTER_MAX,
+                  "a number of milliseconds", " (0: never)") },
     { .name = "uplink", .roles = ROLES_VM,
       PORT_NAME_OPTION(uplink, "uplink") },
     { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
@@ -514,6 +517,7 @@ port_options_init(struct port_options *po)
     po->buffer_size = PORT_BUFFER_SIZE_DEFAULT;
     po->n_rxq = 1;
     po->tx_retries = PORT_TX_RETRIES_DEFAULT;
+    po->rx_park_after = PORT_RX_PARK_AFTER_DEFAULT;
     po->switching = PORT_SWITCHING_AUTO;
     po->link_type = PORT_LINK_NONE;
     po->window = PORT_WINDOW_DEFAULT;
@@ -694,6 +698,7 @@ port_options_equal(const struct port_options *a,
            && a->buffer_size == b->buffer_size
            && a->n_rxq == b->n_rxq
            && a->tx_retries == b->tx_retries
+           && a->rx_park_after == b->rx_park_after
            && string_equal(a->uplink, b->uplink)
            && a->switching == b->switching
            && a->link_type == b->link_type

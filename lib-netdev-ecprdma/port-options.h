@@ -66,6 +66,8 @@ enum {
     PORT_N_RXQ_MAX = 16,
     PORT_TX_RETRIES_MAX = 32,       /* As OVS-DPDK's vhost ports. */
     PORT_TX_RETRIES_DEFAULT = 8,
+    PORT_RX_PARK_AFTER_MAX = 3600 * 1000,   /* One hour, in ms. */
+    PORT_RX_PARK_AFTER_DEFAULT = 1000,
     PORT_MTU_MIN = 576,
     PORT_MTU_MAX = 9216,
     PORT_MTU_UNIX_DEFAULT = 9000,
@@ -106,6 +108,9 @@ struct port_options {
     uint32_t n_rxq;             /* Number of queue pairs. */
     uint32_t tx_retries;        /* Tries again when a client's ring is
                                  * full. */
+    uint32_t rx_park_after;     /* Milliseconds that a C2S ring stays empty
+                                 * before the PMD threads stop polling it,
+                                 * 0 for never. */
     char *uplink;               /* Name of the uplink port, or NULL. */
     enum port_switching switching;
 

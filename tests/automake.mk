@@ -16,7 +16,8 @@ TESTSUITE_AT = \
 	tests/remote.at \
 	tests/agent.at \
 	tests/fault.at \
-	tests/dpdk.at
+	tests/dpdk.at \
+	tests/scale.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
 	tests/bench-counters.py
 TESTSUITE = tests/testsuite

@@ -22,7 +22,9 @@
  *
  * connects, performs the handshake with the flaw that CASE names, and
  * prints how the server reacted: "CONNECTED" or "DISCONNECT: reason".
- * Cases "good" and every data-path flaw first connect properly. */
+ * Cases "good" and every data-path flaw first connect properly; so do
+ * "no-kick" and "kick-storm", which wait until the server parks the
+ * receive queue of the client's ring (see park_case()). */
 
 #define _GNU_SOURCE
 #include "memif-proto.h"
@@ -54,6 +56,7 @@ struct client {
     uint8_t *base;
     uint64_t size;
     struct memif_ring *c2s, *s2c;
+    int c2s_efd;                /* The C2S ring's eventfd. */
 };
 
 static void
@@ -179,6 +182,87 @@ make_memory(struct client *c, const char *flaw)
     }
 }
 
+/* Waits up to 5 s for the server to set (or clear) MASK_INT on the C2S
+ * ring, which it clears when it parks the ring's receive queue and sets
+ * when it wakes it up.  Returns true if it did. */
+static bool
+wait_c2s_mask(const struct client *c, bool masked)
+{
+    for (int ms = 0; ms < 5000; ms += 10) {
+        uint16_t flags = __atomic_load_n(&c->c2s->flags, __ATOMIC_ACQUIRE);
+
+        if (!(flags & MEMIF_RING_FLAG_MASK_INT) == !masked) {
+            return true;
+        }
+        usleep(10000);
+    }
+    return false;
+}
+
+/* Publishes 'n' broadcast frames of 60 bytes in the C2S ring, without
+ * writing its eventfd, and waits up to 5 s for the server to consume them.
+ * Returns the number it consumed. */
+static int
+send_frames_unsignalled(struct client *c, int n)
+{
+    static const uint8_t frame[14] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x88, 0xb5,
+    };
+    uint16_t head = __atomic_load_n(&c->c2s->head, __ATOMIC_RELAXED);
+    uint16_t tail = head;
+
+    for (int i = 0; i < n; i++) {
+        struct memif_desc *d = &c->c2s->desc[(head + i) & ((1 << LOG2) - 1)];
+
+        memset(c->base + d->offset, 0, 60);
+        memcpy(c->base + d->offset, frame, sizeof frame);
+        d->length = 60;
+    }
+    __atomic_store_n(&c->c2s->head, head + n, __ATOMIC_RELEASE);
+    for (int ms = 0; ms < 5000 && tail != (uint16_t) (head + n); ms += 10) {
+        usleep(10000);
+        tail = __atomic_load_n(&c->c2s->tail, __ATOMIC_ACQUIRE);
+    }
+    return (uint16_t) (tail - head);
+}
+
+/* Cases about the parking of an idle receive queue: "no-kick" sends, once
+ * parked, without writing the eventfd; "kick-storm" writes the eventfd
+ * 1000 times, sending nothing, and waits for the queue to wake up and to
+ * be parked again. */
+static int
+park_case(struct client *c, const char *flaw)
+{
+    if (!wait_c2s_mask(c, false)) {
+        printf("not parked\n");
+        return 1;
+    }
+    if (!strcmp(flaw, "no-kick")) {
+        int n = send_frames_unsignalled(c, 3);
+
+        printf("parked, consumed %d\n", n);
+        return n == 3 ? 0 : 1;
+    }
+    for (int i = 0; i < 1000; i++) {
+        uint64_t one = 1;
+
+        if (write(c->c2s_efd, &one, sizeof one) != sizeof one
+            && errno != EAGAIN) {
+            fatal("write eventfd");
+        }
+    }
+    if (!wait_c2s_mask(c, true)) {
+        printf("parked, not woken up\n");
+        return 1;
+    }
+    if (!wait_c2s_mask(c, false)) {
+        printf("parked, woken up, not parked again\n");
+        return 1;
+    }
+    printf("parked, woken up, parked again\n");
+    return 0;
+}
+
 static int
 test_memif_client(int argc, char *argv[])
 {
@@ -262,7 +346,12 @@ test_memif_client(int argc, char *argv[])
         m.add_ring.flags = r ? 0 : MEMIF_MSG_ADD_RING_FLAG_C2S;
         m.add_ring.offset = r * memif_ring_bytes(LOG2);
         m.add_ring.log2_ring_size = LOG2;
-        if (step(&c, &m, eventfd(0, EFD_NONBLOCK))) {
+        int efd = eventfd(0, EFD_NONBLOCK);
+
+        if (!r) {
+            c.c2s_efd = efd;
+        }
+        if (step(&c, &m, efd)) {
             return 1;
         }
     }
@@ -320,6 +409,8 @@ test_memif_client(int argc, char *argv[])
         }
         printf("consumed %d\n", tail);
         return tail == 3 ? 0 : 1;
+    } else if (!strcmp(flaw, "no-kick") || !strcmp(flaw, "kick-storm")) {
+        return park_case(&c, flaw);
     } else if (!strcmp(flaw, "message-after-connect")) {
         memset(&m, 0, sizeof m);
         m.type = MEMIF_MSG_TYPE_INIT;

@@ -42,6 +42,7 @@ print_options(const struct port_options *po)
         printf("buffer-size=%"PRIu32"\n", po->buffer_size);
         printf("n-rxq=%"PRIu32"\n", po->n_rxq);
         printf("tx-retries=%"PRIu32"\n", po->tx_retries);
+        printf("rx-park-after=%"PRIu32"\n", po->rx_park_after);
         printf("uplink=%s\n", po->uplink ? po->uplink : "(none)");
         printf("switching=%s\n", port_switching_to_string(po->switching));
         break;

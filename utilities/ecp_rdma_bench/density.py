@@ -100,6 +100,16 @@ def wait_all_connected(switch, clients, timeout):
     return time.monotonic() - t0
 
 
+def wait_parked(switch, n, timeout):
+    """Waits until 'n' receive queues of 'switch' are parked."""
+    deadline = time.monotonic() + timeout
+    while switch.rxqs_disabled() < n:
+        if time.monotonic() > deadline:
+            raise BenchError("%s: fewer than %d receive queues parked "
+                             "after %d s" % (switch.name, n, timeout))
+        time.sleep(0.2)
+
+
 def measure_density(bench, setup, idle, tag):
     """Starts a switch of 'setup' with the active pair and 'idle' idle
     ports, connects an idle VM to each idle port and testpmd to the active
@@ -111,6 +121,9 @@ def measure_density(bench, setup, idle, tag):
     prefix = switch.ports[0][:-1]
     switch.ports = tuple("%s%d" % (prefix, i) for i in range(1, idle + 3))
     switch.port_queues = {port: 1 for port in switch.ports[2:]}
+    if setup == "ecp-rdma" and args.rx_park_after is not None:
+        switch.port_options = ("options:rx-park-after=%d"
+                               % args.rx_park_after,)
     clients = {}
     tp = None
     try:
@@ -138,6 +151,10 @@ def measure_density(bench, setup, idle, tag):
         time.sleep(1)
         tp.forward(switch)
         time.sleep(args.warmup)
+        if setup == "ecp-rdma" and args.rx_park_after != 0:
+            # The idle ports' queues are parked once their rings have been
+            # empty for options:rx-park-after (default 1 s).
+            wait_parked(switch, idle, 30)
         if not tp.alive():
             raise BenchError("testpmd exited: %s" % tp.tail())
         switch.pmd_stats_clear()
@@ -148,6 +165,7 @@ def measure_density(bench, setup, idle, tag):
         t1 = time.monotonic()
         pmd = switch.pmd_stats()
         rss2, fds2 = process_memory(switch.pids[switch.vswitchd_name])
+        parked = switch.rxqs_disabled()
         if not tp.alive():
             raise BenchError("testpmd exited during the window: %s"
                              % tp.tail())
@@ -181,6 +199,7 @@ def measure_density(bench, setup, idle, tag):
         "tx_dropped": delta("tx_dropped"),
         "cycles_per_packet": cycles,
         "pmd": pmd,
+        "parked_rxqs": parked,
         "connect_seconds": round(connect_seconds, 3),
         "add_ports_seconds": round(switch.add_ports_seconds, 3),
         "rss_kib": {"bridge": rss0, "connected": rss1, "forwarding": rss2},
@@ -209,12 +228,12 @@ def bench_density(args):
                                "%d-%d" % (run, idle))
 
     rounds.run(measure, lambda idle: "%3d idle ports" % idle,
-               lambda res: ("%7.3f Mpps, %s cycles/pkt, %.1f s to connect, "
-                            "RSS %s KiB, %s fds"
+               lambda res: ("%7.3f Mpps, %s cycles/pkt, %d rxqs parked, "
+                            "%.1f s to connect, RSS %s KiB, %s fds"
                             % (res["mpps"],
                                "%.0f" % res["cycles_per_packet"]
                                if res["cycles_per_packet"] else "?",
-                               res["connect_seconds"],
+                               res["parked_rxqs"], res["connect_seconds"],
                                res["rss_kib"]["connected"],
                                res["fds"]["connected"])))
     if bench.status:
@@ -243,6 +262,7 @@ def density_report(args, rounds):
                     "be signalled) that looks at its ring every %g s, on "
                     "core %d with testpmd's forwarding lcore"
                     % (IDLE_LOOK_SECONDS, IDLE_VM_CPU),
+            "rx_park_after": args.rx_park_after,
             "rate": "packets br0 transmitted on the active pair's two "
                     "ports per second of the window",
             "cycles_per_packet": "dpif-netdev/pmd-stats-show 'avg "
@@ -285,6 +305,7 @@ def density_report(args, rounds):
                 "cycles_per_packet": spread([x["cycles_per_packet"]
                                              for x in rs]),
                 "rate_ratio": spread(ratios),
+                "parked_rxqs": spread([x["parked_rxqs"] for x in rs]),
                 "rss_kib_per_idle_port": spread(per_port),
                 "fds_per_idle_port": spread(fds),
                 "connect_seconds": spread([x["connect_seconds"]
@@ -304,9 +325,9 @@ def print_density_table(report):
     print("ecp-rdma-bench density, %d B: medians of %d runs; rate ratio = "
           "rate / rate with %d idle ports in the same run"
           % (s["size"], s["runs"], base))
-    print("%5s %-12s %-22s %7s %8s %9s %8s %8s %8s"
+    print("%5s %-12s %-22s %7s %8s %6s %9s %8s %8s %8s"
           % ("idle", "setup", "Mpps median [min-max]", "ratio", "cyc/pkt",
-             "KiB/port", "fds/port", "add s", "conn s"))
+             "parked", "KiB/port", "fds/port", "add s", "conn s"))
 
     def med(x, fmt):
         return fmt % x["median"] if x else "-"
@@ -319,11 +340,12 @@ def print_density_table(report):
                     report["unavailable"].get(setup, "no measurement")
                 print("%5d %-12s %s" % (entry["idle_ports"], setup, why))
                 continue
-            print("%5d %-12s %-22s %7s %8s %9s %8s %8s %8s"
+            print("%5d %-12s %-22s %7s %8s %6s %9s %8s %8s %8s"
                   % (entry["idle_ports"], setup,
                      "%.3f [%.3f-%.3f]" % (m["median"], m["min"], m["max"]),
                      med(r["rate_ratio"], "%.3f"),
                      med(r["cycles_per_packet"], "%.0f"),
+                     med(r["parked_rxqs"], "%.0f"),
                      med(r["rss_kib_per_idle_port"], "%.0f"),
                      med(r["fds_per_idle_port"], "%.1f"),
                      med(r["add_ports_seconds"], "%.2f"),

@@ -321,6 +321,11 @@ class Switch:
                                  "ovs-ofctl dump-ports" % (self.name, ofport))
         return ports
 
+    def rxqs_disabled(self):
+        """The number of receive queues that dpif-netdev/pmd-rxq-show
+        says are disabled (for ecp-rdma ports: parked)."""
+        return self.appctl("dpif-netdev/pmd-rxq-show").count("(disabled)")
+
     def pmd_stats_clear(self):
         self.appctl("dpif-netdev/pmd-stats-clear")
 
@@ -352,6 +357,8 @@ class Switch:
 class EcpRdmaSwitch(Switch):
     name = "ecp-rdma"
     ports = ("vm1", "vm2")
+    # More "options:k=v" of every port.
+    port_options = ()
 
     def vswitchd_cmd(self):
         # The copy that the bench made at its start, so that every run
@@ -368,6 +375,7 @@ class EcpRdmaSwitch(Switch):
                      "options:socket=%s" % self.socket(port),
                      "options:n-rxq=%d"
                      % self.port_queues.get(port, self.n_queues)]
+            args += self.port_options
         self.vsctl(*args)
 
     def port_connected(self, port):
