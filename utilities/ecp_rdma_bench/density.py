@@ -20,11 +20,13 @@ import glob
 import os
 import re
 import shlex
+import statistics
 import sys
 import time
 
 from ecp_rdma_bench.common import (
     Bench, BenchError, check_prerequisites, publish, read_file, spread)
+from ecp_rdma_bench.local import IDLE_MAXSLEEP_US
 from ecp_rdma_bench.remote import VmClient
 from ecp_rdma_bench.switch import (
     PMD_CPU_MASK, SWITCHES, AlternatingRuns, TestPmd)
@@ -110,12 +112,8 @@ def wait_parked(switch, n, timeout):
         time.sleep(0.2)
 
 
-def measure_density(bench, setup, idle, tag):
-    """Starts a switch of 'setup' with the active pair and 'idle' idle
-    ports, connects an idle VM to each idle port and testpmd to the active
-    pair, and returns the figures of a window of testpmd forwarding
-    through the pair.  The switch exits before any client does (see
-    LocalRig)."""
+def make_switch(bench, setup, idle, tag):
+    """A switch of 'setup' with the active pair and 'idle' idle ports."""
     args = bench.args
     switch = SWITCHES[setup](bench, tag)
     prefix = switch.ports[0][:-1]
@@ -124,86 +122,143 @@ def measure_density(bench, setup, idle, tag):
     if setup == "ecp-rdma" and args.rx_park_after is not None:
         switch.port_options = ("options:rx-park-after=%d"
                                % args.rx_park_after,)
-    clients = {}
-    tp = None
-    try:
-        switch.start()
-        rss0, fds0 = process_memory(switch.pids[switch.vswitchd_name])
-        for i, port in enumerate(switch.ports[2:]):
-            client = VmClient(bench, switch, "recv", "--queues=1",
+    return switch
+
+
+def start_idle_clients(bench, switch, clients):
+    """Connects an idle VM to each idle port of 'switch', adding them to
+    'clients'; returns the seconds until all were connected."""
+    mine = {}
+    for i, port in enumerate(switch.ports[2:]):
+        mine[port] = VmClient(bench, switch, "recv", "--queues=1",
                               "--mode=poll",
                               "--rx-pause=%g" % IDLE_LOOK_SECONDS,
-                              port=port, cpu=IDLE_VM_CPU,
-                              name="idle-%d" % i)
-            clients[port] = client
-        t0 = time.monotonic()
-        for client in clients.values():
-            client.start()
-        wait_all_connected(switch, clients, 30 + idle / 4)
-        connect_seconds = time.monotonic() - t0
-        rss1, fds1 = process_memory(switch.pids[switch.vswitchd_name])
+                              port=port, cpu=IDLE_VM_CPU, name="idle-%d" % i)
+    clients.extend(mine.values())
+    t0 = time.monotonic()
+    for client in mine.values():
+        client.start()
+    wait_all_connected(switch, mine, 30 + len(mine) / 4)
+    return time.monotonic() - t0
 
-        tp = TestPmd(bench, [ActivePair(switch)], args.size)
-        tp.logpath = os.path.join(switch.dir, "testpmd.log")
+
+def window(bench, tp, switches, measured, portlist):
+    """Has testpmd forward through the active pair of 'measured', one of
+    'switches', the others asleep, and returns its rate (Mpps) and PMD
+    cycles per packet over a window after a warm-up."""
+    args = bench.args
+    for switch in switches:
+        switch.set_maxsleep(0 if switch is measured else IDLE_MAXSLEEP_US)
+    tp.command_line("stop")
+    tp.command_line("set portlist %s" % portlist)
+    tp.command_line("start tx_first %d" % args.bursts)
+    time.sleep(args.warmup)
+    if not tp.alive():
+        raise BenchError("testpmd exited: %s" % tp.tail())
+    measured.pmd_stats_clear()
+    t0 = time.monotonic()
+    before = measured.dump_ports(2)
+    time.sleep(args.seconds)
+    after = measured.dump_ports(2)
+    t1 = time.monotonic()
+    pmd = measured.pmd_stats()
+    packets = sum(after[p]["tx_packets"] - before[p]["tx_packets"]
+                  for p in ("1", "2"))
+    if packets <= 0:
+        raise BenchError("%s: no packet went through br0 (see %s)"
+                         % (measured.name, tp.logpath))
+    return (packets / (t1 - t0) / 1e6,
+            pmd.get("avg_processing_cycles_per_packet") if pmd else None)
+
+
+def measure_density(bench, setup, idle, tag):
+    """Starts two switches of 'setup', one with the active pair alone and
+    one with the active pair and 'idle' idle ports whose VMs are
+    connected, and testpmd, the client of both active pairs; then
+    measures --windows windows of each, alternating a few seconds apart
+    so that both see the machine in the same state (its speed changes by
+    a factor of two from one minute to the next).  The switches exit
+    before any client does (see LocalRig)."""
+    args = bench.args
+    alone = make_switch(bench, setup, 0, tag + "-alone")
+    crowd = make_switch(bench, setup, idle, tag + "-crowd")
+    crowd.netns_key = setup + "-crowd"
+    if crowd.netns_key not in bench.netns:
+        bench.netns[crowd.netns_key] = bench.make_netns(crowd.netns_key)
+    switches = (alone, crowd)
+    clients = []
+    tp = None
+    try:
+        alone.start()
+        crowd.start()
+        for switch in switches:
+            switch.set_maxsleep(IDLE_MAXSLEEP_US)
+        crowd_pid = crowd.pids[crowd.vswitchd_name]
+        rss0, fds0 = process_memory(crowd_pid)
+        connect_seconds = start_idle_clients(bench, crowd, clients)
+        rss1, fds1 = process_memory(crowd_pid)
+
+        tp = TestPmd(bench, [ActivePair(alone), ActivePair(crowd)],
+                     args.size)
+        tp.logpath = os.path.join(crowd.dir, "testpmd.log")
         tp.start()
-        wait_all_connected(switch, {p: tp for p in switch.ports[:2]}, 30)
+        for switch in switches:
+            wait_all_connected(switch, {p: tp for p in switch.ports[:2]}, 30)
         # The client's side of the handshake completes after the server's.
         time.sleep(1)
-        tp.forward(switch)
-        time.sleep(args.warmup)
         if setup == "ecp-rdma" and args.rx_park_after != 0:
             # The idle ports' queues are parked once their rings have been
             # empty for options:rx-park-after (default 1 s).
-            wait_parked(switch, idle, 30)
-        if not tp.alive():
-            raise BenchError("testpmd exited: %s" % tp.tail())
-        switch.pmd_stats_clear()
-        t0 = time.monotonic()
-        before = switch.dump_ports(2)
-        time.sleep(args.seconds)
-        after = switch.dump_ports(2)
-        t1 = time.monotonic()
-        pmd = switch.pmd_stats()
-        rss2, fds2 = process_memory(switch.pids[switch.vswitchd_name])
-        parked = switch.rxqs_disabled()
-        if not tp.alive():
-            raise BenchError("testpmd exited during the window: %s"
-                             % tp.tail())
-        if len(switch.connected_ports()) != len(switch.ports):
-            raise BenchError("%s: a port lost its client during the window"
-                             % switch.name)
+            wait_parked(crowd, idle, 30)
+        rates = {switch: [] for switch in switches}
+        cycles = {switch: [] for switch in switches}
+        for w in range(args.windows):
+            order = switches if w % 2 == 0 else switches[::-1]
+            for switch in order:
+                mpps, cyc = window(bench, tp, switches, switch,
+                                   "0,1" if switch is alone else "2,3")
+                rates[switch].append(mpps)
+                cycles[switch].append(cyc)
+        parked = crowd.rxqs_disabled()
+        rss2, fds2 = process_memory(crowd_pid)
+        if len(crowd.connected_ports()) != len(crowd.ports):
+            raise BenchError("%s: a port lost its client" % crowd.name)
     finally:
         if tp and tp.alive():
             try:
                 tp.command_line("stop")
             except (BenchError, OSError):
                 pass
-        switch.stop()
-        for client in clients.values():
+        for switch in switches:
+            switch.stop()
+        for client in clients:
             client.stop()
         if tp:
             tp.stop()
 
-    def delta(key):
-        return sum(after[p][key] - before[p][key] for p in ("1", "2"))
+    def med(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
 
-    packets = delta("tx_packets")
-    if packets <= 0:
-        raise BenchError("%s: no packet went through br0 (see %s)"
-                         % (setup, tp.logpath))
-    cycles = pmd.get("avg_processing_cycles_per_packet") if pmd else None
     return {
         "idle_ports": idle,
-        "seconds": round(t1 - t0, 4),
-        "mpps": packets / (t1 - t0) / 1e6,
-        "tx_dropped": delta("tx_dropped"),
-        "cycles_per_packet": cycles,
-        "pmd": pmd,
+        "mpps": med(rates[crowd]),
+        "mpps_alone": med(rates[alone]),
+        "ratio": statistics.median(c / a for c, a in zip(rates[crowd],
+                                                         rates[alone])),
+        "windows": {"crowd": rates[crowd], "alone": rates[alone]},
+        "cycles_per_packet": med(cycles[crowd]),
+        "cycles_per_packet_alone": med(cycles[alone]),
         "parked_rxqs": parked,
         "connect_seconds": round(connect_seconds, 3),
-        "add_ports_seconds": round(switch.add_ports_seconds, 3),
+        "add_ports_seconds": round(crowd.add_ports_seconds, 3),
         "rss_kib": {"bridge": rss0, "connected": rss1, "forwarding": rss2},
         "fds": {"bridge": fds0, "connected": fds1, "forwarding": fds2},
+        "rss_kib_per_idle_port": ((rss1 - rss0) / idle
+                                  if idle and rss0 and rss1 else None),
+        "fds_per_idle_port": ((fds1 - fds0) / idle
+                              if idle and fds0 is not None
+                              and fds1 is not None else None),
     }
 
 
@@ -213,8 +268,11 @@ def bench_density(args):
     bench.testpmd = testpmd
     setups = args.setups or [
         "ecp-rdma", "ovs-dpdk" if args.build_dpdk else "debian-dpdk"]
-    configs = list(args.idle)
+    configs = [k for k in args.idle if k > 0]
+    if not configs:
+        raise BenchError("--idle-ports: give at least one number above 0")
     rounds = AlternatingRuns(bench, setups, configs)
+    rounds.dpdk_switches = 2
     max_ports = dpdk_max_ethports()
 
     def measure(setup, idle, run):
@@ -224,22 +282,26 @@ def bench_density(args):
                              "so one OVS-DPDK process has at most %d memif "
                              "ports beside the active pair"
                              % (max_ports, max_ports - 2))
-        return measure_density(bench, setup, idle,
-                               "%d-%d" % (run, idle))
+        return measure_density(bench, setup, idle, "%d-%d" % (run, idle))
 
     rounds.run(measure, lambda idle: "%3d idle ports" % idle,
-               lambda res: ("%7.3f Mpps, %s cycles/pkt, %d rxqs parked, "
-                            "%.1f s to connect, RSS %s KiB, %s fds"
-                            % (res["mpps"],
-                               "%.0f" % res["cycles_per_packet"]
-                               if res["cycles_per_packet"] else "?",
+               lambda res: ("%7.3f Mpps, alone %7.3f: ratio %.3f; %s "
+                            "cycles/pkt (alone %s), %d rxqs parked, %.1f s "
+                            "to connect, %s KiB and %s fds per idle port"
+                            % (res["mpps"], res["mpps_alone"], res["ratio"],
+                               fmt(res["cycles_per_packet"], "%.0f"),
+                               fmt(res["cycles_per_packet_alone"], "%.0f"),
                                res["parked_rxqs"], res["connect_seconds"],
-                               res["rss_kib"]["connected"],
-                               res["fds"]["connected"])))
+                               fmt(res["rss_kib_per_idle_port"], "%.0f"),
+                               fmt(res["fds_per_idle_port"], "%.1f"))))
     if bench.status:
         return bench.status
     publish(args, density_report(args, rounds), print_density_table)
-    return 0 if rounds.runs[("ecp-rdma", configs[0])] else 1
+    return 0 if all(rounds.runs[("ecp-rdma", c)] for c in configs) else 1
+
+
+def fmt(value, spec):
+    return spec % value if value is not None else "?"
 
 
 def density_report(args, rounds):
@@ -251,10 +313,19 @@ def density_report(args, rounds):
                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": rounds.info,
         "settings": {
-            "runs": args.runs, "seconds": args.seconds,
-            "warmup_seconds": args.warmup, "size": args.size,
-            "idle_ports": configs, "setups": setups,
-            "traffic": "testpmd io forwarding between the active pair's "
+            "runs": args.runs, "windows": args.windows,
+            "seconds": args.seconds, "warmup_seconds": args.warmup,
+            "size": args.size, "idle_ports": configs, "setups": setups,
+            "rx_park_after": args.rx_park_after,
+            "method": "per run, two switches of the setup run together, "
+                      "one with the active pair alone, one with the "
+                      "active pair and the idle ports; testpmd, the client "
+                      "of both pairs, forwards through one at a time "
+                      "(the other's PMD thread sleeps, pmd-maxsleep=%d), "
+                      "their windows alternating; the ratio is the median "
+                      "of the back-to-back windows' rate ratios"
+                      % IDLE_MAXSLEEP_US,
+            "traffic": "testpmd io forwarding between an active pair's "
                        "two ports (2 queue pairs each, start tx_first "
                        "%d), as in 'local'" % args.bursts,
             "idle": "every idle port has one queue pair and a connected "
@@ -262,7 +333,6 @@ def density_report(args, rounds):
                     "be signalled) that looks at its ring every %g s, on "
                     "core %d with testpmd's forwarding lcore"
                     % (IDLE_LOOK_SECONDS, IDLE_VM_CPU),
-            "rx_park_after": args.rx_park_after,
             "rate": "packets br0 transmitted on the active pair's two "
                     "ports per second of the window",
             "cycles_per_packet": "dpif-netdev/pmd-stats-show 'avg "
@@ -270,10 +340,10 @@ def density_report(args, rounds):
                                  "window: the polling of every receive "
                                  "queue in iterations that received "
                                  "packets is in it",
-            "memory": "VmRSS and open descriptors of ovs-vswitchd with the "
-                      "bridge and all ports added, after every idle client "
-                      "connected, and at the end of the window",
-            "placement": "one PMD thread, pmd-cpu-mask=%s, pmd-maxsleep 0"
+            "memory": "VmRSS and open descriptors of the switch with the "
+                      "idle ports, before and after its idle clients "
+                      "connected",
+            "placement": "one PMD thread per switch, pmd-cpu-mask=%s"
                          % PMD_CPU_MASK,
             "vswitchd": rounds.versions,
             "plugin": rounds.plugin,
@@ -281,33 +351,25 @@ def density_report(args, rounds):
         "unavailable": rounds.unavailable,
         "results": [],
     }
-    base = configs[0]
     for idle in configs:
         entry = {"idle_ports": idle, "setups": {}}
         for setup in setups:
             rs = runs[(setup, idle)]
-            zero = {x["run"]: x for x in runs[(setup, base)]}
-            # Each run's rate against the same run's rate with the fewest
-            # idle ports: the runs of one round are minutes apart at most.
-            ratios = [x["mpps"] / zero[x["run"]]["mpps"] for x in rs
-                      if x["run"] in zero]
-            per_port = [(x["rss_kib"]["connected"]
-                         - zero[x["run"]]["rss_kib"]["connected"])
-                        / (idle - base) for x in rs
-                        if x["run"] in zero and idle > base]
-            fds = [(x["fds"]["connected"] - zero[x["run"]]["fds"]["connected"])
-                   / (idle - base) for x in rs
-                   if x["run"] in zero and idle > base]
             entry["setups"][setup] = {
                 "runs_ok": len(rs),
                 "failures": rounds.failures[(setup, idle)],
                 "mpps": spread([x["mpps"] for x in rs]),
+                "mpps_alone": spread([x["mpps_alone"] for x in rs]),
+                "rate_ratio": spread([x["ratio"] for x in rs]),
                 "cycles_per_packet": spread([x["cycles_per_packet"]
                                              for x in rs]),
-                "rate_ratio": spread(ratios),
+                "cycles_per_packet_alone": spread(
+                    [x["cycles_per_packet_alone"] for x in rs]),
                 "parked_rxqs": spread([x["parked_rxqs"] for x in rs]),
-                "rss_kib_per_idle_port": spread(per_port),
-                "fds_per_idle_port": spread(fds),
+                "rss_kib_per_idle_port": spread(
+                    [x["rss_kib_per_idle_port"] for x in rs]),
+                "fds_per_idle_port": spread([x["fds_per_idle_port"]
+                                             for x in rs]),
                 "connect_seconds": spread([x["connect_seconds"]
                                            for x in rs]),
                 "add_ports_seconds": spread([x["add_ports_seconds"]
@@ -320,31 +382,34 @@ def density_report(args, rounds):
 
 def print_density_table(report):
     s = report["settings"]
-    base = s["idle_ports"][0]
     print()
-    print("ecp-rdma-bench density, %d B: medians of %d runs; rate ratio = "
-          "rate / rate with %d idle ports in the same run"
-          % (s["size"], s["runs"], base))
-    print("%5s %-12s %-22s %7s %8s %6s %9s %8s %8s %8s"
-          % ("idle", "setup", "Mpps median [min-max]", "ratio", "cyc/pkt",
-             "parked", "KiB/port", "fds/port", "add s", "conn s"))
+    print("ecp-rdma-bench density, %d B: medians of %d runs; ratio = rate "
+          "with the idle ports / rate of the pair alone, in the same run"
+          % (s["size"], s["runs"]))
+    print("%5s %-10s %-22s %-22s %7s %9s %6s %8s %8s %6s %6s"
+          % ("idle", "setup", "Mpps [min-max]", "alone Mpps", "ratio",
+             "cyc/pkt", "parked", "KiB/port", "fds/port", "add s",
+             "conn s"))
 
-    def med(x, fmt):
-        return fmt % x["median"] if x else "-"
+    def med(x, spec):
+        return spec % x["median"] if x else "-"
+
+    def rng(x):
+        return ("%.3f [%.3f-%.3f]" % (x["median"], x["min"], x["max"])
+                if x else "-")
 
     for entry in report["results"]:
         for setup, r in entry["setups"].items():
-            m = r["mpps"]
-            if not m:
+            if not r["mpps"]:
                 why = "; ".join(sorted(set(r["failures"]))) or \
                     report["unavailable"].get(setup, "no measurement")
-                print("%5d %-12s %s" % (entry["idle_ports"], setup, why))
+                print("%5d %-10s %s" % (entry["idle_ports"], setup, why))
                 continue
-            print("%5d %-12s %-22s %7s %8s %6s %9s %8s %8s %8s"
-                  % (entry["idle_ports"], setup,
-                     "%.3f [%.3f-%.3f]" % (m["median"], m["min"], m["max"]),
-                     med(r["rate_ratio"], "%.3f"),
+            print("%5d %-10s %-22s %-22s %7s %4s/%-4s %6s %8s %8s %6s %6s"
+                  % (entry["idle_ports"], setup, rng(r["mpps"]),
+                     rng(r["mpps_alone"]), rng(r["rate_ratio"])[:5],
                      med(r["cycles_per_packet"], "%.0f"),
+                     med(r["cycles_per_packet_alone"], "%.0f"),
                      med(r["parked_rxqs"], "%.0f"),
                      med(r["rss_kib_per_idle_port"], "%.0f"),
                      med(r["fds_per_idle_port"], "%.1f"),

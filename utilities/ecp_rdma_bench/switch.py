@@ -140,6 +140,8 @@ class Switch:
     pmd_cpu_mask = PMD_CPU_MASK
     # Receive queues of the ports that do not have n_queues.
     port_queues = {}
+    # The key of its network namespace in bench.netns, if not 'name'.
+    netns_key = None
 
     def __init__(self, bench, tag):
         self.bench = bench
@@ -209,7 +211,10 @@ class Switch:
         return int(text)
 
     def start(self):
-        self.start_daemons(self.bench.netns[self.name])
+        """Starts the daemons, in the network namespace of the setup
+        ('netns_key' names another one of bench.netns: two switches of a
+        setup cannot share one, both have a tap device br0)."""
+        self.start_daemons(self.bench.netns[self.netns_key or self.name])
         self.vsctl("add-br", "br0", "--", "set", "Bridge", "br0",
                    "datapath_type=netdev")
         t0 = time.monotonic()
@@ -418,7 +423,8 @@ class OvsDpdkSwitch(Switch):
 
     def __init__(self, bench, tag):
         super().__init__(bench, tag)
-        self.file_prefix = "ecp-rdma-bench-%s-%d" % (self.name, os.getpid())
+        self.file_prefix = "ecp-rdma-bench-%s-%d-%s" % (self.name,
+                                                        os.getpid(), tag)
 
     def vswitchd_cmd(self):
         return [self.tool("ovs-vswitchd"),
@@ -588,11 +594,11 @@ SWITCHES = {"ecp-rdma": EcpRdmaSwitch, "ovs-dpdk": OvsDpdkSwitch,
             "debian-dpdk": DebianDpdkSwitch, "baseline": BaselineSwitch}
 
 
-def prepare_switches(bench, setups):
+def prepare_switches(bench, setups, dpdk_switches=1):
     """Finds out which of 'setups' cannot run on this machine, reserves
-    hugepages for one OVS-DPDK switch at a time if another can, and makes
-    every setup's network namespace.  Returns {setup: why} for those that
-    cannot run."""
+    hugepages for 'dpdk_switches' OVS-DPDK switches at a time if another
+    can, and makes every setup's network namespace.  Returns {setup: why}
+    for those that cannot run."""
     args = bench.args
     unavailable = {}
     if "ovs-dpdk" in setups and not args.build_dpdk:
@@ -608,7 +614,7 @@ def prepare_switches(bench, setups):
     dpdk = [s for s in setups
             if s in ("ovs-dpdk", "debian-dpdk") and s not in unavailable]
     if dpdk:
-        reason = bench.reserve_hugepages(1)
+        reason = bench.reserve_hugepages(dpdk_switches)
         if reason:
             for setup in dpdk:
                 unavailable[setup] = reason
@@ -638,6 +644,8 @@ class AlternatingRuns:
         self.unavailable = {}
         self.info = machine_info()
         self.plugin = None
+        # OVS-DPDK switches that one measurement runs at once.
+        self.dpdk_switches = 1
 
     def run(self, measure, label, describe):
         bench = self.bench
@@ -645,7 +653,8 @@ class AlternatingRuns:
         with bench.running():
             self.plugin = bench.start()
             warn_disturbances(self.info)
-            self.unavailable = prepare_switches(bench, self.setups)
+            self.unavailable = prepare_switches(bench, self.setups,
+                                                self.dpdk_switches)
             for r in range(n_runs):
                 order = self.setups if r % 2 == 0 else self.setups[::-1]
                 for config in self.configs:
