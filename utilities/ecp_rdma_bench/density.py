@@ -171,6 +171,12 @@ def window(bench, tp, switches, measured, portlist):
             pmd.get("avg_processing_cycles_per_packet") if pmd else None)
 
 
+def per_port(alone, crowd, idle):
+    if alone is None or crowd is None:
+        return None
+    return (crowd - alone) / idle
+
+
 def measure_density(bench, setup, idle, tag):
     """Starts two switches of 'setup', one with the active pair alone and
     one with the active pair and 'idle' idle ports whose VMs are
@@ -194,6 +200,9 @@ def measure_density(bench, setup, idle, tag):
         for switch in switches:
             switch.set_maxsleep(IDLE_MAXSLEEP_US)
         crowd_pid = crowd.pids[crowd.vswitchd_name]
+        # Both bridges set up, no client connected: the one with the pair
+        # alone is the reference of the memory that the idle ports cost.
+        rss_alone, fds_alone = process_memory(alone.pids[alone.vswitchd_name])
         rss0, fds0 = process_memory(crowd_pid)
         connect_seconds = start_idle_clients(bench, crowd, clients)
         rss1, fds1 = process_memory(crowd_pid)
@@ -252,13 +261,14 @@ def measure_density(bench, setup, idle, tag):
         "parked_rxqs": parked,
         "connect_seconds": round(connect_seconds, 3),
         "add_ports_seconds": round(crowd.add_ports_seconds, 3),
-        "rss_kib": {"bridge": rss0, "connected": rss1, "forwarding": rss2},
-        "fds": {"bridge": fds0, "connected": fds1, "forwarding": fds2},
-        "rss_kib_per_idle_port": ((rss1 - rss0) / idle
-                                  if idle and rss0 and rss1 else None),
-        "fds_per_idle_port": ((fds1 - fds0) / idle
-                              if idle and fds0 is not None
-                              and fds1 is not None else None),
+        "rss_kib": {"alone": rss_alone, "bridge": rss0, "connected": rss1,
+                    "forwarding": rss2},
+        "fds": {"alone": fds_alone, "bridge": fds0, "connected": fds1,
+                "forwarding": fds2},
+        # What an idle port and its connected client add to ovs-vswitchd,
+        # against the switch with the pair alone.
+        "rss_kib_per_idle_port": per_port(rss_alone, rss1, idle),
+        "fds_per_idle_port": per_port(fds_alone, fds1, idle),
     }
 
 
@@ -341,8 +351,9 @@ def density_report(args, rounds):
                                  "queue in iterations that received "
                                  "packets is in it",
             "memory": "VmRSS and open descriptors of the switch with the "
-                      "idle ports, before and after its idle clients "
-                      "connected",
+                      "idle ports once their clients connected, minus "
+                      "those of the switch with the pair alone (neither "
+                      "pair connected yet), per idle port",
             "placement": "one PMD thread per switch, pmd-cpu-mask=%s"
                          % PMD_CPU_MASK,
             "vswitchd": rounds.versions,
