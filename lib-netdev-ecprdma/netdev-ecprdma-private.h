@@ -288,6 +288,8 @@ struct vm_port {
     /* Idle receive queues that the PMD threads do not poll. */
     struct vm_rx_park park[PORT_N_RXQ_MAX];
     int park_epfd;              /* Eventfds of the parked rings, or -1. */
+    uint32_t park_kicks;        /* Parked rings whose client wrote its
+                                 * eventfd, not yet woken up. */
     uint64_t rx_parks;          /* Receive queues parked. */
     uint64_t rx_wakeups;        /* Parked receive queues woken up. */
 };

@@ -76,6 +76,29 @@ vm_port_rxq_enabled(const struct netdev_ecprdma *dev, int qid)
     return qid >= PORT_N_RXQ_MAX || !is_parked(&dev->vm.park[qid]);
 }
 
+/* Returns the rings of 'dev' whose client wrote their eventfd since the
+ * last call, as a bitmap. */
+static uint32_t
+kicked_rings(struct netdev_ecprdma *dev)
+{
+    struct epoll_event evs[PORT_N_RXQ_MAX];
+    uint32_t kicked = 0;
+    int n;
+
+    if (dev->vm.park_epfd < 0) {
+        return 0;
+    }
+    while ((n = epoll_wait(dev->vm.park_epfd, evs, ARRAY_SIZE(evs), 0))
+           > 0) {
+        for (int j = 0; j < n; j++) {
+            if (evs[j].data.u32 < PORT_N_RXQ_MAX) {
+                kicked |= 1u << evs[j].data.u32;
+            }
+        }
+    }
+    return kicked;
+}
+
 /* Watches the eventfd of 'q', ring 'i' of 'dev', from now on.  Returns
  * false if it cannot: the ring is then not parked. */
 static bool
@@ -83,7 +106,6 @@ watch_kicks(struct netdev_ecprdma *dev, const struct memif_queue *q, int i)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
     struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = i };
-    struct epoll_event evs[PORT_N_RXQ_MAX];
 
     if (q->eventfd < 0) {
         return false;
@@ -103,10 +125,8 @@ watch_kicks(struct netdev_ecprdma *dev, const struct memif_queue *q, int i)
         return false;
     }
     /* An eventfd that the client wrote earlier is readable at once: that
-     * is no kick for the parking to come. */
-    while (epoll_wait(dev->vm.park_epfd, evs, ARRAY_SIZE(evs), 0) > 0) {
-        continue;
-    }
+     * is no kick for the parking to come.  The other rings' kicks stay. */
+    dev->vm.park_kicks |= kicked_rings(dev) & ~(1u << i);
     return true;
 }
 
@@ -153,30 +173,8 @@ unpark(struct netdev_ecprdma *dev, int i, long long int now)
     p->head = memif_queue_rx_want_kicks(q, false);
     unwatch_kicks(dev, q);
     p->since = now;
+    dev->vm.park_kicks &= ~(1u << i);
     atomic_store_relaxed(&p->parked, false);
-}
-
-/* Returns the rings of 'dev' whose client wrote their eventfd since the
- * last call, as a bitmap. */
-static uint32_t
-kicked_rings(struct netdev_ecprdma *dev)
-{
-    struct epoll_event evs[PORT_N_RXQ_MAX];
-    uint32_t kicked = 0;
-    int n;
-
-    if (dev->vm.park_epfd < 0) {
-        return 0;
-    }
-    while ((n = epoll_wait(dev->vm.park_epfd, evs, ARRAY_SIZE(evs), 0))
-           > 0) {
-        for (int j = 0; j < n; j++) {
-            if (evs[j].data.u32 < PORT_N_RXQ_MAX) {
-                kicked |= 1u << evs[j].data.u32;
-            }
-        }
-    }
-    return kicked;
 }
 
 /* Parks the receive queues of vm port 'dev' whose rings have been empty
@@ -189,13 +187,13 @@ vm_port_park_run(struct netdev_ecprdma *dev)
 {
     long long int after = dev->options.rx_park_after;
     long long int now = time_msec();
-    uint32_t kicked = kicked_rings(dev);
     uint32_t switching;
     bool changed = false;
 
     /* While the switch has the rings, the queues must poll: they tell the
      * uplink that they left the ring (see vm_rxq_yields()). */
     atomic_read(&dev->vm.switching, &switching);
+    dev->vm.park_kicks |= kicked_rings(dev);
     for (int i = 0; i < n_park_rings(dev); i++) {
         struct memif_queue *q = &dev->vm.conn->c2s[i];
         struct vm_rx_park *p = &dev->vm.park[i];
@@ -203,7 +201,8 @@ vm_port_park_run(struct netdev_ecprdma *dev)
         bool stay = !after || switching & 1;
 
         if (is_parked(p)) {
-            if (stay || head != p->head || kicked & (1u << i)) {
+            if (stay || head != p->head
+                || dev->vm.park_kicks & (1u << i)) {
                 unpark(dev, i, now);
                 dev->vm.rx_wakeups++;
                 changed = true;
@@ -240,6 +239,10 @@ vm_port_park_wait(const struct netdev_ecprdma *dev)
     if (any_parked) {
         poll_fd_wait(dev->vm.park_epfd, POLLIN);
     }
+    if (dev->vm.park_kicks) {
+        /* Kicks that parking another ring drained from the epoll set. */
+        poll_immediate_wake();
+    }
 }
 
 /* Starts watching the rings of the connection that 'dev' just attached:
@@ -273,6 +276,7 @@ vm_port_park_stop(struct netdev_ecprdma *dev)
             atomic_store_relaxed(&dev->vm.park[i].parked, false);
         }
     }
+    dev->vm.park_kicks = 0;
     if (dev->vm.park_epfd >= 0) {
         close(dev->vm.park_epfd);
         dev->vm.park_epfd = -1;
