@@ -19,7 +19,7 @@ TESTSUITE_AT = \
 	tests/dpdk.at \
 	tests/scale.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
-	tests/bench-counters.py
+	tests/bench-counters.py tests/bench-plot.py
 TESTSUITE = tests/testsuite
 TESTSUITE_DIR = $(abs_top_builddir)/tests/testsuite.dir
 DISTCLEANFILES += tests/atconfig tests/atlocal

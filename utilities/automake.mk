@@ -15,7 +15,8 @@ man1_MANS += utilities/ecp-rdma-vm.1
 EXTRA_DIST += utilities/ecp-rdma-vm.1
 
 # ecp-rdma-bench: benchmarks of the ecp-rdma class against OVS-DPDK
-# (Documentation/performance.rst).  A python3 script, standard library only.
+# (Documentation/performance.rst).  A python3 script, standard library only
+# but for --plot, which imports matplotlib (python3-matplotlib) if given.
 dist_bin_SCRIPTS = utilities/ecp-rdma-bench
 # Its modules, one per subcommand and those they share: a package that the
 # script imports from its own directory or, installed, from here.
@@ -27,6 +28,7 @@ dist_ecprdmabench_DATA = \
 	utilities/ecp_rdma_bench/latency.py \
 	utilities/ecp_rdma_bench/local.py \
 	utilities/ecp_rdma_bench/local_vms.py \
+	utilities/ecp_rdma_bench/plot.py \
 	utilities/ecp_rdma_bench/remote.py \
 	utilities/ecp_rdma_bench/roe.py \
 	utilities/ecp_rdma_bench/switch.py

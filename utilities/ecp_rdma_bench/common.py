@@ -449,11 +449,33 @@ def warn_disturbances(info):
         warn("already running, may disturb the figures: %s" % p)
 
 
+def pair_counts(report):
+    """The --pairs of a report of 'local' or 'remote', a list: reports
+    before --pairs took a list had one number, or none (one pair)."""
+    pairs = report["settings"].get("pairs", 1)
+    return pairs if isinstance(pairs, list) else [pairs]
+
+
+def by_pairs(report, key="results"):
+    """{pairs: figures} of 'key' ("results" or "ratios", "ratio" for
+    'remote') of a report of 'local' or 'remote': its KEY_by_pairs, by
+    pair count, or if it measured only one, its KEY."""
+    if key + "_by_pairs" in report:
+        return {int(p): r for p, r in report[key + "_by_pairs"].items()}
+    return {pair_counts(report)[0]: report[key]}
+
+
 def publish(args, report, print_report):
-    """Prints 'report' with 'print_report' and, with --json, writes it."""
+    """Prints 'report' with 'print_report' and, with --json, writes it;
+    with --plot, draws it."""
     print_report(report)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)
             f.write("\n")
         say("wrote %s" % args.json)
+    if getattr(args, "plot", None):
+        # Imported here: matplotlib only when a figure is asked for.
+        from ecp_rdma_bench.plot import plot_report
+        plot_report(report, args.plot)
+        say("wrote %s" % args.plot)

@@ -16,7 +16,6 @@
 ports whose clients are connected."""
 
 import datetime
-import glob
 import os
 import re
 import shlex
@@ -29,7 +28,7 @@ from ecp_rdma_bench.common import (
 from ecp_rdma_bench.local import IDLE_MAXSLEEP_US
 from ecp_rdma_bench.remote import VmClient
 from ecp_rdma_bench.switch import (
-    PMD_CPU_MASK, SWITCHES, AlternatingRuns, TestPmd)
+    PMD_CPU_MASK, SWITCHES, AlternatingRuns, TestPmd, dpdk_max_ethports)
 
 DENSITY_SETUPS = ("ecp-rdma", "ovs-dpdk", "debian-dpdk")
 
@@ -40,18 +39,6 @@ IDLE_VM_CPU = 1
 # switch never signals it) but not all the time, since 254 processes
 # spinning on 2 CPUs would measure the CPUs, not the switch.
 IDLE_LOOK_SECONDS = 0.1
-
-
-def dpdk_max_ethports():
-    """RTE_MAX_ETHPORTS of the DPDK installed (the number of ethdev ports
-    one DPDK process can have), or None if its headers are not found."""
-    for path in glob.glob("/usr/include/*/dpdk/rte_build_config.h") + \
-            glob.glob("/usr/include/dpdk/rte_build_config.h"):
-        m = re.search(r"^#define RTE_MAX_ETHPORTS (\d+)$",
-                      read_file(path, ""), re.M)
-        if m:
-            return int(m.group(1))
-    return None
 
 
 class ActivePair:

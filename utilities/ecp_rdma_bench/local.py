@@ -23,12 +23,13 @@ import sys
 import time
 
 from ecp_rdma_bench.common import (
-    CLK_TCK, Bench, BenchError, check_prerequisites, cpu_snapshot,
+    CLK_TCK, Bench, BenchError, by_pairs, check_prerequisites, cpu_snapshot,
     machine_info, plugin_info, publish, say, spread, warn,
     warn_disturbances)
 from ecp_rdma_bench.switch import (
     N_QUEUES, PMD_CPU_MASK, TESTPMD_LCORES, TESTPMD_MAIN_LCORE,
-    BaselineSwitch, DebianDpdkSwitch, EcpRdmaSwitch, OvsDpdkSwitch, TestPmd)
+    BaselineSwitch, DebianDpdkSwitch, EcpRdmaSwitch, OvsDpdkSwitch, TestPmd,
+    dpdk_max_ethports)
 
 # "ovs-dpdk" is OVS-DPDK memif ports in the build's own ovs-vswitchd (built
 # with DPDK), "debian-dpdk" the same in Debian's; "baseline" is ecp-rdma with
@@ -49,11 +50,12 @@ IDLE_MAXSLEEP_US = 10000
 
 
 class LocalRig:
-    """The switches of 'setups', each with br0 and two memif ports, and one
-    testpmd, the client of all their ports, that forwards through one
-    switch at a time.
+    """The switches of 'setups', each with br0 and 'pairs' pairs of memif
+    ports, and one testpmd, the client of all their ports, that forwards
+    through one switch at a time, between the ports of each pair.
 
-    All run for every window of a frame size: the setups' windows
+    All run for every window of a frame size and pair count: the setups'
+    windows
     alternate a few seconds apart, so that all see the machine in the
     same state.  The switches that do not forward sleep (pmd-maxsleep),
     the one that does polls as by default.  No client ever disconnects from a
@@ -62,9 +64,11 @@ class LocalRig:
     port.  So the teardown order is: testpmd stops forwarding, then the
     switches exit, then testpmd quits."""
 
-    def __init__(self, bench, setups, size, tag):
+    def __init__(self, bench, setups, size, pairs, tag):
         self.bench = bench
         self.size = size
+        self.pairs = pairs
+        self.tag = tag
         self.switches = {}
         self.testpmd = None
         for setup in setups:
@@ -72,6 +76,7 @@ class LocalRig:
                    "debian-dpdk": DebianDpdkSwitch,
                    "baseline": BaselineSwitch}[setup]
             self.switches[setup] = cls(bench, tag)
+            self.switches[setup].use_pairs(pairs)
 
     def start(self, versions):
         for setup, switch in self.switches.items():
@@ -83,7 +88,7 @@ class LocalRig:
                 raise SwitchStartError(setup, e)
             switch.set_maxsleep(IDLE_MAXSLEEP_US)
         self.testpmd = TestPmd(self.bench, list(self.switches.values()),
-                               self.size)
+                               self.size, self.tag)
         self.testpmd.start()
         for switch in self.switches.values():
             switch.wait_connected()
@@ -142,11 +147,12 @@ def measure(bench, rig, setup):
                              % (sw.vswitchd_name, sw.dir))
 
     elapsed = ((t2 + t3) - (t0 + t1)) / 2
+    ports = [str(i) for i in range(1, len(switch.ports) + 1)]
 
     def delta(port, key):
         return after[port][key] - before[port][key]
 
-    result = {"seconds": round(elapsed, 4)}
+    result = {"seconds": round(elapsed, 4), "pairs": rig.pairs}
     # CPU time that other processes (and the kernel) used during the
     # window, and time stolen by the hypervisor, in CPUs.
     ticks = CLK_TCK * (t2 - t1)
@@ -158,15 +164,16 @@ def measure(bench, rig, setup):
     result["own_cpus"] = round((cpu1[2] - cpu0[2]) / ticks, 3)
     for key in ("rx_packets", "rx_bytes", "rx_dropped", "rx_errors",
                 "tx_packets", "tx_bytes", "tx_dropped", "tx_errors"):
-        result[key] = delta("1", key) + delta("2", key)
+        result[key] = sum(delta(port, key) for port in ports)
     result["per_port"] = {
         port: {k: delta(port, k) for k in ("rx_packets", "tx_packets",
                                            "tx_dropped")}
-        for port in ("1", "2")}
+        for port in ports}
     if result["tx_packets"] <= 0:
         raise BenchError("%s: no packet went through br0 (see %s)"
                          % (switch.name, tp.logpath))
     result["mpps"] = result["tx_packets"] / elapsed / 1e6
+    result["mpps_per_pair"] = result["mpps"] / rig.pairs
     result["gbps"] = result["tx_bytes"] * 8 / elapsed / 1e9
     result["avg_frame_bytes"] = result["tx_bytes"] / result["tx_packets"]
     result["pmd"] = pmd
@@ -183,58 +190,60 @@ def measure(bench, rig, setup):
     return result
 
 
+def fmt_spread(s, digits):
+    """'median [min-max]' of spread 's', or '-'."""
+    if not s:
+        return "-"
+    return "%.*f [%.*f-%.*f]" % (digits, s["median"], digits, s["min"],
+                                 digits, s["max"])
+
+
 def print_table(report):
-    sizes = report["settings"]["sizes"]
-    rows = [("frame", "setup", "runs", "Mpps median [min-max]",
-             "Gbit/s median [min-max]", "cyc/pkt med")]
-
-    def fmt(s, digits):
-        if not s:
-            return "-"
-        return "%.*f [%.*f-%.*f]" % (digits, s["median"], digits, s["min"],
-                                     digits, s["max"])
-
+    settings = report["settings"]
+    sizes = settings["sizes"]
+    results = by_pairs(report, "results")
+    rows = [("frame", "pairs", "setup", "runs", "Mpps median [min-max]",
+             "Mpps/pair", "Gbit/s median [min-max]", "cyc/pkt med")]
     for size in sizes:
-        for setup in report["settings"]["setups"]:
-            r = report["results"][setup][str(size)]
-            cyc = r["cycles_per_packet"]
-            if setup in report["unavailable"] and not r["runs_ok"]:
-                rows.append(("%d B" % size, setup, "-", "unavailable",
-                             "", ""))
-                continue
-            rows.append(("%d B" % size, setup,
-                         "%d/%d" % (r["runs_ok"], r["runs"]),
-                         fmt(r["mpps"], 2), fmt(r["gbps"], 2),
-                         "%.0f" % cyc["median"] if cyc else "-"))
+        for pairs in settings["pairs"]:
+            for setup in settings["setups"]:
+                r = results[pairs][setup][str(size)]
+                head = ("%d B" % size, "%d" % pairs, setup)
+                if setup in report["unavailable"] and not r["runs_ok"]:
+                    rows.append(head + ("-", "unavailable", "", "", ""))
+                    continue
+                cyc = r["cycles_per_packet"]
+                per_pair = r["mpps_per_pair"]
+                rows.append(head + (
+                    "%d/%d" % (r["runs_ok"], r["runs"]),
+                    fmt_spread(r["mpps"], 2),
+                    "%.2f" % per_pair["median"] if per_pair else "-",
+                    fmt_spread(r["gbps"], 2),
+                    "%.0f" % cyc["median"] if cyc else "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     print()
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     print()
-    for base, ratios in report["ratios"].items():
-        for size in sizes:
-            ratio = ratios[str(size)]
-            if ratio["mpps"] is None:
-                print("ratio ecp-rdma / %s at %d B: unavailable (%s)"
-                      % (base, size, ratio["reason"]))
-            else:
-                print("ratio ecp-rdma / %s at %d B: %.3f (median of the "
-                      "runs' ratios; ratio of the medians %.3f); per run %s"
-                      % (base, size, ratio["mpps"], ratio["of_medians"],
-                         ", ".join("%.3f" % x for x in ratio["per_run"])))
+    ratios = by_pairs(report, "ratios")
+    for pairs in settings["pairs"]:
+        print_ratios(ratios[pairs], sizes,
+                     "" if settings["pairs"] == [1] else
+                     ", %d pair(s)" % pairs)
     for size in sizes:
-        for setup in report["settings"]["setups"]:
-            r = report["results"][setup][str(size)]
-            if r["disturbed_runs_kept"] or r["discarded"]:
-                print("%s at %d B: %d disturbed window(s) measured again, "
-                      "%d kept although disturbed"
-                      % (setup, size, len(r["discarded"]),
-                         r["disturbed_runs_kept"]))
-            if r["failures"]:
-                print("%s at %d B: %d failed run(s): %s"
-                      % (setup, size, len(r["failures"]),
-                         "; ".join(r["failures"])))
-    settings = report["settings"]
+        for pairs in settings["pairs"]:
+            for setup in settings["setups"]:
+                r = results[pairs][setup][str(size)]
+                what = "%s at %d B, %d pair(s)" % (setup, size, pairs)
+                if r["disturbed_runs_kept"] or r["discarded"]:
+                    print("%s: %d disturbed window(s) measured again, "
+                          "%d kept although disturbed"
+                          % (what, len(r["discarded"]),
+                             r["disturbed_runs_kept"]))
+                if r["failures"]:
+                    print("%s: %d failed run(s): %s"
+                          % (what, len(r["failures"]),
+                             "; ".join(r["failures"])))
     print("frames: %s" % settings["frame_size"])
     print("rate: %s" % settings["rate"])
     print("placement: %s" % settings["placement"])
@@ -251,13 +260,31 @@ def print_table(report):
     print()
 
 
-def start_rig(bench, setups, unavailable, size, tag, versions):
-    """Starts the switches of the available 'setups' and testpmd.  A setup
-    other than ecp-rdma whose switch cannot start is marked unavailable
-    and the rest start without it."""
+def print_ratios(ratios, sizes, what):
+    """Prints ecp-rdma's ratios to each baseline in 'ratios' (those of one
+    pair count, which 'what' names)."""
+    for base, by_size in ratios.items():
+        for size in sizes:
+            ratio = by_size[str(size)]
+            if ratio["mpps"] is None:
+                print("ratio ecp-rdma / %s at %d B%s: unavailable (%s)"
+                      % (base, size, what, ratio["reason"]))
+            else:
+                print("ratio ecp-rdma / %s at %d B%s: %.3f (median of the "
+                      "runs' ratios; ratio of the medians %.3f); per run %s"
+                      % (base, size, what, ratio["mpps"],
+                         ratio["of_medians"],
+                         ", ".join("%.3f" % x for x in ratio["per_run"])))
+
+
+def start_rig(bench, setups, unavailable, size, pairs, tag, versions):
+    """Starts the switches of the available 'setups', with 'pairs' pairs of
+    ports each, and testpmd.  A setup other than ecp-rdma whose switch
+    cannot start is marked unavailable and the rest start without it."""
     for attempt in range(len(setups)):
         avail = [s for s in setups if s not in unavailable]
-        rig = LocalRig(bench, avail, size, "%s-%d" % (tag, attempt))
+        check_testpmd_ports(avail, pairs)
+        rig = LocalRig(bench, avail, size, pairs, "%s-%d" % (tag, attempt))
         try:
             rig.start(versions)
             return rig
@@ -273,30 +300,44 @@ def start_rig(bench, setups, unavailable, size, tag, versions):
     raise BenchError("no switch could start")
 
 
-def measure_retrying(bench, rig, setup, size, r, discarded):
+def check_testpmd_ports(setups, pairs):
+    """Raises BenchError if one testpmd cannot be the client of 'pairs'
+    pairs of ports of every switch of 'setups'."""
+    max_ports = dpdk_max_ethports()
+    needed = 2 * pairs * len(setups)
+    if max_ports is not None and needed > max_ports:
+        raise BenchError("%d VM pairs of %d setups need %d memif ports in "
+                         "testpmd, but DPDK's RTE_MAX_ETHPORTS is %d: fewer "
+                         "pairs (--pairs) or setups (--setups)"
+                         % (pairs, len(setups), needed, max_ports))
+
+
+def measure_retrying(bench, rig, setup, r, discarded):
     """Measures a window of 'setup' through 'rig', again, up to --retries
-    times, if other processes disturbed it.  After a BenchError, 'rig' must
-    be restarted."""
+    times, if other processes disturbed it; the disturbed windows go to the
+    list 'discarded'.  After a BenchError, 'rig' must be restarted."""
     args = bench.args
+    size, pairs = rig.size, rig.pairs
     attempt = 0
     while True:
         res = measure(bench, rig, setup)
         res["disturbed"] = res["other_cpus"] > args.max_other_cpu
         cyc = res["cycles_per_packet"]
-        say("run %d/%d: %11s %4d B: %7.3f Mpps %7.2f Gbit/s %s cycles/pkt, "
-            "tx drops %d, CPUs: own %.2f other %.2f steal %.2f"
-            % (r + 1, args.runs, setup, size, res["mpps"], res["gbps"],
-               "%.0f" % cyc if cyc else "?", res["tx_dropped"],
+        say("run %d/%d: %11s %4d B %2d pair(s): %7.3f Mpps %7.2f Gbit/s %s "
+            "cycles/pkt, tx drops %d, CPUs: own %.2f other %.2f steal %.2f"
+            % (r + 1, args.runs, setup, size, pairs, res["mpps"],
+               res["gbps"], "%.0f" % cyc if cyc else "?", res["tx_dropped"],
                res["own_cpus"], res["other_cpus"], res["steal_cpus"]))
         if not res["disturbed"]:
             return res
         if attempt >= args.retries:
-            warn("run %d, %s, %d B: kept although other processes used "
-                 "%.2f CPUs" % (r + 1, setup, size, res["other_cpus"]))
+            warn("run %d, %s, %d B, %d pair(s): kept although other "
+                 "processes used %.2f CPUs"
+                 % (r + 1, setup, size, pairs, res["other_cpus"]))
             return res
         warn("other processes used %.2f CPUs during the window: measuring "
              "again" % res["other_cpus"])
-        discarded[setup][size].append(res)
+        discarded.append(res)
         time.sleep(args.retry_delay)
         attempt += 1
 
@@ -330,6 +371,76 @@ def local_baselines(setups):
             if s in setups]
 
 
+class LocalRuns:
+    """The windows of every setup, frame size and pair count: measured
+    ones, failures and those measured again because other processes
+    disturbed them, each a dict [setup][pairs][size] of lists."""
+
+    def __init__(self, args):
+        def table():
+            return {s: {p: {size: [] for size in args.sizes}
+                        for p in args.pairs} for s in SETUPS}
+        self.runs = table()
+        self.failures = table()
+        self.discarded = table()
+
+
+def run_blocks(bench, setups, unavailable, local, versions):
+    """Measures every frame size and pair count --runs times.  For each
+    size, the runs come in blocks of --runs-per-start; in each block, the
+    pair counts follow each other (in alternating order from one block to
+    the next), each with switches and testpmd started afresh, and within a
+    pair count the setups' windows alternate."""
+    args = bench.args
+    per_start = args.runs_per_start
+    for size in args.sizes:
+        for block, first in enumerate(range(0, args.runs, per_start)):
+            order = args.pairs if block % 2 == 0 else args.pairs[::-1]
+            for pairs in order:
+                run_block(bench, setups, unavailable, local, versions, size,
+                          pairs, range(first, min(args.runs,
+                                                  first + per_start)))
+
+
+def run_block(bench, setups, unavailable, local, versions, size, pairs,
+              runs):
+    """Measures runs 'runs' of frame size 'size' with 'pairs' VM pairs,
+    through one start of the switches and testpmd (or more, if a run
+    fails)."""
+    rig = None
+    starts = 0
+    try:
+        for r in runs:
+            order = setups if r % 2 == 0 else setups[::-1]
+            for setup in order:
+                if setup in unavailable:
+                    continue
+                if rig is None:
+                    # A tag of its own for every start: after a failure,
+                    # the next setup of the same run starts afresh.
+                    starts += 1
+                    rig = start_rig(bench, setups, unavailable, size, pairs,
+                                    "%d-%dp-%d-%d" % (size, pairs, r + 1,
+                                                      starts), versions)
+                try:
+                    res = measure_retrying(
+                        bench, rig, setup, r,
+                        local.discarded[setup][pairs][size])
+                except BenchError as e:
+                    warn("run %d, %s, %d B, %d pair(s): %s"
+                         % (r + 1, setup, size, pairs, e))
+                    local.failures[setup][pairs][size].append(str(e))
+                    bench.keep_rundir = True
+                    rig.stop()
+                    rig = None
+                    continue
+                res["run"] = r + 1
+                local.runs[setup][pairs][size].append(res)
+    finally:
+        if rig:
+            rig.stop()
+
+
 def bench_local(args):
     testpmd = check_prerequisites(args)
     bench = Bench(args)
@@ -337,9 +448,7 @@ def bench_local(args):
     setups = local_setups(args)
     unavailable = {}
 
-    runs = {s: {size: [] for size in args.sizes} for s in SETUPS}
-    failures = {s: {size: [] for size in args.sizes} for s in SETUPS}
-    discarded = {s: {size: [] for size in args.sizes} for s in SETUPS}
+    local = LocalRuns(args)
     info = machine_info()
     versions = {}
     plugin = None
@@ -377,143 +486,155 @@ def bench_local(args):
             if setup in unavailable:
                 warn("%s side unavailable: %s"
                      % (setup, unavailable[setup]))
+        check_testpmd_ports([s for s in setups if s not in unavailable],
+                            max(args.pairs))
         bench.netns = {setup: bench.make_netns(setup) for setup in setups}
-
-        for size in args.sizes:
-            rig = None
-            for r in range(args.runs):
-                if rig and r % args.runs_per_start == 0:
-                    # Fresh processes, whose memory lies elsewhere.
-                    rig.stop()
-                    rig = None
-                order = setups if r % 2 == 0 else setups[::-1]
-                for setup in order:
-                    if setup in unavailable:
-                        continue
-                    if rig is None:
-                        rig = start_rig(bench, setups, unavailable, size,
-                                        "%d-%d" % (size, r + 1), versions)
-                    try:
-                        res = measure_retrying(bench, rig, setup, size, r,
-                                               discarded)
-                    except BenchError as e:
-                        warn("run %d, %s, %d B: %s" % (r + 1, setup, size, e))
-                        failures[setup][size].append(str(e))
-                        bench.keep_rundir = True
-                        rig.stop()
-                        rig = None
-                        continue
-                    res["run"] = r + 1
-                    runs[setup][size].append(res)
-            if rig:
-                rig.stop()
+        run_blocks(bench, setups, unavailable, local, versions)
     if bench.status:
         return bench.status
 
+    report = local_report(args, setups, unavailable, local, info, {
+        "testpmd": testpmd, "vswitchd": versions, "plugin": plugin,
+        "baseline_plugin": baseline_plugin})
+    publish(args, report, print_table)
+    for setup in setups:
+        for pairs in args.pairs:
+            for size in args.sizes:
+                if (not local.runs[setup][pairs][size]
+                        and setup not in unavailable):
+                    return 1
+    return 0
+
+
+def local_report(args, setups, unavailable, local, info, programs):
+    """The report of 'local': its settings, and for each pair count the
+    results of every setup and size and the ratios of ecp-rdma's rates to
+    the baselines', in "results_by_pairs" and "ratios_by_pairs" by pair
+    count, or with one pair count in "results" and "ratios", as in reports
+    before --pairs took a list (see by_pairs()).  'programs' are the
+    settings that say which testpmd, ovs-vswitchd and plugins were
+    measured."""
     report = {
         "tool": "ecp-rdma-bench local",
         "command": " ".join(shlex.quote(a) for a in sys.argv),
         "date": datetime.datetime.now(datetime.timezone.utc)
                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": info,
-        "settings": {
+        "settings": dict({
             "runs": args.runs, "runs_per_start": args.runs_per_start,
             "seconds": args.seconds,
             "warmup_seconds": args.warmup, "sizes": args.sizes,
+            "pairs": args.pairs,
             "setups": setups,
             "frame_size": "Ethernet frame length as testpmd --txpkts "
                           "sets it and the OVS byte counters count it: "
                           "headers and payload, no FCS; Gbit/s counts "
                           "these bytes only (no FCS, preamble or gap)",
-            "rate": "packets transmitted by br0 on both ports (ovs-ofctl "
-                    "dump-ports tx pkts, both directions summed) per second "
-                    "of the window",
+            "rate": "packets transmitted by br0 on all ports of the VM "
+                    "pairs (ovs-ofctl dump-ports tx pkts, both directions "
+                    "of every pair summed) per second of the window; "
+                    "mpps_per_pair: that divided by the number of pairs",
             "cycles_per_packet": "dpif-netdev/pmd-stats-show 'avg "
                                  "processing cycles per packet' (TSC "
                                  "cycles) of the PMD over the window",
             "placement": "PMD: pmd-cpu-mask=%s (core 0); testpmd -l %s "
-                         "--main-lcore %s (forwarding on core 1)"
+                         "--main-lcore %s (forwarding on core 1, for all "
+                         "pairs)"
                          % (PMD_CPU_MASK, TESTPMD_LCORES,
                             TESTPMD_MAIN_LCORE),
-            "alternation": "per frame size, both switches and one testpmd "
-                           "(the client of all four ports) run throughout; "
-                           "testpmd forwards through one switch at a time "
-                           "(stop, set portlist, start tx_first), the "
-                           "setups' windows alternate; the switch that "
-                           "does not forward has other_config:"
+            "alternation": "per frame size, blocks of %d runs; in a "
+                           "block, each pair count in turn (alternating "
+                           "order from block to block) starts every "
+                           "setup's switch and one testpmd (the client of "
+                           "all their ports), which run throughout the "
+                           "block; testpmd forwards through one switch at "
+                           "a time (stop, set portlist, start tx_first), "
+                           "the setups' windows alternate; the switch "
+                           "that does not forward has other_config:"
                            "pmd-maxsleep=%d, the measured one 0 (never "
-                           "sleeps)" % IDLE_MAXSLEEP_US,
+                           "sleeps)" % (args.runs_per_start,
+                                        IDLE_MAXSLEEP_US),
             "disturbance": "a window in which other processes used more "
                            "than %.2f CPUs (/proc/stat minus the bench's "
                            "own processes) is measured again, up to %d "
                            "times; the discarded windows are listed"
                            % (args.max_other_cpu, args.retries),
-            "traffic": "testpmd io forwarding, %d queue pairs per memif "
-                       "port (copy mode), start tx_first %d"
+            "traffic": "per VM pair, testpmd io forwarding between its two "
+                       "ports, %d queue pairs per memif port (copy mode), "
+                       "start tx_first %d; flows in_port=1 -> 2, 2 -> 1, "
+                       "3 -> 4, 4 -> 3, ..."
                        % (N_QUEUES, args.bursts),
-            "testpmd": testpmd,
-            "vswitchd": versions,
-            "plugin": plugin,
-            "baseline_plugin": baseline_plugin,
-        },
+        }, **programs),
         "unavailable": unavailable,
-        "results": {},
-        "ratios": {},
+        "results_by_pairs": {},
+        "ratios_by_pairs": {},
     }
-    for setup in setups:
-        report["results"][setup] = {}
-        for size in args.sizes:
-            rs = runs[setup][size]
-            report["results"][setup][str(size)] = {
-                "runs": args.runs,
-                "runs_ok": len(rs),
-                "failures": failures[setup][size],
-                "mpps": spread([x["mpps"] for x in rs]),
-                "gbps": spread([x["gbps"] for x in rs]),
-                "cycles_per_packet":
-                    spread([x["cycles_per_packet"] for x in rs]),
-                "disturbed_runs_kept": sum(1 for x in rs if x["disturbed"]),
-                "per_run": rs,
-                "discarded": discarded[setup][size],
-            }
     baselines = local_baselines(setups) or [
         "ovs-dpdk" if args.build_dpdk else "debian-dpdk"]
-    for base in baselines:
-        report["ratios"][base] = {}
-        for size in args.sizes:
-            e = report["results"].get("ecp-rdma", {}).get(str(size))
-            d = report["results"].get(base, {}).get(str(size))
-            if not e or not e["mpps"]:
-                reason = "no ecp-rdma measurement"
-            elif base not in setups:
-                reason = "%s not measured (--setups)" % base
-            elif base in unavailable:
-                reason = "%s unavailable: %s" % (base, unavailable[base])
-            elif not d or not d["mpps"]:
-                reason = "no %s measurement" % base
-            else:
-                reason = None
-            entry = {"mpps": None, "of_medians": None, "per_run": [],
-                     "reason": reason}
-            if reason is None:
-                # Runs where both setups succeeded, paired run by run: the
-                # two runs of a pair follow each other.
-                other = {x["run"]: x for x in runs[base][size]}
-                entry["per_run"] = [x["mpps"] / other[x["run"]]["mpps"]
-                                    for x in runs["ecp-rdma"][size]
-                                    if x["run"] in other]
-                entry["mpps"] = (statistics.median(entry["per_run"])
-                                 if entry["per_run"] else None)
-                entry["of_medians"] = (e["mpps"]["median"]
-                                       / d["mpps"]["median"])
-            report["ratios"][base][str(size)] = entry
-    # The main baseline's, as in reports before there were several.
+    for pairs in args.pairs:
+        results = {setup: {str(size): local_result(
+            args, local, setup, pairs, size) for size in args.sizes}
+            for setup in setups}
+        report["results_by_pairs"][str(pairs)] = results
+        report["ratios_by_pairs"][str(pairs)] = {
+            base: {str(size): local_ratio(
+                results, local.runs, base, pairs, size, setups, unavailable)
+                for size in args.sizes}
+            for base in baselines}
     report["baseline"] = baselines[0]
-    report["ratio"] = report["ratios"][baselines[0]]
+    if len(args.pairs) == 1:
+        # As in reports before --pairs took a list.
+        report["results"] = report.pop("results_by_pairs").popitem()[1]
+        report["ratios"] = report.pop("ratios_by_pairs").popitem()[1]
+        # The main baseline's, as in reports before there were several.
+        report["ratio"] = report["ratios"][baselines[0]]
+    return report
 
-    publish(args, report, print_table)
-    for setup in setups:
-        for size in args.sizes:
-            if not runs[setup][size] and setup not in unavailable:
-                return 1
-    return 0
+
+def local_result(args, local, setup, pairs, size):
+    """The figures of 'setup' with 'pairs' pairs at frame size 'size'."""
+    rs = local.runs[setup][pairs][size]
+    return {
+        "pairs": pairs,
+        "runs": args.runs,
+        "runs_ok": len(rs),
+        "failures": local.failures[setup][pairs][size],
+        "mpps": spread([x["mpps"] for x in rs]),
+        "mpps_per_pair": spread([x["mpps_per_pair"] for x in rs]),
+        "gbps": spread([x["gbps"] for x in rs]),
+        "cycles_per_packet": spread([x["cycles_per_packet"] for x in rs]),
+        "disturbed_runs_kept": sum(1 for x in rs if x["disturbed"]),
+        "per_run": rs,
+        "discarded": local.discarded[setup][pairs][size],
+    }
+
+
+def local_ratio(results, runs, base, pairs, size, setups, unavailable):
+    """ecp-rdma's rate over that of baseline 'base' with 'pairs' pairs at
+    frame size 'size': the median of the back-to-back runs' ratios and
+    the ratio of the medians, or the reason why there is none."""
+    e = results.get("ecp-rdma", {}).get(str(size))
+    d = results.get(base, {}).get(str(size))
+    if not e or not e["mpps"]:
+        reason = "no ecp-rdma measurement"
+    elif base not in setups:
+        reason = "%s not measured (--setups)" % base
+    elif base in unavailable:
+        reason = "%s unavailable: %s" % (base, unavailable[base])
+    elif not d or not d["mpps"]:
+        reason = "no %s measurement" % base
+    else:
+        reason = None
+    entry = {"mpps": None, "of_medians": None, "per_run": [],
+             "reason": reason}
+    if reason is None:
+        # Runs where both setups succeeded, paired run by run: the two runs
+        # of a pair follow each other.
+        other = {x["run"]: x for x in runs[base][pairs][size]}
+        entry["per_run"] = [x["mpps"] / other[x["run"]]["mpps"]
+                            for x in runs["ecp-rdma"][pairs][size]
+                            if x["run"] in other]
+        entry["mpps"] = (statistics.median(entry["per_run"])
+                         if entry["per_run"] else None)
+        entry["of_medians"] = e["mpps"]["median"] / d["mpps"]["median"]
+    return entry

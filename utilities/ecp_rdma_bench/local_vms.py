@@ -36,8 +36,8 @@ def pmd_mask(pmds):
     return "0x%x" % ((1 << pmds) - 1)
 
 
-def measure_vms(bench, setup, size, pmds, tag):
-    """Starts a switch of 'setup' with --pairs pairs of memif
+def measure_vms(bench, setup, size, pmds, pairs, tag):
+    """Starts a switch of 'setup' with 'pairs' pairs of memif
     ports and 'pmds' PMD threads; on each pair, ecp-rdma-vm recv on the
     second port and send, as fast as it can, on the first, all in the mode
     of --clients on core 1.  Returns the figures of a window after a
@@ -46,9 +46,7 @@ def measure_vms(bench, setup, size, pmds, tag):
     args = bench.args
     switch = SWITCHES[setup](bench, tag)
     switch.pmd_cpu_mask = pmd_mask(pmds)
-    prefix = switch.ports[0][:-1]
-    switch.ports = tuple("%s%d" % (prefix, i)
-                         for i in range(1, 2 * args.pairs + 1))
+    switch.use_pairs(pairs)
     senders = switch.ports[0::2]
     receivers = switch.ports[1::2]
     clients = []
@@ -67,7 +65,7 @@ def measure_vms(bench, setup, size, pmds, tag):
             send = VmClient(bench, switch, "send", "--size=%d" % size,
                             "--stream=%d" % i,
                             "--timeout=%g" % (args.warmup + args.seconds
-                                              + 5 * args.pairs),
+                                              + 5 * pairs),
                             *common, port=port, cpu=VM_CPU,
                             name="send-%d" % i)
             clients.append(send)
@@ -91,19 +89,20 @@ def measure_vms(bench, setup, size, pmds, tag):
         switch.stop()
         for client in clients:
             client.stop()
-    summaries = [c.summary() for c in clients[:args.pairs]]
+    summaries = [c.summary() for c in clients[:pairs]]
     if not all(s and s["received"] for s in summaries):
         raise BenchError("%s: a receiving VM received nothing" % setup)
 
     def delta(key):
         return sum(after[str(i)][key] - before[str(i)][key]
-                   for i in range(2, 2 * args.pairs + 1, 2))
+                   for i in range(2, 2 * pairs + 1, 2))
 
     delivered = delta("tx_packets")
     received = sum(s["received"] for s in summaries)
     res = {
         "seconds": round(t1 - t0, 4),
         "mpps": delivered / (t1 - t0) / 1e6,
+        "mpps_per_pair": delivered / (t1 - t0) / 1e6 / pairs,
         "gbps": delta("tx_bytes") * 8 / (t1 - t0) / 1e9,
         "tx_dropped": delta("tx_dropped"),
         "kicks_per_packet": sum(s["events"] for s in summaries) / received,
@@ -129,16 +128,17 @@ def bench_local_vms(args):
     if "baseline" in setups:
         raise BenchError("--clients %s: setup 'baseline' is not supported"
                          % args.clients)
-    configs = [(pmds, size) for size in args.sizes for pmds in args.pmds]
+    configs = [(pmds, size, pairs) for size in args.sizes
+               for pmds in args.pmds for pairs in args.pairs]
     rounds = AlternatingRuns(bench, setups, configs)
 
     def measure(setup, config, run):
-        pmds, size = config
-        return measure_vms(bench, setup, size, pmds,
-                           "%d-%d-%d" % (run, pmds, size))
+        pmds, size, pairs = config
+        return measure_vms(bench, setup, size, pmds, pairs,
+                           "%d-%d-%d-%dp" % (run, pmds, size, pairs))
 
     rounds.run(measure,
-               lambda config: "%d PMD %4d B" % config,
+               lambda config: "%d PMD %4d B %2d pair(s)" % config,
                lambda res: ("%7.3f Mpps, %.4f kicks/packet, tx drops %d"
                             % (res["mpps"], res["kicks_per_packet"],
                                res["tx_dropped"])))
@@ -184,14 +184,16 @@ def vms_report(args, rounds):
         "results": [],
     }
     for config in configs:
-        pmds, size = config
-        entry = {"pmds": pmds, "size": size, "setups": {}, "ratios": {}}
+        pmds, size, pairs = config
+        entry = {"pmds": pmds, "size": size, "pairs": pairs, "setups": {},
+                 "ratios": {}}
         for setup in setups:
             rs = runs[(setup, config)]
             entry["setups"][setup] = {
                 "runs_ok": len(rs),
                 "failures": rounds.failures[(setup, config)],
                 "mpps": spread([x["mpps"] for x in rs]),
+                "mpps_per_pair": spread([x["mpps_per_pair"] for x in rs]),
                 "gbps": spread([x["gbps"] for x in rs]),
                 "kicks_per_packet": spread([x["kicks_per_packet"]
                                             for x in rs]),
@@ -214,30 +216,32 @@ def vms_report(args, rounds):
 def print_vms_table(report):
     s = report["settings"]
     print()
-    print("ecp-rdma-bench local --clients %s, %d VM pair(s): medians of %d "
-          "runs" % (s["clients"], s["pairs"], s["runs"]))
-    print("%-7s %4s %-12s %-26s %10s %8s"
-          % ("frame", "PMDs", "setup", "Mpps median [min-max]", "kicks/pkt",
-             "cyc/pkt"))
+    print("ecp-rdma-bench local --clients %s: medians of %d runs"
+          % (s["clients"], s["runs"]))
+    print("%-7s %4s %5s %-12s %-26s %9s %10s %8s"
+          % ("frame", "PMDs", "pairs", "setup", "Mpps median [min-max]",
+             "Mpps/pair", "kicks/pkt", "cyc/pkt"))
     for entry in report["results"]:
         for setup, r in entry["setups"].items():
-            head = ("%d B" % entry["size"], entry["pmds"], setup)
+            head = ("%d B" % entry["size"], entry["pmds"], entry["pairs"],
+                    setup)
             m = r["mpps"]
             if not m:
-                print("%-7s %4d %-12s no measurement" % head)
+                print("%-7s %4d %5d %-12s no measurement" % head)
                 continue
             k = r["kicks_per_packet"]
             c = r["cycles_per_packet"]
-            print("%-7s %4d %-12s %-26s %10s %8s"
+            print("%-7s %4d %5d %-12s %-26s %9.3f %10s %8s"
                   % (head + ("%.3f [%.3f-%.3f]"
                              % (m["median"], m["min"], m["max"]),
+                             r["mpps_per_pair"]["median"],
                              "%.4f" % k["median"] if k else "-",
                              "%.0f" % c["median"] if c else "-")))
         for base, ratio in entry["ratios"].items():
             if ratio["mpps"] is not None:
-                print("ratio ecp-rdma / %s: %.3f (median of the runs' "
-                      "ratios); per run %s"
-                      % (base, ratio["mpps"],
+                print("ratio ecp-rdma / %s, %d pair(s): %.3f (median of "
+                      "the runs' ratios); per run %s"
+                      % (base, entry["pairs"], ratio["mpps"],
                          ", ".join("%.3f" % x for x in ratio["per_run"])))
     for setup, reason in report["unavailable"].items():
         print("%s unavailable: %s" % (setup, reason))

@@ -22,7 +22,8 @@ import shutil
 import subprocess
 import sys
 
-from ecp_rdma_bench.common import BenchError, machine_info, run, say, spread
+from ecp_rdma_bench.common import (
+    BenchError, machine_info, publish, run, say, spread)
 
 ROE_NS = ("ecp-rdma-roe-a", "ecp-rdma-roe-b")
 ROE_IF = ("ecproe-a", "ecproe-b")
@@ -180,6 +181,7 @@ def bench_roe(args):
         bench.cleanup()
 
     report = {
+        "tool": "ecp-rdma-bench roe",
         "command": " ".join(sys.argv),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "machine": machine_info(),
@@ -196,6 +198,8 @@ def bench_roe(args):
                    "posted back to back" % args.size,
             "runs": args.runs,
             "seconds": args.seconds,
+            "size": args.size,
+            "mtu": args.mtu,
         },
         "results": {},
         "ratio": {},
@@ -217,7 +221,11 @@ def bench_roe(args):
                              / raw if raw else None),
             "per_run": per_run,
         }
+    publish(args, report, print_roe_table)
+    return 0
 
+
+def print_roe_table(report):
     print()
     print("%-6s %28s %26s" % ("test", "Gbit/s median (min..max)",
                               "per second median"))
@@ -230,9 +238,3 @@ def bench_roe(args):
         r = report["ratio"][test]["of_raw_bytes"]
         print("%s / raw AF_PACKET bytes: %s"
               % (test, "%.2f" % r if r else "n/a"))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
-        say("wrote %s" % args.json)
-    return 0

@@ -15,6 +15,7 @@
 """The switches that ecp-rdma-bench measures, and testpmd, their memif
 client."""
 
+import glob
 import json
 import os
 import re
@@ -155,6 +156,14 @@ class Switch:
         self.pids = {}
         self.started = False
         self.maxsleep = 0
+
+    def use_pairs(self, pairs):
+        """Gives the switch 'pairs' pairs of VM ports instead of one: its
+        ports' names, numbered from 1 up (ports 1 and 2 are the first pair,
+        3 and 4 the next one, and so on)."""
+        prefix = self.ports[0][:-1]
+        self.ports = tuple("%s%d" % (prefix, i)
+                           for i in range(1, 2 * pairs + 1))
 
     def tool(self, name):
         sub = {"ovsdb-tool": "ovsdb", "ovsdb-server": "ovsdb",
@@ -499,19 +508,25 @@ class DebianDpdkSwitch(OvsDpdkSwitch):
 # testpmd, the memif client of the ports of every switch.
 
 class TestPmd:
-    def __init__(self, bench, switches, size):
+    """One testpmd, the client of every port of 'switches', that forwards
+    between the ports of one switch at a time: the first and the second,
+    the third and the fourth, and so on (testpmd's paired topology)."""
+
+    def __init__(self, bench, switches, size, tag=None):
         self.bench = bench
         self.size = size
         self.file_prefix = "ecp-rdma-bench-tp-%d" % os.getpid()
-        self.logpath = os.path.join(bench.rundir, "testpmd-%d.log" % size)
+        self.logpath = os.path.join(bench.rundir, "testpmd-%s.log"
+                                    % (tag or size))
         self.proc = None
-        # testpmd's port numbers of each switch's two ports.
+        # testpmd's port numbers of each switch's ports.
         self.portlist = {}
         ports = []
         for switch in switches:
             first = len(ports)
             ports += [switch.socket(port) for port in switch.ports]
-            self.portlist[switch.name] = "%d,%d" % (first, first + 1)
+            self.portlist[switch.name] = ",".join(
+                str(i) for i in range(first, len(ports)))
         self.sockets = ports
 
     def command(self):
@@ -528,8 +543,8 @@ class TestPmd:
         return cmd
 
     def forward(self, switch):
-        """Stops forwarding, then forwards between the two ports of
-        'switch', starting with fresh bursts."""
+        """Stops forwarding, then forwards between the ports of 'switch',
+        pair by pair, starting with fresh bursts."""
         self.command_line("stop")
         self.command_line("set portlist %s" % self.portlist[switch.name])
         self.command_line("start tx_first %d" % self.bench.args.bursts)
@@ -587,6 +602,18 @@ class TestPmd:
     def tail(self, n=5):
         text = read_file(self.logpath, "")
         return " | ".join(text.strip().splitlines()[-n:])
+
+
+def dpdk_max_ethports():
+    """RTE_MAX_ETHPORTS of the DPDK installed (the number of ethdev ports
+    one DPDK process can have), or None if its headers are not found."""
+    for path in glob.glob("/usr/include/*/dpdk/rte_build_config.h") + \
+            glob.glob("/usr/include/dpdk/rte_build_config.h"):
+        m = re.search(r"^#define RTE_MAX_ETHPORTS (\d+)$",
+                      read_file(path, ""), re.M)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 # The switch of each setup.
