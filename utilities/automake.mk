@@ -55,3 +55,9 @@ utilities_ecp_rdma_agent_CPPFLAGS = $(OVS_CPPFLAGS)
 utilities_ecp_rdma_agent_LDADD = $(OVS_LIBOPENVSWITCH)
 man8_MANS += utilities/ecp-rdma-agent.8
 EXTRA_DIST += utilities/ecp-rdma-agent.8
+
+# ecp-rdma-stations: plays many servers against an access switch, for the
+# switch's scale tests and "ecp-rdma-bench tor".  Engine only.
+bin_PROGRAMS += utilities/ecp-rdma-stations
+utilities_ecp_rdma_stations_SOURCES = utilities/ecp-rdma-stations.c
+utilities_ecp_rdma_stations_LDADD = lib-netdev-ecprdma/libecprdma.la
