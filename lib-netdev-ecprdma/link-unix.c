@@ -20,7 +20,10 @@
  * unix:PATH connects to PATH and tries again from link_run(): at once
  * when it loses the connection, then after a delay that doubles from
  * BACKOFF_MIN_MS up to BACKOFF_MAX_MS.  punix:PATH listens on PATH and
- * accepts from link_run(); a new peer replaces the current one.  It
+ * accepts from link_run(), every ACCEPT_IDLE_MS while it has no peer and
+ * every ACCEPT_PEER_MS while it has one (accept() allocates a socket
+ * before it finds that nobody waits, which costs a busy caller more than
+ * receiving does); a new peer replaces the current one.  It
  * creates its socket file with permissions for its owner only and removes
  * it when closed.  When it opens, it replaces a stale socket file, one
  * that refuses a connection, but not one that another server listens on
@@ -47,6 +50,8 @@
 enum {
     BACKOFF_MIN_MS = 10,
     BACKOFF_MAX_MS = 1000,
+    ACCEPT_IDLE_MS = 1,
+    ACCEPT_PEER_MS = 100,
     SNDBUF_SIZE = 1 << 20,      /* Asked for; the kernel may give less. */
 };
 
@@ -61,8 +66,8 @@ struct unix_link {
     int fd;                     /* The connection, or -1. */
     bool ever_connected;
 
-    /* unix:PATH only: when to try to connect next, and the delay after
-     * that if it fails. */
+    /* unix:PATH: when to try to connect next, and the delay after that if
+     * it fails.  punix:PATH: when to accept next. */
     long long int next_connect;
     int backoff;
 
@@ -283,13 +288,19 @@ unix_run(struct link *link)
     struct unix_link *ul = unix_link_cast(link);
 
     if (ul->server) {
+        long long int now = link_time_msec();
         int fd;
 
+        if (now < ul->next_connect) {
+            return;
+        }
         /* The last of the waiting peers wins. */
         while ((fd = accept4(ul->listen_fd, NULL, NULL,
                              SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
             attach(ul, fd);
         }
+        ul->next_connect = now + (ul->fd >= 0 ? ACCEPT_PEER_MS
+                                               : ACCEPT_IDLE_MS);
     } else if (ul->fd < 0 && link_time_msec() >= ul->next_connect) {
         try_connect(ul);
     }

@@ -396,6 +396,14 @@ struct switch_port {
     atomic_uint64_t vm_unacked; /* Frames read from VM rings whose tail
                                  * WRITE was not acknowledged when the
                                  * association ended. */
+
+    /* Session thread: a session whose link carried nothing in its last
+     * run runs again after a delay that doubles, up to IDLE_RUN_MAX_US. */
+    long long next_run;
+    int idle_us;
+    uint64_t frames_seen;       /* roe_session_frames() after that run. */
+    bool rx_sink_pending;       /* The last receive may have left frames
+                                 * in 'rx_sink'. */
 };
 
 /* Where a switch puts the frames that it reads from one VM: the sink of
@@ -411,12 +419,21 @@ struct vsi_sink {
     atomic_uint32_t tag;        /* Server's QP number of the VSI's last
                                  * association, 0 if never bound. */
     atomic_bool bound;          /* The VSI is associated now. */
+
+    /* Parking (see netdev-ecprdma-vsi.c). */
+    atomic_bool parked;         /* Written by the main thread. */
+    atomic_bool wake;           /* Set by the switch's thread. */
+    atomic_llong last_rx;       /* time_msec() of the last frames that the
+                                 * port's receive queue took. */
 };
 
 /* Role "vsi" (netdev-ecprdma-vsi.c). */
 struct vsi_port {
     struct vsi_sink *sink;
     struct netdev_ecprdma *switch_dev;      /* With a reference. */
+    long long next_park_check;  /* time_msec(). */
+    uint64_t rx_parks;          /* The receive queue parked... */
+    uint64_t rx_wakeups;        /* ...and woken up. */
 };
 
 /* An ecp-rdma port (netdev-ecprdma.c). */
@@ -628,5 +645,13 @@ int vsi_port_send(struct netdev_ecprdma *, struct dp_packet_batch *,
 void vsi_port_recv(struct netdev_ecprdma *, struct dp_packet_batch *);
 void vsi_port_get_status(const struct netdev_ecprdma *, struct smap *);
 void vsi_port_run(struct netdev_ecprdma *) OVS_REQUIRES(ecprdma_mutex);
+void vsi_port_wait(const struct netdev_ecprdma *)
+    OVS_REQUIRES(ecprdma_mutex);
+void vsi_ports_poll_wake(void);
+bool vsi_port_rxq_enabled(const struct netdev_ecprdma *);
+void vsi_sink_check_wake(struct vsi_sink *);
+void vsi_port_get_custom_stats(const struct netdev_ecprdma *,
+                               struct custom_stats *)
+    OVS_REQUIRES(ecprdma_mutex);
 
 #endif /* netdev-ecprdma-private.h */

@@ -103,6 +103,8 @@ netdev_ecprdma_get_custom_stats(const struct netdev *netdev,
         vm_port_get_custom_stats(dev, &cs);
     } else if (role == PORT_ROLE_SWITCH) {
         switch_port_get_custom_stats(dev, &cs);
+    } else if (role == PORT_ROLE_VSI) {
+        vsi_port_get_custom_stats(dev, &cs);
     }
     if (role == PORT_ROLE_SWITCH || role == PORT_ROLE_VSI) {
         atomic_read_relaxed(&dev->tx_unbound, &value);

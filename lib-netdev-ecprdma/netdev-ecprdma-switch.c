@@ -39,6 +39,8 @@
 #include "timeval.h"
 #include "util.h"
 
+enum { IDLE_RUN_MAX_US = 64 };
+
 void
 switch_port_init(struct netdev_ecprdma *dev)
 {
@@ -325,13 +327,18 @@ switch_run_uplink_vsi(struct netdev_ecprdma *dev, struct remote_vsi *rv,
     }
 }
 
-/* Runs the switch's session and its VSIs' data paths, then receives what
- * the server's uplink sent. */
-void
-switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
+/* Runs the switch's session and its VSIs' data paths.
+ *
+ * An access switch has a session per server, most of them idle at any
+ * time, and the PMD thread polls each in every iteration: so a session
+ * whose link carried no frame in a run is run again only after a delay
+ * that doubles from 1 us up to IDLE_RUN_MAX_US.  That is far below its
+ * timers' periods (retransmissions after 10 us x 2^rte, keep-alives every
+ * second), and a frame on the link ends it. */
+static void
+switch_port_run(struct netdev_ecprdma *dev, long long now)
 {
-    long long now = time_usec();
-    int ecp;
+    uint64_t frames;
 
     session_port_run(dev, now);
     switch_handle_events(dev);
@@ -346,6 +353,7 @@ switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 
             if (sink) {
                 packet_sink_run(&sink->packets, rv, now);
+                vsi_sink_check_wake(sink);
             } else {
                 remote_vsi_run(rv, now, NULL);
             }
@@ -353,12 +361,36 @@ switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
             switch_run_uplink_vsi(dev, rv, now);
         }
     }
+    frames = roe_session_frames(dev->session.roe);
+    if (frames != dev->sw.frames_seen) {
+        dev->sw.frames_seen = frames;
+        dev->sw.idle_us = 0;
+    } else {
+        dev->sw.idle_us = MIN(MAX(1, 2 * dev->sw.idle_us), IDLE_RUN_MAX_US);
+        dev->sw.next_run = now + dev->sw.idle_us;
+    }
+}
+
+/* Runs the switch's session, if it is due, then receives what the server's
+ * uplink sent. */
+void
+switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
+{
+    long long now = time_usec();
+    int ecp;
+
+    if (now >= dev->sw.next_run) {
+        switch_port_run(dev, now);
+    } else if (!dev->sw.rx_sink_pending) {
+        return;                 /* Nothing came into the sink since. */
+    }
     ecp = packet_sink_recv(&dev->sw.rx_sink, batch);
     if (ecp) {
         uint64_t orig;
 
         atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
     }
+    dev->sw.rx_sink_pending = batch->count + ecp == NETDEV_MAX_BURST;
 }
 
 /* The packet sink of switch 'dev', or NULL. */

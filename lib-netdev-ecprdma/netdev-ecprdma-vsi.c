@@ -18,7 +18,18 @@
  * by options:session reads the VM's frames into the port's sink, once the
  * main thread has bound the port to the VM's VSI (by VSI ID, see
  * switch_port_bind()); what the bridge sends to the port goes into the
- * server's ingress ring, tagged for the VM. */
+ * server's ingress ring, tagged for the VM.
+ *
+ * Parking: an access switch has a vsi port per VM of every server, most of
+ * them idle at any time, and a PMD thread polls each of its receive queues
+ * in every iteration.  So, as on a vm port, a vsi port whose receive queue
+ * has taken no frame for options:rx-park-after milliseconds is parked:
+ * rxq_enabled() says false and dpif-netdev stops polling it.  The switch's
+ * thread, which fills the port's sink, wakes the main thread (through
+ * 'park_latch', once per parking) when it delivers frames to a parked
+ * port; the main thread then unparks it.  A frame delivered as the port
+ * parks is found by the main thread's next check, within 100 ms.  Frames
+ * wait in the sink meanwhile: nothing is lost. */
 
 #include <config.h>
 #include "netdev-ecprdma-private.h"
@@ -26,9 +37,28 @@
 #include <errno.h>
 #include <string.h>
 
+#include "latch.h"
+#include "openvswitch/poll-loop.h"
 #include "ovs-rcu.h"
+#include "ovs-thread.h"
 #include "smap.h"
+#include "timeval.h"
 #include "util.h"
+
+enum { PARK_CHECK_MS = 100 };
+
+static struct latch park_latch;
+
+static void
+park_latch_init(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+
+    if (ovsthread_once_start(&once)) {
+        latch_init(&park_latch);
+        ovsthread_once_done(&once);
+    }
+}
 
 /* Unbinds vsi port 'dev' from its switch. */
 void
@@ -115,10 +145,14 @@ vsi_port_reconfigure(struct netdev_ecprdma *dev, bool rebind)
     OVS_REQUIRES(ecprdma_mutex)
 {
     if (!dev->vsi.sink) {
+        park_latch_init();
         dev->vsi.sink = xzalloc(sizeof *dev->vsi.sink);
         packet_sink_init(&dev->vsi.sink->packets);
         atomic_init(&dev->vsi.sink->tag, 0);
         atomic_init(&dev->vsi.sink->bound, false);
+        atomic_init(&dev->vsi.sink->parked, false);
+        atomic_init(&dev->vsi.sink->wake, false);
+        atomic_init(&dev->vsi.sink->last_rx, time_msec());
     }
     if (!dev->vsi.switch_dev) {
         struct netdev_ecprdma *sw = vsi_find_switch(dev);
@@ -154,15 +188,132 @@ vsi_port_send(struct netdev_ecprdma *dev, struct dp_packet_batch *batch,
 void
 vsi_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 {
-    if (dev->vsi.sink) {
-        int ecp = packet_sink_recv(&dev->vsi.sink->packets, batch);
+    struct vsi_sink *sink = dev->vsi.sink;
+
+    if (sink) {
+        size_t n = batch->count;
+        int ecp = packet_sink_recv(&sink->packets, batch);
 
         if (ecp) {
             uint64_t orig;
 
             atomic_add_relaxed(&dev->rx_dropped, ecp, &orig);
         }
+        if (batch->count != n || ecp) {
+            atomic_store_relaxed(&sink->last_rx, time_msec());
+        }
     }
+}
+
+static bool
+sink_is_parked(const struct vsi_sink *sink)
+{
+    bool parked;
+
+    atomic_read_relaxed(&CONST_CAST(struct vsi_sink *, sink)->parked,
+                        &parked);
+    return parked;
+}
+
+/* Whether PMD threads are to poll the receive queue of 'dev'.  Any
+ * thread. */
+bool
+vsi_port_rxq_enabled(const struct netdev_ecprdma *dev)
+{
+    return !dev->vsi.sink || !sink_is_parked(dev->vsi.sink);
+}
+
+/* The switch's thread, after it delivered into 'sink': wakes the main
+ * thread if 'sink' is parked and holds frames, once per parking. */
+void
+vsi_sink_check_wake(struct vsi_sink *sink)
+{
+    bool wake;
+
+    if (OVS_UNLIKELY(sink_is_parked(sink))
+        && ptr_queue_published(&sink->packets.queue)) {
+        atomic_read_relaxed(&sink->wake, &wake);
+        if (!wake) {
+            atomic_store_relaxed(&sink->wake, true);
+            latch_set(&park_latch);
+        }
+    }
+}
+
+/* Parks the receive queue of 'dev' if it has been idle long enough, or
+ * wakes it up if frames came.  Returns true if either happened. */
+static bool
+vsi_port_park_run(struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    struct vsi_sink *sink = dev->vsi.sink;
+    long long now = time_msec();
+    long long last_rx;
+    bool wake;
+
+    if (!sink) {
+        return false;
+    }
+    atomic_read_relaxed(&sink->wake, &wake);
+    if (sink_is_parked(sink)) {
+        if (!wake) {
+            if (now < dev->vsi.next_park_check) {
+                return false;
+            }
+            dev->vsi.next_park_check = now + PARK_CHECK_MS;
+            if (!ptr_queue_published(&sink->packets.queue)) {
+                return false;
+            }
+        }
+        atomic_store_relaxed(&sink->parked, false);
+        atomic_store_relaxed(&sink->wake, false);
+        atomic_store_relaxed(&sink->last_rx, now);
+        dev->vsi.rx_wakeups++;
+        return true;
+    }
+    if (!dev->options.rx_park_after || now < dev->vsi.next_park_check) {
+        return false;
+    }
+    dev->vsi.next_park_check = now + PARK_CHECK_MS;
+    atomic_read_relaxed(&sink->last_rx, &last_rx);
+    if (now - last_rx < dev->options.rx_park_after
+        || ptr_queue_published(&sink->packets.queue)) {
+        return false;
+    }
+    atomic_store_relaxed(&sink->wake, false);
+    atomic_store_relaxed(&sink->parked, true);
+    dev->vsi.rx_parks++;
+    return true;
+}
+
+/* Once per run of the class: clears the latch that the switches' threads
+ * set to wake parked ports. */
+void
+vsi_ports_poll_wake(void)
+{
+    park_latch_init();
+    latch_poll(&park_latch);
+}
+
+void
+vsi_port_wait(const struct netdev_ecprdma *dev)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    if (dev->vsi.sink) {
+        latch_wait(&park_latch);
+        if (dev->options.rx_park_after || sink_is_parked(dev->vsi.sink)) {
+            poll_timer_wait_until(dev->vsi.next_park_check);
+        }
+    }
+}
+
+void
+vsi_port_get_custom_stats(const struct netdev_ecprdma *dev,
+                          struct custom_stats *cs)
+    OVS_REQUIRES(ecprdma_mutex)
+{
+    custom_stat(cs, "rx_parks", dev->vsi.rx_parks);
+    custom_stat(cs, "rx_wakeups", dev->vsi.rx_wakeups);
 }
 
 void
@@ -184,5 +335,8 @@ vsi_port_run(struct netdev_ecprdma *dev)
 {
     if (!dev->vsi.switch_dev && dev->configured && vsi_find_switch(dev)) {
         netdev_request_reconfigure(&dev->up);
+    }
+    if (vsi_port_park_run(dev)) {
+        netdev_change_seq_changed(&dev->up);
     }
 }

@@ -448,6 +448,8 @@ netdev_ecprdma_get_config__(const struct netdev_ecprdma *dev,
     case PORT_ROLE_VSI:
         smap_add(args, "session", po->session);
         smap_add(args, "vsi", port_vsi_id_format(po->vsi_id, uuid));
+        smap_add_format(args, "rx-park-after", "%"PRIu32,
+                        po->rx_park_after);
         break;
     }
 }
@@ -703,8 +705,16 @@ netdev_ecprdma_rxq_enabled(struct netdev_rxq *rxq)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
 
-    return (dev->options.role != PORT_ROLE_VM
-            || vm_port_rxq_enabled(dev, rxq->queue_id));
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
+        return vm_port_rxq_enabled(dev, rxq->queue_id);
+    case PORT_ROLE_VSI:
+        return vsi_port_rxq_enabled(dev);
+    case PORT_ROLE_UPLINK:
+    case PORT_ROLE_SWITCH:
+    default:
+        return true;
+    }
 }
 
 static int
@@ -781,6 +791,7 @@ netdev_ecprdma_run(const struct netdev_class *class OVS_UNUSED)
     close_deferred();
     ovs_mutex_lock(&ecprdma_mutex);
     status_seq_seen = seq_read(status_seq);
+    vsi_ports_poll_wake();
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         if (atomic_exchange(&dev->status_changed, false)) {
             netdev_change_seq_changed(&dev->up);
@@ -821,6 +832,8 @@ netdev_ecprdma_wait(const struct netdev_class *class OVS_UNUSED)
     LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
         if (dev->options.role == PORT_ROLE_SWITCH) {
             switch_port_wait(dev);
+        } else if (dev->options.role == PORT_ROLE_VSI) {
+            vsi_port_wait(dev);
         }
         if (dev->vm.memif) {
             vm_port_wait(dev);

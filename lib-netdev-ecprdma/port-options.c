@@ -374,7 +374,7 @@ static const struct option_def option_defs[] = {
     { .name = "tx-retries", .roles = ROLES_VM,
       UINT_OPTION(tx_retries, 0, PORT_TX_RETRIES_MAX, "a number of retries",
                   "") },
-    { .name = "rx-park-after", .roles = ROLES_VM,
+    { .name = "rx-park-after", .roles = ROLES_VM | ROLES_VSI,
       UINT_OPTION(rx_park_after, 0, PORT_RX_PARK_AFTER_MAX,
                   "a number of milliseconds", " (0: never)") },
     { .name = "uplink", .roles = ROLES_VM,

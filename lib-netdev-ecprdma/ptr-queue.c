@@ -55,6 +55,12 @@ ptr_queue_room(const struct ptr_queue *q)
 }
 
 uint64_t
+ptr_queue_published(const struct ptr_queue *q)
+{
+    return load(&q->prod) - load(&q->cons);
+}
+
+uint64_t
 ptr_queue_weight(const struct ptr_queue *q)
 {
     return q->next_prod_weight - load(&q->cons_weight);

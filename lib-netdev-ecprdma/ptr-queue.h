@@ -66,6 +66,9 @@ uint64_t ptr_queue_weight(const struct ptr_queue *q);
 bool ptr_queue_push(struct ptr_queue *q, void *p, uint32_t weight);
 void ptr_queue_publish(struct ptr_queue *q);
 
+/* Either thread: the entries published and not popped, as of now. */
+uint64_t ptr_queue_published(const struct ptr_queue *q);
+
 /* Consumer: takes up to 'max' entries into 'ptrs' and returns how many.
  * Then adds the weight of the entries that it took with
  * ptr_queue_popped_weight(). */

@@ -40,7 +40,10 @@ enum {
     PREFETCH_MIN = 64,          /* Descriptors read ahead, at least. */
     PRODUCER_WRITES_MAX = 8,    /* Ingress producer WRITEs in flight. */
     IDLE_POLL_US = 20,          /* Index polls of an empty ring... */
-    IDLE_POLL_MAX_US = 1000,    /* ...back off up to this. */
+    IDLE_POLL_MAX_US = 1000,    /* ...back off up to this, and once it
+                                 * has been empty for... */
+    IDLE_DEEP_AFTER_US = 1000 * 1000,
+    IDLE_DEEP_POLL_US = 20 * 1000,  /* ...to this. */
 };
 
 /* What a work request was for: the low 8 bits of its wr_id; the ring's
@@ -105,6 +108,7 @@ struct vm_ring {
                                  * requested behind this batch's data. */
     long long next_poll;
     int idle_us;
+    long long idle_since;
     int pending;                /* READs not completed. */
 
     uint16_t n;                 /* Descriptors in the batch. */
@@ -137,6 +141,7 @@ struct egress_ring {
     int cons_turn;
     long long next_poll;
     int idle_us;
+    long long idle_since;
     int pending;
     size_t n_reads, next_read;
     struct transfer reads[16];
@@ -212,7 +217,8 @@ int remote_vsi_post(struct remote_vsi *, size_t ring, enum wr_kind,
 int remote_vsi_post_reads(struct remote_vsi *, size_t ring, enum wr_kind,
                           const struct transfer *, size_t n, size_t *nextp,
                           int *pending);
-void remote_vsi_back_off(long long now, long long *next_poll, int *idle_us);
+void remote_vsi_back_off(long long now, long long *next_poll, int *idle_us,
+                         long long *idle_since);
 void remote_vsi_stop_all(struct remote_vsi *);
 enum ring_step remote_vsi_post_failed(struct remote_vsi *, int error);
 size_t remote_vsi_sink_room(const struct remote_vsi *,

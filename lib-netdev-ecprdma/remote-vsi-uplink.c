@@ -307,7 +307,8 @@ egress_ring_index_read(struct remote_vsi *v, long long now)
         e->prod = e->cons;
     }
     if (e->prod == e->cons) {
-        remote_vsi_back_off(now, &e->next_poll, &e->idle_us);
+        remote_vsi_back_off(now, &e->next_poll, &e->idle_us,
+                            &e->idle_since);
         e->state = RS_IDLE;
         return STEP_WAIT;
     }

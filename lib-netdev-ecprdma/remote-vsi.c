@@ -430,12 +430,21 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
     return 0;
 }
 
-/* An index poll found nothing: polls again later, each time later. */
+/* An index poll found nothing: polls again later, each time later, up to
+ * IDLE_POLL_MAX_US, and IDLE_DEEP_POLL_US once the ring has been empty for
+ * IDLE_DEEP_AFTER_US.  (A busy ring resets '*idle_us' to IDLE_POLL_US.)
+ * An access switch has a ring per VM of every server, most of them idle
+ * at any time: each poll is a READ and its response on the link. */
 void
-remote_vsi_back_off(long long now, long long *next_poll, int *idle_us)
+remote_vsi_back_off(long long now, long long *next_poll, int *idle_us,
+                    long long *idle_since)
 {
+    if (*idle_us == IDLE_POLL_US) {
+        *idle_since = now;
+    }
     *next_poll = now + *idle_us;
-    *idle_us = MIN(*idle_us * 2, IDLE_POLL_MAX_US);
+    *idle_us = (now - *idle_since >= IDLE_DEEP_AFTER_US ? IDLE_DEEP_POLL_US
+                : MIN(*idle_us * 2, IDLE_POLL_MAX_US));
 }
 
 void
@@ -701,7 +710,8 @@ vm_ring_index_read(struct remote_vsi *v, size_t idx, long long now)
     }
     if (!r->n) {
         r->busy = false;
-        remote_vsi_back_off(now, &r->next_poll, &r->idle_us);
+        remote_vsi_back_off(now, &r->next_poll, &r->idle_us,
+                            &r->idle_since);
         r->state = RS_IDLE;
         return STEP_WAIT;
     }

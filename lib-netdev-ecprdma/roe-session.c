@@ -37,6 +37,8 @@
 #define LAPSE_PERIODS 3
 #define VDP_RESENDS_MAX 3       /* Per VSI, until the peer is heard. */
 #define MAX(A, B) ((A) > (B) ? (A) : (B))
+#define MIN(A, B) ((A) < (B) ? (A) : (B))
+#define RX_IDLE_MAX_US 64       /* See next_rx. */
 
 enum vsi_state {
     VSI_FREE,
@@ -98,6 +100,12 @@ struct roe_session {
     size_t frame_size;
     struct link_frame out[BATCH];
     int n_out, out_first;
+
+    /* A link that had nothing for us is looked at again after a delay
+     * that doubles, up to RX_IDLE_MAX_US, while it stays so. */
+    long long next_rx;
+    int rx_idle_us;
+    uint64_t n_frames;          /* Received and sent. */
 
     struct roe_session_stats stats;
     struct roe_qp_stats retired;    /* Of the QPs destroyed so far. */
@@ -910,7 +918,19 @@ static void
 receive(struct roe_session *s, long long now)
 {
     struct link_frame in[BATCH];
-    int n = link_recv(s->cfg.link, in, BATCH);
+    int n;
+
+    if (now < s->next_rx) {
+        return;
+    }
+    n = link_recv(s->cfg.link, in, BATCH);
+    if (n) {
+        s->n_frames += n;
+        s->rx_idle_us = 0;
+    } else {
+        s->rx_idle_us = MIN(MAX(1, 2 * s->rx_idle_us), RX_IDLE_MAX_US);
+        s->next_rx = now + s->rx_idle_us;
+    }
 
     for (int i = 0; i < n; i++) {
         unsigned int index;
@@ -1087,12 +1107,19 @@ roe_session_run(struct roe_session *s, long long now)
             }
         }
         sent = link_send(s->cfg.link, s->out + s->out_first, s->n_out);
+        s->n_frames += sent;
         s->out_first += sent;
         s->n_out -= sent;
         if (s->n_out) {
             break;              /* The link is full: try again later. */
         }
     }
+}
+
+uint64_t
+roe_session_frames(const struct roe_session *s)
+{
+    return s->n_frames;
 }
 
 long long

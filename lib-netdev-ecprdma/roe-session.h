@@ -199,6 +199,10 @@ uint64_t roe_session_lapses(const struct roe_session *);
  * (ASSOC right followed by DEASSOC) is skipped. */
 bool roe_session_poll_event(struct roe_session *, struct roe_session_event *);
 
+/* The frames that the session received and sent so far, cheaply, for the
+ * session's thread: a run that leaves it unchanged did nothing. */
+uint64_t roe_session_frames(const struct roe_session *);
+
 /* 'vsis_refused' of the statistics, cheaply, for the session's thread. */
 uint64_t roe_session_refusals(const struct roe_session *);
 

@@ -166,6 +166,18 @@ def density_report():
             "unavailable": {}, "results": results}
 
 
+def tor_report():
+    results = [{"sessions": k, "mpps": spread(1.5), "lapses": 0,
+                "cycles_per_packet": spread(1500 + 10 * k),
+                "cycles_ratio": spread(1 + k / 1000), "runs": [],
+                "failures": []} for k in (1, 8, 32)]
+    return {"tool": "ecp-rdma-bench tor", "date": "2026-01-01T00:00:00Z",
+            "machine": machine(),
+            "settings": {"runs": 3, "size": 64, "vms_per_session": 8,
+                         "sessions": [1, 8, 32]},
+            "results": results}
+
+
 def roe_report(tool=True):
     report = {"command": "ecp-rdma-bench roe", "date": "2026-01-01",
               "machine": machine(),
@@ -203,6 +215,7 @@ def reports():
         "density": density_report(),
         "roe": roe_report(),
         "roe-before-tool": roe_report(tool=False),
+        "tor": tor_report(),
     }
 
 

@@ -31,6 +31,7 @@ dist_ecprdmabench_DATA = \
 	utilities/ecp_rdma_bench/plot.py \
 	utilities/ecp_rdma_bench/remote.py \
 	utilities/ecp_rdma_bench/roe.py \
+	utilities/ecp_rdma_bench/tor.py \
 	utilities/ecp_rdma_bench/switch.py
 
 # ecp-rdma.lua: the Wireshark dissector of the RoE subtype of ECP

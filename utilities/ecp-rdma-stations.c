@@ -66,6 +66,7 @@
 
 struct options {
     int n_vms;
+    int first;
     int n_active;
     uint64_t count;
     double seconds;
@@ -162,6 +163,8 @@ usage(void)
            "punix:PATH) is one station.\n"
            "Options:\n"
            "  --vms=N          VM VSIs per station (8, at most %d)\n"
+           "  --first=N        the number of the first station (0): the\n"
+           "                   stations of LINK... are N, N+1, ...\n"
            "  --active=N       stations whose VMs send (all)\n"
            "  --count=N        frames each VM of an active station sends;\n"
            "                   0: send for --seconds (1000)\n"
@@ -180,6 +183,7 @@ usage(void)
            "  --max-tries=N    queue pairs' tries, 0: no limit (4)\n"
            "  --timeout=S      wait for associations and frames (30)\n"
            "  --start-file=F   once associated, send only once F exists\n"
+           "                   (--timeout at most)\n"
            "  --stop-file=F    once done, keep the VSIs until F exists\n"
            "                   (--timeout at most)\n"
            "  --seed=N         of the choice of destinations (1)\n",
@@ -212,6 +216,7 @@ parse_options(int argc, char *argv[])
 {
     static const struct option long_options[] = {
         {"vms", required_argument, NULL, 'v'},
+        {"first", required_argument, NULL, 'i'},
         {"active", required_argument, NULL, 'a'},
         {"count", required_argument, NULL, 'c'},
         {"seconds", required_argument, NULL, 't'},
@@ -247,6 +252,9 @@ parse_options(int argc, char *argv[])
             return optind;
         case 'v':
             opt.n_vms = parse_number("vms", a, 1, MAX_VMS);
+            break;
+        case 'i':
+            opt.first = parse_number("first", a, 0, MAX_STATIONS - 1);
             break;
         case 'a':
             opt.n_active = parse_number("active", a, 0, MAX_STATIONS);
@@ -607,8 +615,8 @@ vm_send(struct station *st, int v, uint64_t max, int n_active)
         do {
             pick = rand() % (n_active * opt.n_vms);
         } while (n_active * opt.n_vms > 1
-                 && pick == st->index * opt.n_vms + v);
-        dst_station = pick / opt.n_vms;
+                 && pick == (st->index - opt.first) * opt.n_vms + v);
+        dst_station = opt.first + pick / opt.n_vms;
         dst_vm = pick % opt.n_vms;
         make_mac(dst_station, dst_vm, frame);
         memcpy(frame + 6, vm->mac, 6);
@@ -647,11 +655,14 @@ station_quota(const struct station *st, long long start, long long now)
     return allowed > sent ? allowed - sent : 0;
 }
 
-static void
+/* Puts frames into the rings of the VMs of 'st', as many as the rings
+ * and --rate allow.  Returns how many. */
+static uint64_t
 station_send(struct station *st, long long start, long long now,
              int n_active)
 {
     uint64_t quota = station_quota(st, start, now);
+    uint64_t total = 0;
 
     for (int v = 0; v < opt.n_vms && quota; v++) {
         struct sim_vm *vm = &st->vms[v];
@@ -664,9 +675,11 @@ station_send(struct station *st, long long start, long long now,
             uint64_t n = vm_send(st, v, MIN(max, 32), n_active);
 
             quota -= n;
-            totals.sent += n;
+            total += n;
         }
     }
+    totals.sent += total;
+    return total;
 }
 
 /* Sleeps until a link is readable or the nearest timeout, from 50 us to
@@ -752,8 +765,9 @@ main(int argc, char *argv[])
     int n = argc - first;
     int n_active;
 
-    if (n < 1 || n > MAX_STATIONS) {
-        fatal("give 1 to %d links (--help for help)", MAX_STATIONS);
+    if (n < 1 || opt.first + n > MAX_STATIONS) {
+        fatal("give 1 to %d links (--help for help)",
+              MAX_STATIONS - opt.first);
     }
     if (!is_pow2(opt.slots) || !is_pow2(opt.ring_size)) {
         fatal("--slots and --ring-size must be powers of 2");
@@ -769,7 +783,7 @@ main(int argc, char *argv[])
 
     stations = xalloc_zeroed(n, sizeof *stations);
     for (int i = 0; i < n; i++) {
-        station_init(&stations[i], i, argv[first + i]);
+        station_init(&stations[i], opt.first + i, argv[first + i]);
     }
 
     deadline = now_us() + opt.timeout * 1e6;
@@ -783,9 +797,11 @@ main(int argc, char *argv[])
     printf("associated %d VSIs of %d stations\n", n * (opt.n_vms + 1), n);
     fflush(stdout);
 
+    deadline = now_us() + opt.timeout * 1e6;
     while (opt.start_file && access(opt.start_file, F_OK)) {
-        if (stop) {
-            return EXIT_FAILURE;
+        if (stop || now_us() > deadline) {
+            fatal("%s did not appear within %g s", opt.start_file,
+                  opt.timeout);
         }
         run_all(stations, n);
         wait_links(stations, n);
@@ -796,12 +812,15 @@ main(int argc, char *argv[])
     while (!stop && !all_sent(stations, n_active)
            && (opt.count || now_us() < stop_sending)) {
         long long now = now_us();
+        uint64_t sent = 0;
 
         run_all(stations, n);
         for (int i = 0; i < n_active; i++) {
-            station_send(&stations[i], start, now, n_active);
+            sent += station_send(&stations[i], start, now, n_active);
         }
-        if (opt.rate) {
+        if (!sent) {
+            /* The rings are full (or --rate holds us back): the switch's
+             * WRITE of a tail index, on the link, frees slots. */
             wait_links(stations, n);
         }
     }

@@ -64,14 +64,14 @@ def report_kind(report):
     tool = report.get("tool", "")
     if tool.startswith("ecp-rdma-bench local --clients"):
         return "local-vms"
-    for kind in ("local", "remote", "latency", "density", "roe"):
+    for kind in ("local", "remote", "latency", "density", "roe", "tor"):
         if tool == "ecp-rdma-bench %s" % kind:
             return kind
     # 'roe' reports before they named their tool.
     if set(report.get("results", {})) == {"raw", "read", "write"}:
         return "roe"
     raise BenchError("not results of ecp-rdma-bench local, remote, latency, "
-                     "density or roe (tool %r)" % tool)
+                     "density, roe or tor (tool %r)" % tool)
 
 
 def median(s):
@@ -319,6 +319,30 @@ def plot_density(pyplot, report):
     return fig
 
 
+def plot_tor(pyplot, report):
+    """The ToR's cycles per frame against the number of stations, and the
+    ratio to those with one."""
+    size = (FIG_SIZE[0] * 1.6, FIG_SIZE[1])
+    fig, (ax1, ax2) = pyplot.subplots(1, 2, figsize=size)
+    results = report["results"]
+    draw_lines(ax1, [("cycles per frame",
+                      [(e["sessions"], e["cycles_per_packet"])
+                       for e in results])],
+               "stations (one active)", "ToR PMD cycles per frame",
+               xs_log2=True)
+    draw_lines(ax2, [("ratio to 1 station",
+                      [(e["sessions"], e["cycles_ratio"])
+                       for e in results])],
+               "stations (one active)", "cycles per frame / with 1 station",
+               xs_log2=True)
+    ax2.axhline(1.0, linestyle="--", linewidth=1, color="0.5")
+    fig.suptitle("One ToR, one active station among K: ecp-rdma-bench tor")
+    footnote(fig, report, "%d B frames, %d VMs per station"
+             % (report["settings"]["size"],
+                report["settings"]["vms_per_session"]))
+    return fig
+
+
 def plot_roe(pyplot, report):
     """Goodput of RDMA READ and WRITE, and the raw AF_PACKET byte rate."""
     fig, ax = pyplot.subplots(figsize=FIG_SIZE)
@@ -341,7 +365,7 @@ def plot_roe(pyplot, report):
 
 PLOTTERS = {"local": plot_local, "local-vms": plot_local_vms,
             "remote": plot_remote, "latency": plot_latency,
-            "density": plot_density, "roe": plot_roe}
+            "density": plot_density, "roe": plot_roe, "tor": plot_tor}
 
 
 def plot_report(report, path):
