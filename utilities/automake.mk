@@ -62,3 +62,5 @@ EXTRA_DIST += utilities/ecp-rdma-agent.8
 bin_PROGRAMS += utilities/ecp-rdma-stations
 utilities_ecp_rdma_stations_SOURCES = utilities/ecp-rdma-stations.c
 utilities_ecp_rdma_stations_LDADD = lib-netdev-ecprdma/libecprdma.la
+man1_MANS += utilities/ecp-rdma-stations.1
+EXTRA_DIST += utilities/ecp-rdma-stations.1

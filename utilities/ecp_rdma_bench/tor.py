@@ -106,9 +106,11 @@ def lapses(tor):
         return sum(1 for line in f if "lapsed" in line)
 
 
-def cpu_seconds(pid):
-    """The CPU time that process 'pid' used so far."""
-    with open("/proc/%d/stat" % pid) as f:
+def cpu_seconds(pid, tid=None):
+    """The CPU time that process 'pid' (its thread 'tid') used so far."""
+    path = ("/proc/%d/task/%d/stat" % (pid, tid) if tid
+            else "/proc/%d/stat" % pid)
+    with open(path) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -156,11 +158,14 @@ def measure_tor(bench, sessions, tag):
         tor.pmd_stats_clear()
         rx0, t0 = tor.rx_packets(), time.monotonic()
         cpu0 = [cpu_seconds(p.pid) for p in procs]
+        main = tor.pids[tor.vswitchd_name]
+        main0 = cpu_seconds(main, main)
         time.sleep(args.seconds)
         stats = tor.pmd_stats()
         rx1, t1 = tor.rx_packets(), time.monotonic()
         cpu = [(cpu_seconds(p.pid) - c) / (t1 - t0)
                for p, c in zip(procs, cpu0)]
+        main_cpu = (cpu_seconds(main, main) - main0) / (t1 - t0)
         if any(p.poll() is not None for p in procs):
             raise BenchError("ecp-rdma-stations ended")
         if not stats or not stats["packets_received"]:
@@ -174,6 +179,7 @@ def measure_tor(bench, sessions, tag):
             "lapses": lapses(tor) - lapses_before,
             "active_station_cpu": cpu[0],
             "idle_stations_cpu": cpu[1] if len(cpu) > 1 else 0.0,
+            "tor_main_thread_cpu": main_cpu,
         }
     finally:
         open(stop, "w").close()
@@ -201,12 +207,13 @@ def bench_tor(args):
 
     rounds.run(measure, lambda k: "%3d sessions" % k,
                lambda res: ("%6.3f Mpps, %5.0f cycles/pkt, %.0f%% idle, "
-                            "%d lapses; stations' CPU: active %.2f, idle "
-                            "%.2f" % (res["mpps"], res["cycles_per_packet"],
-                                      100 * res["idle_cycles_share"],
-                                      res["lapses"],
-                                      res["active_station_cpu"],
-                                      res["idle_stations_cpu"])))
+                            "%d lapses; CPU: ToR main thread %.2f, "
+                            "stations active %.2f, idle %.2f"
+                            % (res["mpps"], res["cycles_per_packet"],
+                               100 * res["idle_cycles_share"],
+                               res["lapses"], res["tor_main_thread_cpu"],
+                               res["active_station_cpu"],
+                               res["idle_stations_cpu"])))
     if bench.status:
         return bench.status
     publish(args, tor_report(args, rounds), print_tor_table)
