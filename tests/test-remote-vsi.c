@@ -786,6 +786,90 @@ test_bad_rings(int argc __attribute__((unused)),
 
 ECPRDMA_TEST_REGISTER("remote-vsi-bad-rings", "", test_bad_rings);
 
+/* The switch's polls of an idle VM ring: once a millisecond for its first
+ * second of silence, then every 20 ms; a frame that comes after is seen
+ * within those 20 ms, and the polls go back to their fastest.  Time is
+ * simulated, in steps of 50 us. */
+static int
+test_idle_poll(int argc __attribute__((unused)),
+               char *argv[] __attribute__((unused)))
+{
+    struct roe_session *station, *bridge;
+    struct remote_vsi *rv = NULL;
+    struct roe_session_event e;
+    struct remote_vsi_stats st;
+    struct vm_client client;
+    struct ring_sink sink;
+    struct link *la, *lb;
+    uint64_t reads_at[4] = { 0 };
+    long long up_at = 0, sent_at = 0, now;
+    char *error;
+
+    link_pair_create(9000, 4096, &la, &lb);
+    station = make_session(la, ROE_SESSION_STATION, 0, 1000, 64);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000, 64);
+    vm_client_init(&client);
+    ring_sink_init(&sink, VM_MAX_FRAME);
+    export_vm(station, &client);
+    for (now = 1; now < 10LL * 1000 * 1000; now += 50) {
+        roe_session_run(station, now);
+        roe_session_run(bridge, now);
+        while (roe_session_poll_event(station, &e)) {
+            continue;
+        }
+        while (roe_session_poll_event(bridge, &e)) {
+            if (e.type == ROE_SESSION_VSI_UP && !rv) {
+                rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
+                                       roe_session_vsi_assoc(bridge,
+                                                             e.handle),
+                                       32768, &error);
+                if (!rv) {
+                    printf("%s\n", error);
+                    return 1;
+                }
+                up_at = now;
+            }
+        }
+        if (!rv) {
+            continue;
+        }
+        run_switch(rv, now, &sink);
+        remote_vsi_get_stats(rv, &st);
+        /* Reads at 0.5, 1, 2 and 3 s after the association. */
+        for (int i = 0; i < 4; i++) {
+            long long at = up_at + (i ? i : 0.5) * 1000 * 1000;
+
+            if (!reads_at[i] && now >= at) {
+                reads_at[i] = st.reads;
+            }
+        }
+        if (reads_at[3] && !sent_at) {
+            vm_client_send(&client, 1);
+            sent_at = now;
+        } else if (sent_at && st.rx_frames) {
+            break;
+        }
+    }
+    printf("polls from 0.5 to 1 s: %s\n",
+           reads_at[1] - reads_at[0] >= 300 ? "every ms or so" : "fewer");
+    printf("polls from 2 to 3 s: %s\n",
+           reads_at[3] - reads_at[2] <= 60 ? "every 20 ms or so" : "more");
+    printf("a frame after 3 s idle: %s\n",
+           !st.rx_frames ? "never seen"
+           : now - sent_at <= 21 * 1000 ? "seen within 20 ms"
+           : "seen late");
+    remote_vsi_destroy(rv);
+    roe_session_destroy(station);
+    roe_session_destroy(bridge);
+    link_close(la);
+    link_close(lb);
+    free(client.region);
+    frame_ring_free(&sink.ring);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("remote-vsi-idle-poll", "", test_idle_poll);
+
 /* Ingress batching: the switch's vsi ports add 'per_step' frames of 60 to
  * 1500 octets to the ingress mirror every 10 us of a virtual clock, over
  * an in-memory link at MTU 9000.  The switch must fill the packets of its
