@@ -397,11 +397,14 @@ struct switch_port {
                                  * WRITE was not acknowledged when the
                                  * association ended. */
 
-    /* Session thread: a session whose link carried nothing in its last
-     * run runs again after a delay that doubles, up to IDLE_RUN_MAX_US. */
+    /* Session thread: when to run the session next (see
+     * switch_port_next_run()). */
     long long next_run;
     int idle_us;
+    long long quiet_us;
     uint64_t frames_seen;       /* roe_session_frames() after that run. */
+    atomic_bool pushed;         /* A vsi port appended to the ingress
+                                 * mirror since the last run. */
     bool rx_sink_pending;       /* The last receive may have left frames
                                  * in 'rx_sink'. */
 };

@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "ecp-stopwait.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "ovs-rcu.h"
@@ -39,7 +40,10 @@
 #include "timeval.h"
 #include "util.h"
 
-enum { IDLE_RUN_MAX_US = 64 };
+enum {
+    IDLE_RUN_MAX_US = 64,       /* See switch_port_next_run(). */
+    QUIET_RUN_MAX_US = 1000,
+};
 
 void
 switch_port_init(struct netdev_ecprdma *dev)
@@ -52,6 +56,7 @@ switch_port_init(struct netdev_ecprdma *dev)
     }
     atomic_init(&dev->sw.stale_ring, 0);
     atomic_init(&dev->sw.vm_unacked, 0);
+    atomic_init(&dev->sw.pushed, false);
 }
 
 void
@@ -72,6 +77,10 @@ switch_port_start(struct netdev_ecprdma *dev)
 
     dev->sw.max_xfer = seg * MAX(1, MIN(dev->options.window / 2,
                                         DIV_ROUND_UP(32768, seg)));
+    /* Well within the peer's acknowledgement timeout, 10 us x 2^rte
+     * (assuming the peer's rte is ours), so that it does not resend. */
+    dev->sw.quiet_us = MIN(QUIET_RUN_MAX_US,
+                           ecp_sw_ack_timeout_us(dev->options.rte) / 2);
     packet_sink_init(&dev->sw.rx_sink);
     dev->sw.has_rx_sink = true;
 }
@@ -193,6 +202,10 @@ switch_port_push(struct netdev_ecprdma *sw, uint32_t tag,
                                tag, batch, bytes);
     }
     ovs_spin_unlock(&sw->sw.ingress_lock);
+    if (sent) {
+        /* Runs the switch at its next poll, however idle it was. */
+        atomic_store_relaxed(&sw->sw.pushed, true);
+    }
     return sent;
 }
 
@@ -327,14 +340,44 @@ switch_run_uplink_vsi(struct netdev_ecprdma *dev, struct remote_vsi *rv,
     }
 }
 
-/* Runs the switch's session and its VSIs' data paths.
+/* When switch 'dev', whose link carried no frame in the run that just
+ * ended at 'now', is to run next.
  *
  * An access switch has a session per server, most of them idle at any
- * time, and the PMD thread polls each in every iteration: so a session
- * whose link carried no frame in a run is run again only after a delay
- * that doubles from 1 us up to IDLE_RUN_MAX_US.  That is far below its
- * timers' periods (retransmissions after 10 us x 2^rte, keep-alives every
- * second), and a frame on the link ends it. */
+ * time, and a PMD thread polls each in every iteration.  While a session
+ * waits for frames (responses, acknowledgements), it runs again after a
+ * delay that doubles from 1 us up to IDLE_RUN_MAX_US.  Once it waits for
+ * nothing, it runs again at its next timer or ring poll, and at the
+ * latest after 'quiet_us', which bounds how long a frame that the peer
+ * sends unasked (a VDP request or keep-alive) waits; a frame that a vsi
+ * port appends for the server runs it at once (switch_port_push()). */
+static long long
+switch_port_next_run(struct netdev_ecprdma *dev, long long now)
+{
+    long long t;
+
+    if (!roe_session_is_idle(dev->session.roe)) {
+        dev->sw.idle_us = MIN(MAX(1, 2 * dev->sw.idle_us), IDLE_RUN_MAX_US);
+        return now + dev->sw.idle_us;
+    }
+    dev->sw.idle_us = 0;
+    t = MIN(now + dev->sw.quiet_us,
+            roe_session_next_timeout(dev->session.roe));
+    for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
+        const struct remote_vsi *rv = dev->sw.rvs[h];
+
+        if (rv) {
+            bool reading = (!remote_vsi_has_vm_rings(rv)
+                            || ovsrcu_get(struct vsi_sink *,
+                                          &dev->sw.sinks[h]));
+
+            t = MIN(t, remote_vsi_next_run(rv, reading));
+        }
+    }
+    return t;
+}
+
+/* Runs the switch's session and its VSIs' data paths. */
 static void
 switch_port_run(struct netdev_ecprdma *dev, long long now)
 {
@@ -365,9 +408,9 @@ switch_port_run(struct netdev_ecprdma *dev, long long now)
     if (frames != dev->sw.frames_seen) {
         dev->sw.frames_seen = frames;
         dev->sw.idle_us = 0;
+        dev->sw.next_run = now;
     } else {
-        dev->sw.idle_us = MIN(MAX(1, 2 * dev->sw.idle_us), IDLE_RUN_MAX_US);
-        dev->sw.next_run = now + dev->sw.idle_us;
+        dev->sw.next_run = switch_port_next_run(dev, now);
     }
 }
 
@@ -377,9 +420,14 @@ void
 switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 {
     long long now = time_usec();
+    bool pushed;
     int ecp;
 
-    if (now >= dev->sw.next_run) {
+    atomic_read_relaxed(&dev->sw.pushed, &pushed);
+    if (OVS_UNLIKELY(pushed)) {
+        atomic_store_relaxed(&dev->sw.pushed, false);
+        switch_port_run(dev, now);
+    } else if (now >= dev->sw.next_run) {
         switch_port_run(dev, now);
     } else if (!dev->sw.rx_sink_pending) {
         return;                 /* Nothing came into the sink since. */

@@ -24,6 +24,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -562,6 +563,24 @@ remote_vsi_run_ingress(struct remote_vsi *v)
             in->cons_pending = true;
         }
     }
+}
+
+/* When remote_vsi_run_ingress() has something to do: never once the
+ * server has consumed every record of the mirror, at once otherwise (or
+ * while the ring's indexes are not known yet). */
+long long
+remote_vsi_ingress_next_run(const struct remote_vsi *v)
+{
+    const struct ingress_ring *in = v->ingress;
+
+    if (in->dead
+        || (in->ready && !in->cons_pending && !in->prod_pending
+            && in->posted == frame_ring_producer(&in->mirror)
+            && in->published == in->posted
+            && in->known_cons == in->posted)) {
+        return LLONG_MAX;
+    }
+    return LLONG_MIN;
 }
 
 /* A work request of kind 'kind' on the egress ring of 'v' completed. */

@@ -82,6 +82,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -898,6 +899,35 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
             break;
         }
     }
+}
+
+/* When a ring in 'state', to be polled next at 'next_poll', has something
+ * to do. */
+long long
+remote_vsi_ring_next_run(enum ring_state state, long long next_poll)
+{
+    return (state == RS_IDLE ? next_poll
+            : state == RS_DEAD ? LLONG_MAX
+            : LLONG_MIN);
+}
+
+long long
+remote_vsi_next_run(const struct remote_vsi *v, bool reading)
+{
+    long long t = v->ingress ? remote_vsi_ingress_next_run(v) : LLONG_MAX;
+
+    if (reading) {
+        for (size_t i = 0; i < v->n_vm_rings; i++) {
+            const struct vm_ring *r = &v->vm_rings[i];
+
+            t = MIN(t, remote_vsi_ring_next_run(r->state, r->next_poll));
+        }
+        if (v->egress) {
+            t = MIN(t, remote_vsi_ring_next_run(v->egress->state,
+                                                v->egress->next_poll));
+        }
+    }
+    return t;
 }
 
 void

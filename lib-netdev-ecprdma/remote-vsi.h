@@ -146,6 +146,14 @@ bool remote_vsi_ingress_settling(const struct remote_vsi *);
 void remote_vsi_run(struct remote_vsi *, long long now_us,
                     const struct remote_vsi_sink *sink);
 
+/* When remote_vsi_run() has something to do next, unless a completion
+ * comes first: the next poll of an idle ring, LLONG_MAX if there is none,
+ * or LLONG_MIN if a ring is in the middle of a batch (or its sink is
+ * full) or the ingress ring has records to write or an index to learn.
+ * 'reading' is whether the run has a sink, without which no ring is
+ * read. */
+long long remote_vsi_next_run(const struct remote_vsi *, bool reading);
+
 /* The number of frames read from the VM's rings and delivered whose tail
  * WRITE has not completed (not posted yet, in flight, or failed).  When
  * the association ends, the server takes its rings back from the tail as

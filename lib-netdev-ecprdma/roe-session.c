@@ -1149,6 +1149,22 @@ roe_session_next_timeout(const struct roe_session *s)
     return t;
 }
 
+bool
+roe_session_is_idle(const struct roe_session *s)
+{
+    if (s->n_out || ecp_sw_queued(s->vdp) || ecp_sw_want_pull(s->vdp)) {
+        return false;
+    }
+    for (int i = 0; i < s->n_slots; i++) {
+        const struct vsi *v = &s->vsis[i];
+
+        if (v->state == VSI_UP && !roe_qp_is_idle(v->qp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void
 roe_session_get_stats(const struct roe_session *s,
                       struct roe_session_stats *stats)

@@ -214,6 +214,11 @@ const char *roe_session_refusal(const struct roe_session *);
 void roe_session_run(struct roe_session *, long long now_us);
 long long roe_session_next_timeout(const struct roe_session *);
 
+/* True if the session waits for nothing on its link: no frame to send, no
+ * VDP message unacknowledged, no queue pair with work outstanding.  Only
+ * what the peer sends unasked can come (VDP requests and keep-alives). */
+bool roe_session_is_idle(const struct roe_session *);
+
 struct roe_session_stats {
     uint64_t vdp_rx;            /* VDP messages received. */
     uint64_t vdp_tx;            /* VDP messages queued. */

@@ -450,6 +450,52 @@ run_switch(struct remote_vsi *rv, long long now, struct ring_sink *sink)
     }
 }
 
+/* The switch's schedule, as the netdev's "switch" port keeps it: with
+ * 'quiet' set, the switch runs only when the station sent frames (which
+ * a real link would bring), when its vsi ports appended to the ingress
+ * mirror ('pushed'), or when the session or a remote VSI says it has
+ * something to do; never merely because time passed. */
+struct switch_clock {
+    bool quiet;
+    long long next;
+    uint64_t station_frames;
+    uint64_t runs;
+};
+
+static bool
+switch_due(struct switch_clock *c, const struct roe_session *station,
+           long long now, bool pushed)
+{
+    uint64_t frames = roe_session_frames(station);
+    bool due = (!c->quiet || pushed || now >= c->next
+                || frames != c->station_frames);
+
+    c->station_frames = frames;
+    c->runs += due;
+    return due;
+}
+
+/* Plans the next run of the switch of 'bridge', whose remote VSIs are
+ * 'rvs', after a run at 'now'. */
+static void
+switch_plan(struct switch_clock *c, const struct roe_session *bridge,
+            struct remote_vsi *rvs[], size_t n, long long now)
+{
+    long long t = now;
+
+    if (roe_session_is_idle(bridge)) {
+        t = roe_session_next_timeout(bridge);
+        for (size_t i = 0; i < n; i++) {
+            if (rvs[i]) {
+                long long rv_t = remote_vsi_next_run(rvs[i], true);
+
+                t = rv_t < t ? rv_t : t;
+            }
+        }
+    }
+    c->next = t;
+}
+
 /* Checks the frames in 'r' against stream '*seq'.  Returns false on a
  * wrong frame.  Counts in '*dups', if nonnull, frames that came again. */
 static bool
@@ -544,9 +590,12 @@ print_refs(void)
     }
 }
 
+static bool quiet_switch;
+
 static int
 test_remote_vsi(int argc, char *argv[])
 {
+    struct switch_clock clock = { .quiet = quiet_switch };
     uint32_t total = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
     uint32_t every = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
     int mtu = argc > 4 ? atoi(argv[4]) : 9000;
@@ -562,6 +611,7 @@ test_remote_vsi(int argc, char *argv[])
     struct ring_sink vm_rx, up_rx;
     struct link_faults faults;
     uint32_t vm_got = 0, eg_put = 0, eg_got = 0, in_put = 0, in_got = 0;
+    uint32_t in_pushed = 0;
     struct remote_vsi_stats stats;
     struct roe_session_event e;
     struct vm_client client;
@@ -596,12 +646,18 @@ test_remote_vsi(int argc, char *argv[])
 
     while ((vm_got < total || eg_got < total || in_got < total)
            && now < 600LL * 1000 * 1000) {
+        bool due;
+
         roe_session_run(station, now);
-        roe_session_run(bridge, now);
+        due = switch_due(&clock, station, now, in_put != in_pushed);
+        in_pushed = in_put;
+        if (due) {
+            roe_session_run(bridge, now);
+        }
         while (roe_session_poll_event(station, &e)) {
             continue;
         }
-        while (roe_session_poll_event(bridge, &e)) {
+        while (due && roe_session_poll_event(bridge, &e)) {
             int h = e.handle;
 
             /* As the netdev does, the uplink's last association hands
@@ -653,11 +709,16 @@ test_remote_vsi(int argc, char *argv[])
         }
 
         /* The switch. */
-        if (vm_h >= 0) {
+        if (due && vm_h >= 0) {
             run_switch(rv[vm_h], now, &vm_rx);
         }
-        if (up_h >= 0) {
+        if (due && up_h >= 0) {
             run_switch(rv[up_h], now, &up_rx);
+        }
+        if (due) {
+            switch_plan(&clock, bridge, rv, ROE_SESSION_MAX_VSIS, now);
+        }
+        if (up_h >= 0) {
             if (remote_vsi_ingress(rv[up_h])) {
                 fill(remote_vsi_ingress(rv[up_h]), &in_put, total, 77);
             }
@@ -729,6 +790,18 @@ test_remote_vsi(int argc, char *argv[])
 ECPRDMA_TEST_REGISTER("remote-vsi", "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
                       test_remote_vsi);
 
+/* The same, the switch running only when it has something to do. */
+static int
+test_remote_vsi_quiet(int argc, char *argv[])
+{
+    quiet_switch = true;
+    return test_remote_vsi(argc, argv);
+}
+
+ECPRDMA_TEST_REGISTER("remote-vsi-quiet",
+                      "[FRAMES [FAULTS [EVERY [MTU WINDOW]]]]",
+                      test_remote_vsi_quiet);
+
 /* An association whose server rings the switch refuses: each case must
  * come back as an error, with nothing leaked or touched (under ASan). */
 static int
@@ -789,11 +862,18 @@ ECPRDMA_TEST_REGISTER("remote-vsi-bad-rings", "", test_bad_rings);
 /* The switch's polls of an idle VM ring: once a millisecond for its first
  * second of silence, then every 20 ms; a frame that comes after is seen
  * within those 20 ms, and the polls go back to their fastest.  Time is
- * simulated, in steps of 50 us. */
+ * simulated, in steps of 50 us.
+ *
+ * With "quiet", the switch runs only when it has something to do (see
+ * struct switch_clock): the polls must come all the same, and the switch
+ * run about as often as they do. */
 static int
-test_idle_poll(int argc __attribute__((unused)),
-               char *argv[] __attribute__((unused)))
+test_idle_poll(int argc, char *argv[])
 {
+    struct switch_clock clock = {
+        .quiet = argc > 1 && !strcmp(argv[1], "quiet"),
+    };
+    uint64_t runs_at[2] = { 0 };
     struct roe_session *station, *bridge;
     struct remote_vsi *rv = NULL;
     struct roe_session_event e;
@@ -812,12 +892,17 @@ test_idle_poll(int argc __attribute__((unused)),
     ring_sink_init(&sink, VM_MAX_FRAME);
     export_vm(station, &client);
     for (now = 1; now < 10LL * 1000 * 1000; now += 50) {
+        bool due;
+
         roe_session_run(station, now);
-        roe_session_run(bridge, now);
+        due = switch_due(&clock, station, now, false);
+        if (due) {
+            roe_session_run(bridge, now);
+        }
         while (roe_session_poll_event(station, &e)) {
             continue;
         }
-        while (roe_session_poll_event(bridge, &e)) {
+        while (due && roe_session_poll_event(bridge, &e)) {
             if (e.type == ROE_SESSION_VSI_UP && !rv) {
                 rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
                                        roe_session_vsi_assoc(bridge,
@@ -833,7 +918,10 @@ test_idle_poll(int argc __attribute__((unused)),
         if (!rv) {
             continue;
         }
-        run_switch(rv, now, &sink);
+        if (due) {
+            run_switch(rv, now, &sink);
+            switch_plan(&clock, bridge, &rv, 1, now);
+        }
         remote_vsi_get_stats(rv, &st);
         /* Reads at 0.5, 1, 2 and 3 s after the association. */
         for (int i = 0; i < 4; i++) {
@@ -841,6 +929,9 @@ test_idle_poll(int argc __attribute__((unused)),
 
             if (!reads_at[i] && now >= at) {
                 reads_at[i] = st.reads;
+                if (i >= 2) {
+                    runs_at[i - 2] = clock.runs;
+                }
             }
         }
         if (reads_at[3] && !sent_at) {
@@ -858,6 +949,15 @@ test_idle_poll(int argc __attribute__((unused)),
            !st.rx_frames ? "never seen"
            : now - sent_at <= 21 * 1000 ? "seen within 20 ms"
            : "seen late");
+    if (clock.quiet) {
+        uint64_t runs = runs_at[1] - runs_at[0];
+
+        printf("switch runs from 2 to 3 s: %s\n",
+               runs <= 5 * (reads_at[3] - reads_at[2]) + 20
+               ? "a few per poll" : "more");
+        fprintf(stderr, "%"PRIu64" runs, %"PRIu64" polls\n",
+                runs, reads_at[3] - reads_at[2]);
+    }
     remote_vsi_destroy(rv);
     roe_session_destroy(station);
     roe_session_destroy(bridge);
@@ -868,7 +968,7 @@ test_idle_poll(int argc __attribute__((unused)),
     return 0;
 }
 
-ECPRDMA_TEST_REGISTER("remote-vsi-idle-poll", "", test_idle_poll);
+ECPRDMA_TEST_REGISTER("remote-vsi-idle-poll", "[quiet]", test_idle_poll);
 
 /* Ingress batching: the switch's vsi ports add 'per_step' frames of 60 to
  * 1500 octets to the ingress mirror every 10 us of a virtual clock, over
@@ -961,6 +1061,101 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
 }
 
 ECPRDMA_TEST_REGISTER("ingress-batching", "PER-STEP", test_ingress_batching);
+
+/* A quiet switch (see struct switch_clock) and frames for the server
+ * after 2 s of silence: one frame, then twice 3 in a row, each time after
+ * 100 ms without any.  Each must be in the server's ingress ring within
+ * a millisecond, although the switch ran only for its ring polls
+ * (every 20 ms by then) in between. */
+static int
+test_quiet_ingress(int argc __attribute__((unused)),
+                   char *argv[] __attribute__((unused)))
+{
+    struct switch_clock clock = { .quiet = true };
+    uint32_t got = 0, put = 0, target = 0;
+    struct roe_session *station, *bridge;
+    struct remote_vsi *rv = NULL;
+    struct roe_session_event e;
+    struct frame_ring in, out;
+    long long now, up_at = 0, push_at = 0, worst = 0;
+    struct ring_sink rx;
+    struct link *la, *lb;
+    int round = 0;
+    char *error;
+
+    link_pair_create(9000, 4096, &la, &lb);
+    station = make_session(la, ROE_SESSION_STATION, 0, 1000, 64);
+    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000, 64);
+    frame_ring_alloc(&in, RING_SIZE);
+    frame_ring_alloc(&out, RING_SIZE);
+    ring_sink_init(&rx, STREAM_MAX_FRAME);
+    export_uplink(station, &in, &out);
+
+    for (now = 1; now < 10LL * 1000 * 1000 && round < 4; now += 10) {
+        uint32_t put0 = put;
+        bool due;
+
+        roe_session_run(station, now);
+        if (rv && remote_vsi_ingress(rv) && now >= push_at && target) {
+            fill(remote_vsi_ingress(rv), &put, MIN(target, put + 1), 77);
+        }
+        due = switch_due(&clock, station, now, put != put0);
+        if (due) {
+            roe_session_run(bridge, now);
+        }
+        while (roe_session_poll_event(station, &e)) {
+            continue;
+        }
+        while (due && roe_session_poll_event(bridge, &e)) {
+            if (rv || e.type != ROE_SESSION_VSI_UP) {
+                printf("the VSI went down\n");
+                return 1;
+            }
+            rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
+                                   roe_session_vsi_assoc(bridge, e.handle),
+                                   32768, &error);
+            if (!rv) {
+                printf("%s\n", error);
+                return 1;
+            }
+            remote_vsi_set_release(rv, release_ref);
+            up_at = now;
+        }
+        if (rv && due) {
+            run_switch(rv, now, &rx);
+            switch_plan(&clock, bridge, &rv, 1, now);
+        }
+        if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
+            return 1;
+        }
+        if (rv && got == target) {
+            if (target) {
+                worst = MAX(worst, now - push_at);
+            }
+            /* 2 s after the association, then every 100 ms: 1 frame,
+             * then 3 (one per step). */
+            push_at = target ? now + 100 * 1000 : up_at + 2000 * 1000;
+            target += round++ ? 3 : 1;
+        }
+    }
+    fprintf(stderr, "worst %lld us, %"PRIu64" switch runs\n", worst,
+            clock.runs);
+    printf("ingress frames after 2 s idle: %s\n",
+           round < 4 ? "not all written"
+           : worst <= 1000 ? "written within 1 ms" : "written late");
+    remote_vsi_destroy(rv);
+    print_refs();
+    roe_session_destroy(station);
+    roe_session_destroy(bridge);
+    link_close(la);
+    link_close(lb);
+    frame_ring_free(&in);
+    frame_ring_free(&out);
+    frame_ring_free(&rx.ring);
+    return 0;
+}
+
+ECPRDMA_TEST_REGISTER("remote-vsi-quiet-ingress", "", test_quiet_ingress);
 
 /* A VM that publishes its head while the server READs it.
  *
