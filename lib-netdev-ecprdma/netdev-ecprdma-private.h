@@ -402,9 +402,12 @@ struct switch_port {
     long long next_run;
     int idle_us;
     long long quiet_us;
+    long long quiet_until;      /* While the session is idle, its next
+                                 * timer or ring poll; else LLONG_MIN. */
     uint64_t frames_seen;       /* roe_session_frames() after that run. */
-    atomic_bool pushed;         /* A vsi port appended to the ingress
-                                 * mirror since the last run. */
+    atomic_bool kick;           /* Run at the next poll: a vsi port
+                                 * appended to the ingress mirror, or the
+                                 * main thread bound a vsi port. */
     bool rx_sink_pending;       /* The last receive may have left frames
                                  * in 'rx_sink'. */
 };
@@ -584,6 +587,7 @@ bool session_port_options_differ(const struct port_options *,
                                  const struct port_options *);
 void session_port_create(struct netdev_ecprdma *);
 void session_port_run(struct netdev_ecprdma *, long long now);
+int session_port_poll_link(struct netdev_ecprdma *, long long now);
 void session_port_get_custom_stats(const struct netdev_ecprdma *,
                                    struct custom_stats *);
 void session_port_get_status(struct netdev_ecprdma *, struct smap *)

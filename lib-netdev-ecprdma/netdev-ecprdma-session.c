@@ -134,10 +134,10 @@ error:
     free(name);
 }
 
-/* Runs the session of 'dev' (an uplink or a switch), first giving its link
- * the faults that ecp-rdma/link-fault asked for. */
-void
-session_port_run(struct netdev_ecprdma *dev, long long now)
+/* Gives the link of 'dev' the faults that ecp-rdma/link-fault asked for,
+ * if they changed. */
+static void
+session_port_take_faults(struct netdev_ecprdma *dev)
 {
     bool changed;
 
@@ -151,6 +151,23 @@ session_port_run(struct netdev_ecprdma *dev, long long now)
         ovs_spin_unlock(&dev->session.faults_lock);
         link_set_faults(dev->session.link, &faults);
     }
+}
+
+/* Receives what the link of 'dev' (a switch whose session is idle) has,
+ * and returns the number of frames: if any, session_port_run() is due. */
+int
+session_port_poll_link(struct netdev_ecprdma *dev, long long now)
+{
+    session_port_take_faults(dev);
+    return roe_session_poll_link(dev->session.roe, now);
+}
+
+/* Runs the session of 'dev' (an uplink or a switch), first giving its link
+ * the faults that ecp-rdma/link-fault asked for. */
+void
+session_port_run(struct netdev_ecprdma *dev, long long now)
+{
+    session_port_take_faults(dev);
     roe_session_run(dev->session.roe, now);
     if (OVS_UNLIKELY(roe_session_lapses(dev->session.roe)
                      != dev->session.lapses_seen)) {

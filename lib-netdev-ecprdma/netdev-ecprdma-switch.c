@@ -24,6 +24,7 @@
 #include <config.h>
 #include "netdev-ecprdma-private.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "ecp-stopwait.h"
@@ -56,7 +57,8 @@ switch_port_init(struct netdev_ecprdma *dev)
     }
     atomic_init(&dev->sw.stale_ring, 0);
     atomic_init(&dev->sw.vm_unacked, 0);
-    atomic_init(&dev->sw.pushed, false);
+    atomic_init(&dev->sw.kick, false);
+    dev->sw.quiet_until = LLONG_MIN;
 }
 
 void
@@ -83,6 +85,8 @@ switch_port_start(struct netdev_ecprdma *dev)
                            ecp_sw_ack_timeout_us(dev->options.rte) / 2);
     packet_sink_init(&dev->sw.rx_sink);
     dev->sw.has_rx_sink = true;
+    dev->sw.next_run = 0;
+    dev->sw.quiet_until = LLONG_MIN;
 }
 
 /* Destroys switch 'dev''s remote VSI 'rv', counting the frames that it
@@ -176,6 +180,7 @@ switch_port_bind(struct netdev_ecprdma *sw, bool force)
         }
     }
     ovs_mutex_unlock(&sw->sw.info_mutex);
+    atomic_store(&sw->sw.kick, true);       /* To read the new sinks. */
     netdev_change_seq_changed(&sw->up);
 }
 
@@ -204,7 +209,7 @@ switch_port_push(struct netdev_ecprdma *sw, uint32_t tag,
     ovs_spin_unlock(&sw->sw.ingress_lock);
     if (sent) {
         /* Runs the switch at its next poll, however idle it was. */
-        atomic_store_relaxed(&sw->sw.pushed, true);
+        atomic_store_relaxed(&sw->sw.kick, true);
     }
     return sent;
 }
@@ -347,10 +352,11 @@ switch_run_uplink_vsi(struct netdev_ecprdma *dev, struct remote_vsi *rv,
  * time, and a PMD thread polls each in every iteration.  While a session
  * waits for frames (responses, acknowledgements), it runs again after a
  * delay that doubles from 1 us up to IDLE_RUN_MAX_US.  Once it waits for
- * nothing, it runs again at its next timer or ring poll, and at the
- * latest after 'quiet_us', which bounds how long a frame that the peer
- * sends unasked (a VDP request or keep-alive) waits; a frame that a vsi
- * port appends for the server runs it at once (switch_port_push()). */
+ * nothing, it runs again at its next timer or ring poll ('quiet_until');
+ * until then, every 'quiet_us', it only looks for frames that the peer
+ * sends unasked (VDP requests and keep-alives), and runs if there are
+ * any.  A frame that a vsi port appends for the server runs it at once
+ * (switch_port_push()). */
 static long long
 switch_port_next_run(struct netdev_ecprdma *dev, long long now)
 {
@@ -358,11 +364,11 @@ switch_port_next_run(struct netdev_ecprdma *dev, long long now)
 
     if (!roe_session_is_idle(dev->session.roe)) {
         dev->sw.idle_us = MIN(MAX(1, 2 * dev->sw.idle_us), IDLE_RUN_MAX_US);
+        dev->sw.quiet_until = LLONG_MIN;
         return now + dev->sw.idle_us;
     }
     dev->sw.idle_us = 0;
-    t = MIN(now + dev->sw.quiet_us,
-            roe_session_next_timeout(dev->session.roe));
+    t = roe_session_next_timeout(dev->session.roe);
     for (int h = 0; h < ROE_SESSION_MAX_VSIS; h++) {
         const struct remote_vsi *rv = dev->sw.rvs[h];
 
@@ -374,7 +380,8 @@ switch_port_next_run(struct netdev_ecprdma *dev, long long now)
             t = MIN(t, remote_vsi_next_run(rv, reading));
         }
     }
-    return t;
+    dev->sw.quiet_until = t;
+    return MIN(now + dev->sw.quiet_us, t);
 }
 
 /* Runs the switch's session and its VSIs' data paths. */
@@ -408,6 +415,7 @@ switch_port_run(struct netdev_ecprdma *dev, long long now)
     if (frames != dev->sw.frames_seen) {
         dev->sw.frames_seen = frames;
         dev->sw.idle_us = 0;
+        dev->sw.quiet_until = LLONG_MIN;
         dev->sw.next_run = now;
     } else {
         dev->sw.next_run = switch_port_next_run(dev, now);
@@ -420,17 +428,26 @@ void
 switch_port_recv(struct netdev_ecprdma *dev, struct dp_packet_batch *batch)
 {
     long long now = time_usec();
-    bool pushed;
+    bool kick;
     int ecp;
 
-    atomic_read_relaxed(&dev->sw.pushed, &pushed);
-    if (OVS_UNLIKELY(pushed)) {
-        atomic_store_relaxed(&dev->sw.pushed, false);
+    atomic_read_explicit(&dev->sw.kick, &kick, memory_order_acquire);
+    if (OVS_UNLIKELY(kick)) {
+        atomic_store_relaxed(&dev->sw.kick, false);
         switch_port_run(dev, now);
-    } else if (now >= dev->sw.next_run) {
+    } else if (now < dev->sw.next_run) {
+        if (!dev->sw.rx_sink_pending) {
+            return;             /* Nothing came into the sink since. */
+        }
+    } else if (now < dev->sw.quiet_until
+               && !session_port_poll_link(dev, now)) {
+        /* Idle, and the peer sent nothing. */
+        dev->sw.next_run = MIN(now + dev->sw.quiet_us, dev->sw.quiet_until);
+        if (!dev->sw.rx_sink_pending) {
+            return;
+        }
+    } else {
         switch_port_run(dev, now);
-    } else if (!dev->sw.rx_sink_pending) {
-        return;                 /* Nothing came into the sink since. */
     }
     ecp = packet_sink_recv(&dev->sw.rx_sink, batch);
     if (ecp) {

@@ -435,7 +435,11 @@ post_gathers(struct remote_vsi *v, size_t idx, struct vm_ring *r)
  * IDLE_POLL_MAX_US, and IDLE_DEEP_POLL_US once the ring has been empty for
  * IDLE_DEEP_AFTER_US.  (A busy ring resets '*idle_us' to IDLE_POLL_US.)
  * An access switch has a ring per VM of every server, most of them idle
- * at any time: each poll is a READ and its response on the link. */
+ * at any time: each poll is a READ and its response on the link.
+ *
+ * From IDLE_POLL_MAX_US on, polls fall on multiples of the period, so
+ * that the idle rings of a server are polled together, in one run of the
+ * switch and one frame on the link, rather than each in its own. */
 void
 remote_vsi_back_off(long long now, long long *next_poll, int *idle_us,
                     long long *idle_since)
@@ -443,7 +447,8 @@ remote_vsi_back_off(long long now, long long *next_poll, int *idle_us,
     if (*idle_us == IDLE_POLL_US) {
         *idle_since = now;
     }
-    *next_poll = now + *idle_us;
+    *next_poll = (*idle_us < IDLE_POLL_MAX_US ? now + *idle_us
+                  : (now / *idle_us + 1) * *idle_us);
     *idle_us = (now - *idle_since >= IDLE_DEEP_AFTER_US ? IDLE_DEEP_POLL_US
                 : MIN(*idle_us * 2, IDLE_POLL_MAX_US));
 }

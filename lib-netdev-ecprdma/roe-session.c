@@ -914,14 +914,14 @@ receive_vdp(struct roe_session *s, const struct ecp_frame *f, long long now)
     }
 }
 
-static void
+static int
 receive(struct roe_session *s, long long now)
 {
     struct link_frame in[BATCH];
     int n;
 
     if (now < s->next_rx) {
-        return;
+        return 0;
     }
     n = link_recv(s->cfg.link, in, BATCH);
     if (n) {
@@ -961,6 +961,7 @@ receive(struct roe_session *s, long long now)
             roe_qp_receive(s->vsis[index].qp, &p, now);
         }
     }
+    return n;
 }
 
 /* ECP gave up on the VDP message in 'f': none of its transmissions was
@@ -1114,6 +1115,13 @@ roe_session_run(struct roe_session *s, long long now)
             break;              /* The link is full: try again later. */
         }
     }
+}
+
+int
+roe_session_poll_link(struct roe_session *s, long long now)
+{
+    link_run(s->cfg.link);
+    return receive(s, now);
 }
 
 uint64_t

@@ -214,6 +214,13 @@ const char *roe_session_refusal(const struct roe_session *);
 void roe_session_run(struct roe_session *, long long now_us);
 long long roe_session_next_timeout(const struct roe_session *);
 
+/* Runs the link and receives what it has, without running the timers or
+ * sending anything: for a caller that runs an idle session only when it
+ * has something to do (see roe_session_is_idle()), to learn whether the
+ * peer sent something.  Returns the number of frames received; if any,
+ * roe_session_run() is due. */
+int roe_session_poll_link(struct roe_session *, long long now_us);
+
 /* True if the session waits for nothing on its link: no frame to send, no
  * VDP message unacknowledged, no queue pair with work outstanding.  Only
  * what the peer sends unasked can come (VDP requests and keep-alives). */

@@ -865,8 +865,10 @@ ECPRDMA_TEST_REGISTER("remote-vsi-bad-rings", "", test_bad_rings);
  * simulated, in steps of 50 us.
  *
  * With "quiet", the switch runs only when it has something to do (see
- * struct switch_clock): the polls must come all the same, and the switch
- * run about as often as they do. */
+ * struct switch_clock), and the server's uplink VSI is there too, with
+ * an idle egress ring: the polls must come all the same, and the switch
+ * run a few times per poll of the VM ring, the egress ring being polled
+ * in the same runs. */
 static int
 test_idle_poll(int argc, char *argv[])
 {
@@ -875,7 +877,9 @@ test_idle_poll(int argc, char *argv[])
     };
     uint64_t runs_at[2] = { 0 };
     struct roe_session *station, *bridge;
-    struct remote_vsi *rv = NULL;
+    struct remote_vsi *rv = NULL, *rvs[2] = { NULL };
+    struct frame_ring ingress, egress;
+    struct ring_sink up_sink;
     struct roe_session_event e;
     struct remote_vsi_stats st;
     struct vm_client client;
@@ -890,7 +894,13 @@ test_idle_poll(int argc, char *argv[])
     bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000, 64);
     vm_client_init(&client);
     ring_sink_init(&sink, VM_MAX_FRAME);
+    ring_sink_init(&up_sink, STREAM_MAX_FRAME);
+    frame_ring_alloc(&ingress, RING_SIZE);
+    frame_ring_alloc(&egress, RING_SIZE);
     export_vm(station, &client);
+    if (clock.quiet) {
+        export_uplink(station, &ingress, &egress);
+    }
     for (now = 1; now < 10LL * 1000 * 1000; now += 50) {
         bool due;
 
@@ -903,15 +913,21 @@ test_idle_poll(int argc, char *argv[])
             continue;
         }
         while (due && roe_session_poll_event(bridge, &e)) {
-            if (e.type == ROE_SESSION_VSI_UP && !rv) {
-                rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
-                                       roe_session_vsi_assoc(bridge,
-                                                             e.handle),
-                                       32768, &error);
-                if (!rv) {
-                    printf("%s\n", error);
-                    return 1;
-                }
+            struct remote_vsi *new;
+
+            if (e.type != ROE_SESSION_VSI_UP || rvs[e.handle & 1]) {
+                continue;
+            }
+            new = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
+                                    roe_session_vsi_assoc(bridge, e.handle),
+                                    32768, &error);
+            if (!new) {
+                printf("%s\n", error);
+                return 1;
+            }
+            rvs[e.handle & 1] = new;
+            if (remote_vsi_has_vm_rings(new)) {
+                rv = new;
                 up_at = now;
             }
         }
@@ -919,8 +935,13 @@ test_idle_poll(int argc, char *argv[])
             continue;
         }
         if (due) {
-            run_switch(rv, now, &sink);
-            switch_plan(&clock, bridge, &rv, 1, now);
+            for (int i = 0; i < 2; i++) {
+                if (rvs[i]) {
+                    run_switch(rvs[i], now,
+                               rvs[i] == rv ? &sink : &up_sink);
+                }
+            }
+            switch_plan(&clock, bridge, rvs, 2, now);
         }
         remote_vsi_get_stats(rv, &st);
         /* Reads at 0.5, 1, 2 and 3 s after the association. */
@@ -958,13 +979,17 @@ test_idle_poll(int argc, char *argv[])
         fprintf(stderr, "%"PRIu64" runs, %"PRIu64" polls\n",
                 runs, reads_at[3] - reads_at[2]);
     }
-    remote_vsi_destroy(rv);
+    remote_vsi_destroy(rvs[0]);
+    remote_vsi_destroy(rvs[1]);
     roe_session_destroy(station);
     roe_session_destroy(bridge);
     link_close(la);
     link_close(lb);
     free(client.region);
     frame_ring_free(&sink.ring);
+    frame_ring_free(&up_sink.ring);
+    frame_ring_free(&ingress);
+    frame_ring_free(&egress);
     return 0;
 }
 
