@@ -79,10 +79,11 @@ switch_port_start(struct netdev_ecprdma *dev)
 
     dev->sw.max_xfer = seg * MAX(1, MIN(dev->options.window / 2,
                                         DIV_ROUND_UP(32768, seg)));
-    /* Well within the peer's acknowledgement timeout, 10 us x 2^rte
-     * (assuming the peer's rte is ours), so that it does not resend. */
+    /* Within the peer's acknowledgement timeout, 10 us x 2^rte (assuming
+     * the peer's rte is ours), with a quarter of it left for a PMD
+     * iteration, so that the peer does not send its VDP messages again. */
     dev->sw.quiet_us = MIN(QUIET_RUN_MAX_US,
-                           ecp_sw_ack_timeout_us(dev->options.rte) / 2);
+                           ecp_sw_ack_timeout_us(dev->options.rte) * 3 / 4);
     packet_sink_init(&dev->sw.rx_sink);
     dev->sw.has_rx_sink = true;
     dev->sw.next_run = 0;

@@ -129,7 +129,11 @@ def measure_tor(bench, sessions, tag):
         for first, n in ((0, 1), (1, sessions - 1)):
             if not n:
                 continue
-            cmd = (["taskset", "-c", str(STATIONS_CPU), args.stations,
+            # The idle servers would be machines of their own: their
+            # process runs at the lowest priority, so that it does not
+            # delay the active server's answers to the ToR.
+            nice = [] if first == 0 else ["nice", "-n", "19"]
+            cmd = (nice + ["taskset", "-c", str(STATIONS_CPU), args.stations,
                     "--vms=%d" % args.vms, "--first=%d" % first,
                     "--active=%d" % (first == 0), "--count=0",
                     "--seconds=100000", "--size=%d" % args.size,
