@@ -995,6 +995,46 @@ test_idle_poll(int argc, char *argv[])
 
 ECPRDMA_TEST_REGISTER("remote-vsi-idle-poll", "[quiet]", test_idle_poll);
 
+/* A server that exports only its uplink VSI (ingress and egress rings)
+ * to a switch, over an in-memory link at MTU 9000. */
+struct uplink_setting {
+    struct link *la, *lb;
+    struct roe_session *station, *bridge;
+    struct frame_ring in, out;  /* The server's ingress and egress rings. */
+    struct ring_sink rx;        /* The switch's sink for the egress. */
+};
+
+static void
+uplink_setting_init(struct uplink_setting *u, int keepalive_ms,
+                    uint16_t window)
+{
+    link_pair_create(9000, 4096, &u->la, &u->lb);
+    u->station = make_session(u->la, ROE_SESSION_STATION, 0, keepalive_ms,
+                              window);
+    u->bridge = make_session(u->lb, ROE_SESSION_BRIDGE, 0, keepalive_ms,
+                             window);
+    frame_ring_alloc(&u->in, RING_SIZE);
+    frame_ring_alloc(&u->out, RING_SIZE);
+    ring_sink_init(&u->rx, STREAM_MAX_FRAME);
+    export_uplink(u->station, &u->in, &u->out);
+}
+
+/* Destroys 'u' and the switch's remote VSI 'rv', and says whether every
+ * frame put by reference was released. */
+static void
+uplink_setting_destroy(struct uplink_setting *u, struct remote_vsi *rv)
+{
+    remote_vsi_destroy(rv);
+    print_refs();
+    roe_session_destroy(u->station);
+    roe_session_destroy(u->bridge);
+    link_close(u->la);
+    link_close(u->lb);
+    frame_ring_free(&u->in);
+    frame_ring_free(&u->out);
+    frame_ring_free(&u->rx.ring);
+}
+
 /* Ingress batching: the switch's vsi ports add 'per_step' frames of 60 to
  * 1500 octets to the ingress mirror every 10 us of a virtual clock, over
  * an in-memory link at MTU 9000.  The switch must fill the packets of its
@@ -1007,39 +1047,30 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
     uint32_t seg = roe_segment_size_for_mtu(9000);
     uint32_t per_step = strtoul(argv[1], NULL, 10);
     uint32_t total = 20000, got = 0, put = 0, got0 = 0;
-    struct roe_session *station, *bridge;
+    struct uplink_setting u;
     struct remote_vsi *rv = NULL;
     struct remote_vsi_stats stats;
-    struct frame_ring in, out;
-    struct ring_sink rx;
     struct roe_session_event e;
-    struct link *la, *lb;
     uint64_t writes0 = 0;
     long long now = 1;
     char *error;
 
-    link_pair_create(9000, 4096, &la, &lb);
-    station = make_session(la, ROE_SESSION_STATION, 0, 1000 * 1000, 128);
-    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000 * 1000, 128);
-    frame_ring_alloc(&in, RING_SIZE);
-    frame_ring_alloc(&out, RING_SIZE);
-    ring_sink_init(&rx, STREAM_MAX_FRAME);
-    export_uplink(station, &in, &out);
+    uplink_setting_init(&u, 1000 * 1000, 128);
 
     while (got < total && now < 60LL * 1000 * 1000) {
-        roe_session_run(station, now);
-        roe_session_run(bridge, now);
-        while (roe_session_poll_event(station, &e)) {
+        roe_session_run(u.station, now);
+        roe_session_run(u.bridge, now);
+        while (roe_session_poll_event(u.station, &e)) {
             continue;
         }
-        while (roe_session_poll_event(bridge, &e)) {
+        while (roe_session_poll_event(u.bridge, &e)) {
             if (rv || e.type != ROE_SESSION_VSI_UP) {
                 printf("the VSI went down\n");
                 return 1;
             }
             /* READs and WRITEs of up to 3 packets. */
-            rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
-                                   roe_session_vsi_assoc(bridge, e.handle),
+            rv = remote_vsi_create(roe_session_vsi_qp(u.bridge, e.handle),
+                                   roe_session_vsi_assoc(u.bridge, e.handle),
                                    seg * 3, &error);
             if (!rv) {
                 printf("%s\n", error);
@@ -1052,9 +1083,9 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 fill(remote_vsi_ingress(rv), &put,
                      MIN(total, put + per_step), 77);
             }
-            run_switch(rv, now, &rx);
+            run_switch(rv, now, &u.rx);
         }
-        if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
+        if (!drain(&u.in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
             return 1;
         }
         if (got >= 1000 && !got0) {
@@ -1073,15 +1104,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
            got - got0 > 4 * (stats.writes - writes0)
            ? "more than 4 frames per WRITE" : "4 frames per WRITE or fewer");
 
-    remote_vsi_destroy(rv);
-    print_refs();
-    roe_session_destroy(station);
-    roe_session_destroy(bridge);
-    link_close(la);
-    link_close(lb);
-    frame_ring_free(&in);
-    frame_ring_free(&out);
-    frame_ring_free(&rx.ring);
+    uplink_setting_destroy(&u, rv);
     return 0;
 }
 
@@ -1098,46 +1121,37 @@ test_quiet_ingress(int argc __attribute__((unused)),
 {
     struct switch_clock clock = { .quiet = true };
     uint32_t got = 0, put = 0, target = 0;
-    struct roe_session *station, *bridge;
+    struct uplink_setting u;
     struct remote_vsi *rv = NULL;
     struct roe_session_event e;
-    struct frame_ring in, out;
     long long now, up_at = 0, push_at = 0, worst = 0;
-    struct ring_sink rx;
-    struct link *la, *lb;
     int round = 0;
     char *error;
 
-    link_pair_create(9000, 4096, &la, &lb);
-    station = make_session(la, ROE_SESSION_STATION, 0, 1000, 64);
-    bridge = make_session(lb, ROE_SESSION_BRIDGE, 0, 1000, 64);
-    frame_ring_alloc(&in, RING_SIZE);
-    frame_ring_alloc(&out, RING_SIZE);
-    ring_sink_init(&rx, STREAM_MAX_FRAME);
-    export_uplink(station, &in, &out);
+    uplink_setting_init(&u, 1000, 64);
 
     for (now = 1; now < 10LL * 1000 * 1000 && round < 4; now += 10) {
         uint32_t put0 = put;
         bool due;
 
-        roe_session_run(station, now);
+        roe_session_run(u.station, now);
         if (rv && remote_vsi_ingress(rv) && now >= push_at && target) {
             fill(remote_vsi_ingress(rv), &put, MIN(target, put + 1), 77);
         }
-        due = switch_due(&clock, station, now, put != put0);
+        due = switch_due(&clock, u.station, now, put != put0);
         if (due) {
-            roe_session_run(bridge, now);
+            roe_session_run(u.bridge, now);
         }
-        while (roe_session_poll_event(station, &e)) {
+        while (roe_session_poll_event(u.station, &e)) {
             continue;
         }
-        while (due && roe_session_poll_event(bridge, &e)) {
+        while (due && roe_session_poll_event(u.bridge, &e)) {
             if (rv || e.type != ROE_SESSION_VSI_UP) {
                 printf("the VSI went down\n");
                 return 1;
             }
-            rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
-                                   roe_session_vsi_assoc(bridge, e.handle),
+            rv = remote_vsi_create(roe_session_vsi_qp(u.bridge, e.handle),
+                                   roe_session_vsi_assoc(u.bridge, e.handle),
                                    32768, &error);
             if (!rv) {
                 printf("%s\n", error);
@@ -1147,10 +1161,10 @@ test_quiet_ingress(int argc __attribute__((unused)),
             up_at = now;
         }
         if (rv && due) {
-            run_switch(rv, now, &rx);
-            switch_plan(&clock, bridge, &rv, 1, now);
+            run_switch(rv, now, &u.rx);
+            switch_plan(&clock, u.bridge, &rv, 1, now);
         }
-        if (!drain(&in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
+        if (!drain(&u.in, &got, STREAM_MAX_FRAME, "ingress", NULL)) {
             return 1;
         }
         if (rv && got == target) {
@@ -1168,15 +1182,7 @@ test_quiet_ingress(int argc __attribute__((unused)),
     printf("ingress frames after 2 s idle: %s\n",
            round < 4 ? "not all written"
            : worst <= 1000 ? "written within 1 ms" : "written late");
-    remote_vsi_destroy(rv);
-    print_refs();
-    roe_session_destroy(station);
-    roe_session_destroy(bridge);
-    link_close(la);
-    link_close(lb);
-    frame_ring_free(&in);
-    frame_ring_free(&out);
-    frame_ring_free(&rx.ring);
+    uplink_setting_destroy(&u, rv);
     return 0;
 }
 
