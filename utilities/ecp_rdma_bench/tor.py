@@ -133,12 +133,13 @@ def measure_tor(bench, sessions, tag):
             # process runs at the lowest priority, so that it does not
             # delay the active server's answers to the ToR.
             nice = [] if first == 0 else ["nice", "-n", "19"]
-            cmd = (nice + ["taskset", "-c", str(STATIONS_CPU), args.stations,
-                    "--vms=%d" % args.vms, "--first=%d" % first,
-                    "--active=%d" % (first == 0), "--count=0",
-                    "--seconds=100000", "--size=%d" % args.size,
-                    "--rte=7", "--max-tries=7", "--timeout=60",
-                    "--start-file=%s" % go, "--stop-file=%s" % stop]
+            cmd = (nice
+                   + ["taskset", "-c", str(STATIONS_CPU), args.stations,
+                      "--vms=%d" % args.vms, "--first=%d" % first,
+                      "--active=%d" % (first == 0), "--count=0",
+                      "--seconds=100000", "--size=%d" % args.size,
+                      "--rte=7", "--max-tries=7", "--timeout=60",
+                      "--start-file=%s" % go, "--stop-file=%s" % stop]
                    + ["unix:%s" % tor.link(s)
                       for s in range(first, first + n)])
             bench.log.write("$ %s\n" % " ".join(cmd))
