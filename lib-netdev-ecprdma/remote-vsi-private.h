@@ -219,7 +219,6 @@ int remote_vsi_post_reads(struct remote_vsi *, size_t ring, enum wr_kind,
                           int *pending);
 void remote_vsi_back_off(long long now, long long *next_poll, int *idle_us,
                          long long *idle_since);
-long long remote_vsi_ring_next_run(enum ring_state, long long next_poll);
 void remote_vsi_stop_all(struct remote_vsi *);
 enum ring_step remote_vsi_post_failed(struct remote_vsi *, int error);
 size_t remote_vsi_sink_room(const struct remote_vsi *,

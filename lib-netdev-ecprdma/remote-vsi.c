@@ -908,8 +908,8 @@ run_vm_ring(struct remote_vsi *v, size_t idx, long long now,
 
 /* When a ring in 'state', to be polled next at 'next_poll', has something
  * to do. */
-long long
-remote_vsi_ring_next_run(enum ring_state state, long long next_poll)
+static long long
+ring_next_run(enum ring_state state, long long next_poll)
 {
     return (state == RS_IDLE ? next_poll
             : state == RS_DEAD ? LLONG_MAX
@@ -925,11 +925,11 @@ remote_vsi_next_run(const struct remote_vsi *v, bool reading)
         for (size_t i = 0; i < v->n_vm_rings; i++) {
             const struct vm_ring *r = &v->vm_rings[i];
 
-            t = MIN(t, remote_vsi_ring_next_run(r->state, r->next_poll));
+            t = MIN(t, ring_next_run(r->state, r->next_poll));
         }
         if (v->egress) {
-            t = MIN(t, remote_vsi_ring_next_run(v->egress->state,
-                                                v->egress->next_poll));
+            t = MIN(t, ring_next_run(v->egress->state,
+                                     v->egress->next_poll));
         }
     }
     return t;

@@ -147,9 +147,10 @@ void remote_vsi_run(struct remote_vsi *, long long now_us,
                     const struct remote_vsi_sink *sink);
 
 /* When remote_vsi_run() has something to do next, unless a completion
- * comes first: the next poll of an idle ring, LLONG_MAX if there is none,
- * or LLONG_MIN if a ring is in the middle of a batch (or its sink is
- * full) or the ingress ring has records to write or an index to learn.
+ * comes first: the next poll of an idle ring (already past if it is due
+ * but its sink is full), LLONG_MAX if there is none, or LLONG_MIN if a
+ * ring is in the middle of a batch or the ingress ring has records to
+ * write or an index to learn.
  * 'reading' is whether the run has a sink, without which no ring is
  * read. */
 long long remote_vsi_next_run(const struct remote_vsi *, bool reading);
