@@ -17,7 +17,8 @@ TESTSUITE_AT = \
 	tests/agent.at \
 	tests/fault.at \
 	tests/dpdk.at \
-	tests/scale.at
+	tests/scale.at \
+	tests/controllers.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
 	tests/bench-counters.py tests/bench-plot.py
 TESTSUITE = tests/testsuite
