@@ -369,6 +369,8 @@ struct switch_vsi_info {
     uint8_t mac[6];
     uint16_t vlan_tci;
     uint32_t qpn;               /* The server's. */
+    char iface_id[VDP_NAME_MAX + 1];    /* As the server told it, or "". */
+    char vm_id[VDP_NAME_MAX + 1];       /* The same. */
 };
 
 /* Role "switch" (netdev-ecprdma-switch.c). */

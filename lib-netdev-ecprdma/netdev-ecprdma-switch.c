@@ -305,6 +305,8 @@ switch_vsi_up(struct netdev_ecprdma *dev, int h,
     memcpy(info->mac, m->roe.port.mac, 6);
     info->vlan_tci = m->roe.port.vlan_tci;
     info->qpn = m->roe.qp.qpn;
+    ovs_strlcpy_arrays(info->iface_id, m->roe.iface_id);
+    ovs_strlcpy_arrays(info->vm_id, m->roe.vm_id);
 }
 
 /* Follows the session's associations of VSIs. */
@@ -492,9 +494,12 @@ switch_port_get_status(struct netdev_ecprdma *dev, struct smap *status)
         sset_add(&ids, uuid);
         snprintf(key, sizeof key, "vsi-%s", uuid);
         smap_add_format(status, key,
-                        "mac="ETH_ADDR_FMT" vlan=%d",
+                        "mac="ETH_ADDR_FMT" vlan=%d%s%s%s%s",
                         ETH_ADDR_BYTES_ARGS(info->mac),
-                        info->vlan_tci & 0xfff);
+                        info->vlan_tci & 0xfff,
+                        info->iface_id[0] ? " iface-id=" : "",
+                        info->iface_id,
+                        info->vm_id[0] ? " vm-id=" : "", info->vm_id);
     }
     ovs_mutex_unlock(&dev->sw.info_mutex);
     sorted = sset_sort(&ids);

@@ -138,6 +138,20 @@ uplink_drop_vm(struct netdev_ecprdma *dev, size_t i, struct closing *closing)
     dev->uplink.vms[i] = dev->uplink.vms[--dev->uplink.n_vms];
 }
 
+/* Returns true if the association of 'uv' on uplink 'dev' tells the
+ * switch other names than the options of its vm port now give. */
+static bool
+uplink_vm_names_differ(const struct netdev_ecprdma *dev,
+                       const struct uplink_vm *uv)
+{
+    const struct vdp_message *m = roe_session_vsi_assoc(dev->session.roe,
+                                                        uv->handle);
+    const struct port_options *po = &uv->port->options;
+
+    return m && (strcmp(m->roe.iface_id, po->iface_id ? po->iface_id : "")
+                 || strcmp(m->roe.vm_id, po->vm_id ? po->vm_id : ""));
+}
+
 /* Exports the vm ports that name uplink 'dev' and have a client, and stops
  * exporting the others. */
 void
@@ -155,7 +169,8 @@ uplink_port_reconcile(struct netdev_ecprdma *dev, struct closing *closing)
         if (vm->options.role != PORT_ROLE_VM || uv->conn != vm->vm.conn
             || !nullable_string_is_equal(vm->options.uplink, name)
             || vm->options.switching == PORT_SWITCHING_LOCAL
-            || vm->up.ref_cnt == 1) {
+            || vm->up.ref_cnt == 1
+            || uplink_vm_names_differ(dev, uv)) {
             uplink_drop_vm(dev, i, closing);
         } else {
             i++;

@@ -158,6 +158,13 @@ vm_port_vsi_spec(const struct netdev_ecprdma *vm,
                               spec->vsiid);
     mac = netdev_ecprdma_get_hwaddr(vm);
     memcpy(spec->mac, mac.ea, ETH_ADDR_LEN);
+    if (vm->options.iface_id) {
+        ovs_strlcpy(spec->iface_id, vm->options.iface_id,
+                    sizeof spec->iface_id);
+    }
+    if (vm->options.vm_id) {
+        ovs_strlcpy(spec->vm_id, vm->options.vm_id, sizeof spec->vm_id);
+    }
     for (int i = 0; i < conn->n_regions; i++) {
         spec->regions[i] = (struct roe_region) {
             .addr = conn->regions[i].addr,

@@ -193,6 +193,32 @@ parse_session_secret(struct port_options *po, const char *value)
     return NULL;
 }
 
+/* The name of the VM's interface, or of the VM, in the management system
+ * (OVN's logical port, OVS's external_ids:iface-id and vm-id), which the
+ * uplink tells the switch in the VSI's association. */
+static char *
+parse_vdp_name(char **field, const char *value)
+{
+    if (!vdp_name_is_valid(value)) {
+        return xalloc_printf("expected 1 to %d printable characters other "
+                             "than space", VDP_NAME_MAX);
+    }
+    set_string(field, value);
+    return NULL;
+}
+
+static char *
+parse_iface_id(struct port_options *po, const char *value)
+{
+    return parse_vdp_name(&po->iface_id, value);
+}
+
+static char *
+parse_vm_id(struct port_options *po, const char *value)
+{
+    return parse_vdp_name(&po->vm_id, value);
+}
+
 static char *
 parse_ring_size(struct port_options *po, const char *value)
 {
@@ -380,6 +406,8 @@ static const struct option_def option_defs[] = {
     { .name = "uplink", .roles = ROLES_VM,
       PORT_NAME_OPTION(uplink, "uplink") },
     { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
+    { .name = "iface-id", .roles = ROLES_VM, .parse = parse_iface_id },
+    { .name = "vm-id", .roles = ROLES_VM, .parse = parse_vm_id },
     { .name = "link", .roles = ROLES_LINK, .parse = parse_link },
     { .name = "mtu", .roles = ROLES_LINK,
       UINT_OPTION(mtu, PORT_MTU_MIN, PORT_MTU_MAX, "an MTU", "") },
@@ -543,6 +571,8 @@ port_options_destroy(struct port_options *po)
         free(po->socket);
         free(po->secret);
         free(po->uplink);
+        free(po->iface_id);
+        free(po->vm_id);
         free(po->link_target);
         free(po->session);
         memset(po, 0, sizeof *po);
@@ -557,6 +587,8 @@ port_options_clone(struct port_options *dst, const struct port_options *src)
     dst->socket = xalloc_nullable_strdup(src->socket);
     dst->secret = xalloc_nullable_strdup(src->secret);
     dst->uplink = xalloc_nullable_strdup(src->uplink);
+    dst->iface_id = xalloc_nullable_strdup(src->iface_id);
+    dst->vm_id = xalloc_nullable_strdup(src->vm_id);
     dst->link_target = xalloc_nullable_strdup(src->link_target);
     dst->session = xalloc_nullable_strdup(src->session);
 }
@@ -701,6 +733,8 @@ port_options_equal(const struct port_options *a,
            && a->rx_park_after == b->rx_park_after
            && string_equal(a->uplink, b->uplink)
            && a->switching == b->switching
+           && string_equal(a->iface_id, b->iface_id)
+           && string_equal(a->vm_id, b->vm_id)
            && a->link_type == b->link_type
            && string_equal(a->link_target, b->link_target)
            && a->mtu == b->mtu

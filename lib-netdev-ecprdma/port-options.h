@@ -113,6 +113,8 @@ struct port_options {
                                  * 0 for never. */
     char *uplink;               /* Name of the uplink port, or NULL. */
     enum port_switching switching;
+    char *iface_id;             /* Told to the switch, or NULL. */
+    char *vm_id;                /* The same. */
 
     /* Roles "uplink" and "switch". */
     enum port_link_type link_type;

@@ -529,6 +529,8 @@ roe_session_vsi_add(struct roe_session *s, const struct roe_vsi_spec *spec,
     m->roe.has_port = true;
     memcpy(m->roe.port.mac, spec->mac, 6);
     m->roe.port.vlan_tci = spec->vlan_tci;
+    memcpy(m->roe.iface_id, spec->iface_id, sizeof m->roe.iface_id);
+    memcpy(m->roe.vm_id, spec->vm_id, sizeof m->roe.vm_id);
 
     vsi_init_qp_params(v, handle);
     m->roe.has_qp = true;

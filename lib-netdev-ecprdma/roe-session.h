@@ -141,6 +141,8 @@ struct roe_vsi_spec {
     size_t ring_region[VDP_MAX_RINGS];
     bool hold;                          /* Hold each new association's QP
                                          * until roe_session_vsi_release(). */
+    char iface_id[VDP_NAME_MAX + 1];    /* Told to the bridge, if not "". */
+    char vm_id[VDP_NAME_MAX + 1];       /* The same. */
 };
 
 /* Registers the regions of 'spec' and starts associating it.  Returns 0
@@ -172,7 +174,8 @@ bool roe_session_vsi_is_up(const struct roe_session *, int handle);
 struct roe_qp *roe_session_vsi_qp(const struct roe_session *, int handle);
 
 /* The ASSOC that brought the VSI up: on the bridge, the station's regions
- * and rings, with rkeys, and the VSI's MAC and VLAN. */
+ * and rings, with rkeys, and the VSI's MAC, VLAN and names.  On the
+ * station, the ASSOC it sends.  NULL if there is no such VSI. */
 const struct vdp_message *roe_session_vsi_assoc(const struct roe_session *,
                                                 int handle);
 

@@ -360,6 +360,32 @@ check_auth(const struct vdp_auth *auth, char err[ERR_LEN])
     return 0;
 }
 
+bool
+vdp_name_is_valid(const char *name)
+{
+    size_t len = strnlen(name, VDP_NAME_MAX + 1);
+
+    if (!len || len > VDP_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] <= ' ' || name[i] > '~') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks the IFACE-ID or VM-ID 'name' of a message to encode, absent if
+ * "". */
+static int
+check_name(const char *what, const char *name, char err[ERR_LEN])
+{
+    return (!name[0] || vdp_name_is_valid(name) ? 0
+            : fail(err, "RoE %s: expected 1 to %d printable characters "
+                   "other than space", what, VDP_NAME_MAX));
+}
+
 static int
 validate(const struct vdp_message *msg, char err[ERR_LEN])
 {
@@ -383,6 +409,12 @@ validate(const struct vdp_message *msg, char err[ERR_LEN])
     }
     for (size_t i = 0; !error && i < roe->n_rings; i++) {
         error = check_ring(roe, i, err);
+    }
+    if (!error) {
+        error = check_name("IFACE-ID", roe->iface_id, err);
+    }
+    if (!error) {
+        error = check_name("VM-ID", roe->vm_id, err);
     }
     if (!error && msg->has_auth) {
         error = check_auth(&msg->auth, err);
@@ -414,6 +446,8 @@ encoded_len(const struct vdp_message *msg)
             + roe->n_mrs * (org + VDP_ROE_MR_LEN)
             + roe->n_rings * (org + VDP_ROE_RING_LEN)
             + (roe->has_port ? org + VDP_ROE_PORT_LEN : 0)
+            + (roe->iface_id[0] ? org + strlen(roe->iface_id) : 0)
+            + (roe->vm_id[0] ? org + strlen(roe->vm_id) : 0)
             + (msg->has_auth ? org + VDP_ROE_AUTH_LEN : 0)
             + VDP_TLV_HEADER_LEN);
 }
@@ -495,6 +529,20 @@ put_roe_ring(uint8_t *p, const struct vdp_ring *r)
     return put_be64(p, r->consumer_iova);
 }
 
+/* Puts the IFACE-ID or VM-ID TLV of 'subtype' that carries 'name' at
+ * 'p', if 'name' is not "". */
+static uint8_t *
+put_roe_name(uint8_t *p, enum vdp_roe_subtype subtype, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len) {
+        p = put_roe_header(p, subtype, len);
+        p = put_bytes(p, name, len);
+    }
+    return p;
+}
+
 static uint8_t *
 put_roe_auth(uint8_t *p, const struct vdp_auth *a)
 {
@@ -509,11 +557,12 @@ put_roe_auth(uint8_t *p, const struct vdp_auth *a)
 }
 
 /* Encodes 'msg' into the 'size' octets at 'buf': Manager ID TLV, VSI TLV,
- * RoE TLVs (QP, MRs, rings, port, AUTH), END TLV.  The AUTH TLV's MAC is
- * written as it is in 'msg', normally zeros, for vdp_auth_sign() to fill
- * in at VDP_AUTH_MAC_OFS() of the length.  Returns the encoded length
- * (at most VDP_MESSAGE_MAX_LEN), or -EINVAL if 'msg' is not valid (see
- * vdp_validate()) or -ENOSPC if 'size' is too small.  On error, if
+ * RoE TLVs (QP, MRs, rings, port, IFACE-ID, VM-ID, AUTH), END TLV.  The
+ * AUTH TLV's MAC is written as it is in 'msg', normally zeros, for
+ * vdp_auth_sign() to fill in at VDP_AUTH_MAC_OFS() of the length.
+ * Returns the encoded length (at most VDP_MESSAGE_MAX_LEN), or -EINVAL if
+ * 'msg' is not valid (see vdp_validate()) or -ENOSPC if 'size' is too
+ * small.  On error, if
  * 'errorp' is nonnull, stores in '*errorp' a message that the caller must
  * free(); on success stores NULL there. */
 int
@@ -560,6 +609,8 @@ vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
         p = put_bytes(p, roe->port.mac, 6);
         p = put_be16(p, roe->port.vlan_tci);
     }
+    p = put_roe_name(p, VDP_ROE_IFACE_ID, roe->iface_id);
+    p = put_roe_name(p, VDP_ROE_VM_ID, roe->vm_id);
     if (msg->has_auth) {
         p = put_roe_auth(p, &msg->auth);
     }
@@ -762,6 +813,33 @@ decode_roe_port(const uint8_t *p, size_t len, struct vdp_roe *roe,
     return 0;
 }
 
+/* Decodes the IFACE-ID or VM-ID TLV 'what' into 'name'. */
+static int
+decode_roe_name(const char *what, const uint8_t *p, size_t len,
+                char name[VDP_NAME_MAX + 1], char err[ERR_LEN])
+{
+    size_t n = len - 4;
+
+    if (name[0]) {
+        return fail(err, "two RoE %s TLVs", what);
+    }
+    if (!n || n > VDP_NAME_MAX) {
+        return fail(err, "RoE %s TLV: length %zu, expected 5 to %d", what,
+                    len, 4 + VDP_NAME_MAX);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] <= ' ' || p[i] > '~') {
+            memset(name, 0, VDP_NAME_MAX + 1);
+            return fail(err, "RoE %s TLV: octet %zu (0x%02x) is not a "
+                        "printable character other than space", what, i,
+                        p[i]);
+        }
+        name[i] = p[i];
+    }
+    name[n] = '\0';
+    return 0;
+}
+
 static int
 decode_roe_auth(const uint8_t *p, size_t len, struct vdp_message *msg,
                 char err[ERR_LEN])
@@ -805,6 +883,10 @@ decode_roe(const uint8_t *p, size_t len, struct vdp_message *msg,
         return decode_roe_port(p, len, &msg->roe, err);
     case VDP_ROE_AUTH:
         return decode_roe_auth(p, len, msg, err);
+    case VDP_ROE_IFACE_ID:
+        return decode_roe_name("IFACE-ID", p, len, msg->roe.iface_id, err);
+    case VDP_ROE_VM_ID:
+        return decode_roe_name("VM-ID", p, len, msg->roe.vm_id, err);
     default:
         return fail(err, "RoE TLV: subtype %u is not defined", subtype);
     }
@@ -1175,6 +1257,12 @@ format_roe(struct out *out, const struct vdp_roe *roe)
         out_printf(out, " port={mac=");
         out_mac(out, roe->port.mac);
         out_printf(out, " tci=0x%04x}", roe->port.vlan_tci);
+    }
+    if (roe->iface_id[0]) {
+        out_printf(out, " iface-id=%.*s", VDP_NAME_MAX, roe->iface_id);
+    }
+    if (roe->vm_id[0]) {
+        out_printf(out, " vm-id=%.*s", VDP_NAME_MAX, roe->vm_id);
     }
 }
 

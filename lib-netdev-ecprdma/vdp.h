@@ -56,6 +56,12 @@
  *                 (zero), u64 base iova, u32 rkey, u64 producer index
  *                 iova, u64 consumer index iova
  *         4 PORT  (at most one)  6-octet MAC, u16 VLAN TCI
+         6 IFACE (at most one)  the name of the VM's interface in the
+                 management system (OVN's logical port, OVS's external_ids
+                 "iface-id"): 1 to VDP_NAME_MAX printable ASCII characters
+                 other than space, no terminator
+         7 VM    (at most one)  the VM's name or id ("vm-id"), the same
+                 way
  *         5 AUTH  (at most one, the last TLV before END)  u8 flags
  *                 (VDP_AUTH_*), u8 algorithm (VDP_AUTH_HMAC_SHA256), u64
  *                 session ID (not 0), u64 nonce (not 0), u64 echo, u64
@@ -144,7 +150,12 @@ enum vdp_roe_subtype {
     VDP_ROE_RING = 3,
     VDP_ROE_PORT = 4,
     VDP_ROE_AUTH = 5,
+    VDP_ROE_IFACE_ID = 6,
+    VDP_ROE_VM_ID = 7,
 };
+
+/* Longest IFACE-ID or VM-ID. */
+#define VDP_NAME_MAX 128
 
 /* Length of each RoE TLV's data, after OUI and subtype. */
 #define VDP_ROE_QP_LEN 14
@@ -276,6 +287,8 @@ struct vdp_roe {
     struct vdp_ring rings[VDP_MAX_RINGS];
     bool has_port;
     struct vdp_port port;
+    char iface_id[VDP_NAME_MAX + 1];    /* "" if absent. */
+    char vm_id[VDP_NAME_MAX + 1];       /* "" if absent. */
 };
 
 /* A whole VDP ECPDU payload. */
@@ -296,6 +309,7 @@ struct vdp_message {
      + VDP_MAX_MRS * (6 + VDP_ROE_MR_LEN)                               \
      + VDP_MAX_RINGS * (6 + VDP_ROE_RING_LEN)                           \
      + 6 + VDP_ROE_PORT_LEN                                             \
+     + 2 * (6 + VDP_NAME_MAX)                                           \
      + 6 + VDP_ROE_AUTH_LEN                                             \
      + VDP_TLV_HEADER_LEN)
 
@@ -314,6 +328,10 @@ int vdp_make_response(const struct vdp_message *request, uint8_t status,
                       uint8_t flags, struct vdp_message *response);
 size_t vdp_format(const struct vdp_message *, char *buf, size_t size);
 char *vdp_to_string(const struct vdp_message *);
+
+/* True if 'name' may be an IFACE-ID or a VM-ID: 1 to VDP_NAME_MAX
+ * printable ASCII characters other than space. */
+bool vdp_name_is_valid(const char *name);
 
 const char *vdp_tlv_type_to_string(unsigned int type);
 const char *vdp_status_to_string(unsigned int status);

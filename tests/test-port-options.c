@@ -45,6 +45,8 @@ print_options(const struct port_options *po)
         printf("rx-park-after=%"PRIu32"\n", po->rx_park_after);
         printf("uplink=%s\n", po->uplink ? po->uplink : "(none)");
         printf("switching=%s\n", port_switching_to_string(po->switching));
+        printf("iface-id=%s\n", po->iface_id ? po->iface_id : "(none)");
+        printf("vm-id=%s\n", po->vm_id ? po->vm_id : "(none)");
         break;
     case PORT_ROLE_UPLINK:
     case PORT_ROLE_SWITCH:

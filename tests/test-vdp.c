@@ -110,6 +110,13 @@ sample_message(struct vdp_message *m, uint8_t mode, uint8_t format,
     }
 }
 
+/* Sets the IFACE-ID or VM-ID 'field' of a message to 'name'. */
+static void
+set_name(char field[VDP_NAME_MAX + 1], const char *name)
+{
+    snprintf(field, VDP_NAME_MAX + 1, "%s", name);
+}
+
 /* Compares 'a' and 'b' field by field (not with memcmp(), which would also
  * compare padding). */
 static bool
@@ -185,9 +192,11 @@ messages_equal(const struct vdp_message *a, const struct vdp_message *b)
                 || memcmp(a->auth.mac, b->auth.mac, VDP_AUTH_MAC_LEN)))) {
         return false;
     }
-    return (!ra->has_port
-            || (!memcmp(ra->port.mac, rb->port.mac, 6)
-                && ra->port.vlan_tci == rb->port.vlan_tci));
+    return ((!ra->has_port
+             || (!memcmp(ra->port.mac, rb->port.mac, 6)
+                 && ra->port.vlan_tci == rb->port.vlan_tci))
+            && !strcmp(ra->iface_id, rb->iface_id)
+            && !strcmp(ra->vm_id, rb->vm_id));
 }
 
 /* Adds an AUTH TLV with fixed values to 'm'. */
@@ -331,6 +340,17 @@ test_vdp_roundtrip(int argc, char *argv[])
     m.roe.n_rings = 0;
     n_failed += !roundtrip(&m);
 
+    /* The names of the VM's interface and of the VM, each alone, both. */
+    sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1, true);
+    m.roe.n_mrs = m.roe.n_rings = 0;
+    set_name(m.roe.iface_id, "lsp-vm1");
+    n_failed += !roundtrip(&m);
+    m.roe.iface_id[0] = '\0';
+    set_name(m.roe.vm_id, "!#$%&'()*+,-./0123456789:;<=>?@~");
+    n_failed += !roundtrip(&m);
+    set_name(m.roe.iface_id, "6c5b0a66-2a59-4f8b-9c4c-0f3b2f7d1e55");
+    n_failed += !roundtrip(&m);
+
     /* The largest message: full lists everywhere. */
     sample_message(&m, VDP_TLV_ASSOC, VDP_FILTER_GROUP_MAC_VID,
                    VDP_MAX_FILTERS, true);
@@ -344,6 +364,8 @@ test_vdp_roundtrip(int argc, char *argv[])
         m.roe.rings[i].id = i;
     }
     m.roe.n_rings = VDP_MAX_RINGS;
+    memset(m.roe.iface_id, 'i', VDP_NAME_MAX);
+    memset(m.roe.vm_id, 'v', VDP_NAME_MAX);
     sample_auth(&m);
     {
         uint8_t buf[VDP_MESSAGE_MAX_LEN];
@@ -988,11 +1010,83 @@ CASE(roe_subtype_0)
     add_end(p);
 }
 
-CASE(roe_subtype_6)
+CASE(roe_subtype_8)
 {
     start(p);
-    add_org_header(p, VDP_ROE_OUI, 6, 2);
+    add_org_header(p, VDP_ROE_OUI, 8, 2);
     put16(p, 0);
+    add_end(p);
+}
+
+/* Adds a RoE IFACE-ID or VM-ID TLV ('subtype') with 'name'. */
+static void
+add_name(struct pdu *p, uint8_t subtype, const char *name)
+{
+    add_org_header(p, VDP_ROE_OUI, subtype, strlen(name));
+    putn(p, (const uint8_t *) name, strlen(name));
+}
+
+CASE(names)
+{
+    start(p);
+    add_name(p, VDP_ROE_VM_ID, "vm-a");
+    add_port(p);
+    add_name(p, VDP_ROE_IFACE_ID, "lsp-a1");
+    add_end(p);
+}
+
+CASE(name_empty)
+{
+    start(p);
+    add_name(p, VDP_ROE_IFACE_ID, "");
+    add_end(p);
+}
+
+CASE(name_space)
+{
+    start(p);
+    add_name(p, VDP_ROE_IFACE_ID, "lsp a1");
+    add_end(p);
+}
+
+CASE(name_control)
+{
+    start(p);
+    add_name(p, VDP_ROE_VM_ID, "vm\n");
+    add_end(p);
+}
+
+CASE(name_not_ascii)
+{
+    start(p);
+    add_name(p, VDP_ROE_VM_ID, "vm\xc3\xa9");
+    add_end(p);
+}
+
+CASE(name_nul)
+{
+    start(p);
+    add_org_header(p, VDP_ROE_OUI, VDP_ROE_IFACE_ID, 3);
+    putn(p, (const uint8_t *) "a\0b", 3);
+    add_end(p);
+}
+
+CASE(name_too_long)
+{
+    char name[VDP_NAME_MAX + 2];
+
+    memset(name, 'x', VDP_NAME_MAX + 1);
+    name[VDP_NAME_MAX + 1] = '\0';
+    start(p);
+    add_name(p, VDP_ROE_IFACE_ID, name);
+    add_end(p);
+}
+
+CASE(two_iface_ids)
+{
+    start(p);
+    add_name(p, VDP_ROE_IFACE_ID, "lsp-a1");
+    add_name(p, VDP_ROE_IFACE_ID, "lsp-a2");
     add_end(p);
 }
 
@@ -1324,7 +1418,9 @@ static const struct vdp_case cases[] = {
     C(filter_format_0), C(filter_format_5), C(status_reserved),
     C(request_status), C(response_status_6), C(response_status_15),
     C(org_short), C(foreign_oui), C(roe_before_vsi), C(roe_subtype_0),
-    C(roe_subtype_6), C(qp_len), C(two_qps), C(qpn_reserved),
+    C(roe_subtype_8), C(names), C(name_empty), C(name_space),
+    C(name_control), C(name_not_ascii), C(name_nul), C(name_too_long),
+    C(two_iface_ids), C(qp_len), C(two_qps), C(qpn_reserved),
     C(segment_0), C(window_0), C(window_32768), C(rte_32),
     C(retry_reserved), C(mr_len), C(too_many_mrs), C(mr_length_0),
     C(mr_overflow), C(mr_huge), C(mr_to_the_end), C(mr_access),
@@ -1522,6 +1618,12 @@ test_vdp_encode_errors(int argc, char *argv[])
             break;
         case 20:
             m.roe.rings[1].id = m.roe.rings[0].id;
+            break;
+        case 21:
+            set_name(m.roe.iface_id, "lsp a1");
+            break;
+        case 22:
+            memset(m.roe.vm_id, 'v', sizeof m.roe.vm_id);
             break;
         default:
             goto done;

@@ -63,6 +63,14 @@ VLOG_DEFINE_THIS_MODULE(ecp_rdma_agent);
 #define AGENT_KEY_SESSION "ecp-rdma-agent"
 #define AGENT_KEY_VSI "ecp-rdma-vsi"
 
+/* The external_ids keys of an interface that tell a controller which VM it
+ * stands for (OVS's integration guide: ovn-controller binds the interface
+ * whose iface-id names a logical port), from what the VM's server told the
+ * switch.  The agent sets them on its ports' interfaces as the switch
+ * lists them, and removes them where it lists none. */
+static const char *const vm_keys[] = { "iface-id", "attached-mac", "vm-id" };
+#define N_VM_KEYS ARRAY_SIZE(vm_keys)
+
 /* The OVSDB lock that one agent holds at a time. */
 #define AGENT_LOCK "ecp_rdma_agent"
 
@@ -92,6 +100,7 @@ struct vsi_port {
     struct session *session;    /* The switch interface that lists it. */
     char *name;                 /* "<session>-<first 8 hex digits>". */
     char vsi[UUID_LEN + 1];     /* The VSI id, lowercase. */
+    char *vm_values[N_VM_KEYS]; /* Of 'vm_keys', NULL for none. */
     enum vsi_port_state state;
     const struct ovsrec_port *port;  /* The agent's port, if any. */
     const struct vsi_port *dup_of;   /* For VSI_PORT_DUPLICATE. */
@@ -219,13 +228,20 @@ vsi_port_options(const struct vsi_port *vp, struct smap *options)
     smap_add(options, "vsi", vp->vsi);
 }
 
-/* The external_ids of the port of 'vp' and of its interface. */
+/* The external_ids of the port of 'vp' and, with 'vm_keys' too, of its
+ * interface. */
 static void
-vsi_port_external_ids(const struct vsi_port *vp, struct smap *ids)
+vsi_port_external_ids(const struct vsi_port *vp, bool iface,
+                      struct smap *ids)
 {
     smap_init(ids);
     smap_add(ids, AGENT_KEY_SESSION, vp->session->iface->name);
     smap_add(ids, AGENT_KEY_VSI, vp->vsi);
+    for (size_t i = 0; iface && i < N_VM_KEYS; i++) {
+        if (vp->vm_values[i]) {
+            smap_add(ids, vm_keys[i], vp->vm_values[i]);
+        }
+    }
 }
 
 static bool
@@ -234,6 +250,22 @@ external_ids_ok(const struct vsi_port *vp, const struct smap *ids)
     return !strcmp(smap_get_def(ids, AGENT_KEY_SESSION, ""),
                    vp->session->iface->name)
            && !strcmp(smap_get_def(ids, AGENT_KEY_VSI, ""), vp->vsi);
+}
+
+/* Whether the interface's 'ids' have the 'vm_keys' of 'vp', and only
+ * those.  Other keys are someone else's (e.g. ovn-controller's
+ * "ovn-installed"). */
+static bool
+vm_ids_ok(const struct vsi_port *vp, const struct smap *ids)
+{
+    for (size_t i = 0; i < N_VM_KEYS; i++) {
+        const char *value = smap_get(ids, vm_keys[i]);
+
+        if (!nullable_string_is_equal(value, vp->vm_values[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool
@@ -246,7 +278,8 @@ iface_ok(const struct vsi_port *vp, const struct ovsrec_interface *iface)
     ok = (!strcmp(iface->name, vp->name)
           && !strcmp(iface->type, "ecp-rdma")
           && smap_equal(&iface->options, &options)
-          && external_ids_ok(vp, &iface->external_ids));
+          && external_ids_ok(vp, &iface->external_ids)
+          && vm_ids_ok(vp, &iface->external_ids));
     smap_destroy(&options);
     return ok;
 }
@@ -276,6 +309,41 @@ plan_problem(struct plan *plan, const char *format, ...)
     va_end(args);
 }
 
+/* Sets the 'vm_keys' values of 'vp' from what its switch interface
+ * publishes of its VSI, "status:vsi-<id>", e.g. "mac=02:00:00:00:00:01
+ * vlan=0 iface-id=lsp1 vm-id=vm1" (mac, iface-id and vm-id: attached-mac,
+ * iface-id and vm-id). */
+static void
+vsi_port_parse_vm(struct vsi_port *vp)
+{
+    static const char *const fields[N_VM_KEYS] = { "iface-id", "mac",
+                                                   "vm-id" };
+    char *key = xasprintf("vsi-%s", vp->vsi);
+    const char *value = smap_get(&vp->session->iface->status, key);
+    char *copy, *token, *save_ptr = NULL;
+
+    free(key);
+    if (!value) {
+        return;
+    }
+    copy = xstrdup(value);
+    for (token = strtok_r(copy, " ", &save_ptr); token;
+         token = strtok_r(NULL, " ", &save_ptr)) {
+        char *eq = strchr(token, '=');
+
+        if (!eq) {
+            continue;
+        }
+        *eq = '\0';
+        for (size_t i = 0; i < N_VM_KEYS; i++) {
+            if (!strcmp(token, fields[i]) && eq[1] && !vp->vm_values[i]) {
+                vp->vm_values[i] = xstrdup(eq + 1);
+            }
+        }
+    }
+    free(copy);
+}
+
 /* Adds to 's' the port of VSI 'vsi' (a lowercase UUID). */
 static void
 session_add_vsi(struct plan *plan, struct session *s, const char *vsi,
@@ -288,6 +356,7 @@ session_add_vsi(struct plan *plan, struct session *s, const char *vsi,
     vp->session = s;
     ovs_strzcpy(vp->vsi, vsi, sizeof vp->vsi);
     vp->name = xasprintf("%s-%.8s", session, vp->vsi);
+    vsi_port_parse_vm(vp);
 
     other = plan_find_vsi_port(plan, vp->name);
     if (other) {
@@ -466,6 +535,9 @@ plan_destroy(struct plan *plan)
         struct session *s = &plan->sessions[i];
 
         for (size_t j = 0; j < s->n_ports; j++) {
+            for (size_t k = 0; k < N_VM_KEYS; k++) {
+                free(s->ports[j]->vm_values[k]);
+            }
             free(s->ports[j]->name);
             free(s->ports[j]);
         }
@@ -511,7 +583,7 @@ insert_iface(struct ovsdb_idl_txn *txn, const struct vsi_port *vp)
     struct smap options, ids;
 
     vsi_port_options(vp, &options);
-    vsi_port_external_ids(vp, &ids);
+    vsi_port_external_ids(vp, true, &ids);
 
     iface = ovsrec_interface_insert(txn);
     ovsrec_interface_set_name(iface, vp->name);
@@ -537,7 +609,7 @@ create_port(struct ovsdb_idl_txn *txn, const struct vsi_port *vp)
 
     iface = insert_iface(txn, vp);
 
-    vsi_port_external_ids(vp, &ids);
+    vsi_port_external_ids(vp, false, &ids);
     port = ovsrec_port_insert(txn);
     ovsrec_port_set_name(port, vp->name);
     ovsrec_port_set_interfaces(port, &iface, 1);
@@ -545,6 +617,26 @@ create_port(struct ovsdb_idl_txn *txn, const struct vsi_port *vp)
     smap_destroy(&ids);
 
     ovsrec_bridge_update_ports_addvalue(br, port);
+}
+
+/* Corrects the 'vm_keys' of the external_ids of 'iface', the interface of
+ * 'vp', leaving its other keys alone. */
+static void
+fix_vm_ids(const struct vsi_port *vp, const struct ovsrec_interface *iface)
+{
+    for (size_t i = 0; i < N_VM_KEYS; i++) {
+        const char *value = smap_get(&iface->external_ids, vm_keys[i]);
+
+        if (nullable_string_is_equal(value, vp->vm_values[i])) {
+            continue;
+        }
+        if (vp->vm_values[i]) {
+            ovsrec_interface_update_external_ids_setkey(iface, vm_keys[i],
+                                                        vp->vm_values[i]);
+        } else {
+            ovsrec_interface_update_external_ids_delkey(iface, vm_keys[i]);
+        }
+    }
 }
 
 /* Corrects the agent's port of 'vp': its bridge, its columns and those of
@@ -606,6 +698,7 @@ fix_port(struct ovsdb_idl_txn *txn, const struct plan *plan,
             ovsrec_interface_update_external_ids_setkey(iface, AGENT_KEY_VSI,
                                                         vp->vsi);
         }
+        fix_vm_ids(vp, iface);
     }
     if (port->n_interfaces != 1 || port->interfaces[0] != iface) {
         ovsrec_port_verify_interfaces(port);
