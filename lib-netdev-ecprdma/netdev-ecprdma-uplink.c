@@ -139,16 +139,18 @@ uplink_drop_vm(struct netdev_ecprdma *dev, size_t i, struct closing *closing)
 }
 
 /* Returns true if the association of 'uv' on uplink 'dev' tells the
- * switch other names than the options of its vm port now give. */
+ * switch another MAC address or other names than its vm port now has. */
 static bool
-uplink_vm_names_differ(const struct netdev_ecprdma *dev,
-                       const struct uplink_vm *uv)
+uplink_vm_assoc_stale(const struct netdev_ecprdma *dev,
+                      const struct uplink_vm *uv)
 {
     const struct vdp_message *m = roe_session_vsi_assoc(dev->session.roe,
                                                         uv->handle);
     const struct port_options *po = &uv->port->options;
+    struct eth_addr mac = netdev_ecprdma_get_hwaddr(uv->port);
 
-    return m && (strcmp(m->roe.iface_id, po->iface_id ? po->iface_id : "")
+    return m && (memcmp(m->roe.port.mac, mac.ea, ETH_ADDR_LEN)
+                 || strcmp(m->roe.iface_id, po->iface_id ? po->iface_id : "")
                  || strcmp(m->roe.vm_id, po->vm_id ? po->vm_id : ""));
 }
 
@@ -170,7 +172,7 @@ uplink_port_reconcile(struct netdev_ecprdma *dev, struct closing *closing)
             || !nullable_string_is_equal(vm->options.uplink, name)
             || vm->options.switching == PORT_SWITCHING_LOCAL
             || vm->up.ref_cnt == 1
-            || uplink_vm_names_differ(dev, uv)) {
+            || uplink_vm_assoc_stale(dev, uv)) {
             uplink_drop_vm(dev, i, closing);
         } else {
             i++;

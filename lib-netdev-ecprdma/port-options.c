@@ -207,6 +207,28 @@ parse_vdp_name(char **field, const char *value)
     return NULL;
 }
 
+/* The VM's MAC address: the port's Ethernet address, which the uplink
+ * tells the switch in the VSI's filter. */
+static char *
+parse_mac(struct port_options *po, const char *value)
+{
+    unsigned int b[6];
+    char end;
+
+    if (sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+               &b[3], &b[4], &b[5], &end) != 6
+        || strlen(value) != 17 || b[0] & 1
+        || !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5])) {
+        return xalloc_printf("expected a unicast MAC address "
+                             "(xx:xx:xx:xx:xx:xx)");
+    }
+    for (int i = 0; i < 6; i++) {
+        po->mac[i] = b[i];
+    }
+    po->has_mac = true;
+    return NULL;
+}
+
 static char *
 parse_iface_id(struct port_options *po, const char *value)
 {
@@ -406,6 +428,7 @@ static const struct option_def option_defs[] = {
     { .name = "uplink", .roles = ROLES_VM,
       PORT_NAME_OPTION(uplink, "uplink") },
     { .name = "switching", .roles = ROLES_VM, .parse = parse_switching },
+    { .name = "mac", .roles = ROLES_VM, .parse = parse_mac },
     { .name = "iface-id", .roles = ROLES_VM, .parse = parse_iface_id },
     { .name = "vm-id", .roles = ROLES_VM, .parse = parse_vm_id },
     { .name = "link", .roles = ROLES_LINK, .parse = parse_link },
@@ -733,6 +756,8 @@ port_options_equal(const struct port_options *a,
            && a->rx_park_after == b->rx_park_after
            && string_equal(a->uplink, b->uplink)
            && a->switching == b->switching
+           && a->has_mac == b->has_mac
+           && !memcmp(a->mac, b->mac, sizeof a->mac)
            && string_equal(a->iface_id, b->iface_id)
            && string_equal(a->vm_id, b->vm_id)
            && a->link_type == b->link_type

@@ -113,6 +113,9 @@ struct port_options {
                                  * 0 for never. */
     char *uplink;               /* Name of the uplink port, or NULL. */
     enum port_switching switching;
+    bool has_mac;               /* 'mac' is the VM's. */
+    uint8_t mac[6];             /* The VM's MAC address, told to the
+                                 * switch. */
     char *iface_id;             /* Told to the switch, or NULL. */
     char *vm_id;                /* The same. */
 

@@ -18,7 +18,8 @@ TESTSUITE_AT = \
 	tests/fault.at \
 	tests/dpdk.at \
 	tests/scale.at \
-	tests/controllers.at
+	tests/controllers.at \
+	tests/ovn.at
 EXTRA_DIST += $(TESTSUITE_AT) tests/atlocal.in tests/plugin-test.c \
 	tests/bench-counters.py tests/bench-plot.py
 TESTSUITE = tests/testsuite

@@ -45,6 +45,13 @@ print_options(const struct port_options *po)
         printf("rx-park-after=%"PRIu32"\n", po->rx_park_after);
         printf("uplink=%s\n", po->uplink ? po->uplink : "(none)");
         printf("switching=%s\n", port_switching_to_string(po->switching));
+        if (po->has_mac) {
+            printf("mac=%02x:%02x:%02x:%02x:%02x:%02x\n", po->mac[0],
+                   po->mac[1], po->mac[2], po->mac[3], po->mac[4],
+                   po->mac[5]);
+        } else {
+            printf("mac=(random)\n");
+        }
         printf("iface-id=%s\n", po->iface_id ? po->iface_id : "(none)");
         printf("vm-id=%s\n", po->vm_id ? po->vm_id : "(none)");
         break;

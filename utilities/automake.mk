@@ -7,6 +7,8 @@ utilities_ecp_rdma_vm_SOURCES = \
 	utilities/ecp-rdma-vm-memif.h \
 	utilities/ecp-rdma-vm-options.c \
 	utilities/ecp-rdma-vm-options.h \
+	utilities/ecp-rdma-vm-arp.c \
+	utilities/ecp-rdma-vm-arp.h \
 	utilities/ecp-rdma-vm-payload.c \
 	utilities/ecp-rdma-vm-payload.h
 utilities_ecp_rdma_vm_CFLAGS = $(AM_CFLAGS)

@@ -18,6 +18,7 @@
 
 #include "ecp-rdma-vm-options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -37,7 +38,7 @@
 #define CMD_BIT(CMD) (1u << (CMD))
 
 const char *const command_names[N_COMMANDS] = {
-    "send", "recv", "echo", "ping",
+    "send", "recv", "echo", "ping", "arp",
 };
 
 /* Prints the usage message and exits successfully. */
@@ -51,8 +52,10 @@ usage(void)
            "  send  send sequence-numbered test frames\n"
            "  recv  receive test frames; report loss, duplicates, reordering\n"
            "        and corruption\n"
-           "  echo  send every frame back, with its MAC addresses swapped\n"
+           "  echo  send every frame back, with its MAC (and IPv4) addresses\n"
+           "        swapped\n"
            "  ping  send test frames to an echoing peer; report round trips\n"
+           "  arp   ask for the MAC address of --ip's DST; print it\n"
            "\n"
            "Connection options:\n"
            "  --socket=PATH        server socket; @NAME for an abstract name\n"
@@ -85,7 +88,10 @@ usage(void)
            "                       02:00:00:00:00:02)\n"
            "  --dst-mac=MAC        send, ping: destination address (default\n"
            "                       ff:ff:ff:ff:ff:ff)\n"
-           "  --vlan=VID           send, ping: add an 802.1Q tag\n"
+           "  --vlan=VID           send, ping, arp: add an 802.1Q tag\n"
+           "  --ip=SRC,DST         send, ping: IPv4 packets (UDP) from SRC\n"
+           "                       to DST; echo swaps them; arp: ask for\n"
+           "                       DST as SRC\n"
            "  --stream=N           send, ping: stream id (default 0); send\n"
            "                       uses N + queue number\n"
            "  --expect-vlan=VID    recv: check the frames' VLAN id, or that\n"
@@ -97,6 +103,8 @@ usage(void)
            "                       to be woken up\n"
            "  --hold               after the summary, stay connected until\n"
            "                       a signal or until the server leaves\n"
+           "  --start-file=PATH    send, ping: once connected, wait until\n"
+           "                       PATH exists\n"
            "\n"
            "Output options:\n"
            "  --json               print the summary as one JSON object\n"
@@ -106,7 +114,7 @@ usage(void)
            "\n"
            "Exit status: 0 success, 1 connection or protocol failure,\n"
            "2 usage error, 3 frames lost, duplicated, reordered, corrupted\n"
-           "or mis-tagged.\n",
+           "or mis-tagged (arp: no answer).\n",
            PROGRAM_NAME, PROGRAM_NAME, MEMIF_CLIENT_MAX_QUEUES);
     exit(EXIT_OK);
 }
@@ -215,6 +223,27 @@ parse_sizes(struct options *opt, const char *s)
     }
 }
 
+/* Parses --ip's "SRC,DST" into the IPv4 addresses of 't', or exits. */
+static void
+parse_ip_pair(const char *arg, struct vm_frame_template *t)
+{
+    const char *comma = strchr(arg, ',');
+    char src[INET_ADDRSTRLEN];
+
+    if (!comma || (size_t) (comma - arg) >= sizeof src) {
+        usage_error("--ip: \"%s\" is not SRC,DST (two IPv4 addresses)",
+                    arg);
+    }
+    memcpy(src, arg, comma - arg);
+    src[comma - arg] = '\0';
+    if (inet_pton(AF_INET, src, t->ip_src) != 1
+        || inet_pton(AF_INET, comma + 1, t->ip_dst) != 1) {
+        usage_error("--ip: \"%s\" is not SRC,DST (two IPv4 addresses)",
+                    arg);
+    }
+    t->ipv4 = true;
+}
+
 /* Returns the largest frame size that 'opt' asks for. */
 uint32_t
 max_frame_size(const struct options *opt)
@@ -249,11 +278,13 @@ enum {
     OPT_SRC_MAC,
     OPT_DST_MAC,
     OPT_VLAN,
+    OPT_IP,
     OPT_STREAM,
     OPT_EXPECT_VLAN,
     OPT_INTERVAL,
     OPT_RX_PAUSE,
     OPT_HOLD,
+    OPT_START_FILE,
     OPT_JSON,
 };
 
@@ -275,11 +306,13 @@ static const struct option long_options[] = {
     {"src-mac", required_argument, NULL, OPT_SRC_MAC},
     {"dst-mac", required_argument, NULL, OPT_DST_MAC},
     {"vlan", required_argument, NULL, OPT_VLAN},
+    {"ip", required_argument, NULL, OPT_IP},
     {"stream", required_argument, NULL, OPT_STREAM},
     {"expect-vlan", required_argument, NULL, OPT_EXPECT_VLAN},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"rx-pause", required_argument, NULL, OPT_RX_PAUSE},
     {"hold", no_argument, NULL, OPT_HOLD},
+    {"start-file", required_argument, NULL, OPT_START_FILE},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -297,16 +330,21 @@ option_commands(int opt)
     case OPT_SIZE:
     case OPT_SEED:
     case OPT_DST_MAC:
-    case OPT_VLAN:
     case OPT_STREAM:
         return CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING);
+    case OPT_VLAN:
+    case OPT_IP:
+        return CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING) | CMD_BIT(CMD_ARP);
     case OPT_SRC_MAC:
-        return CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING) | CMD_BIT(CMD_ECHO);
+        return (CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING) | CMD_BIT(CMD_ECHO)
+                | CMD_BIT(CMD_ARP));
     case OPT_EXPECT_VLAN:
     case OPT_RX_PAUSE:
         return CMD_BIT(CMD_RECV);
     case OPT_INTERVAL:
         return CMD_BIT(CMD_PING);
+    case OPT_START_FILE:
+        return CMD_BIT(CMD_SEND) | CMD_BIT(CMD_PING);
     default:
         return CMDS_ALL;
     }
@@ -444,6 +482,9 @@ parse_traffic_option(struct options *opt, int c, const char *arg)
     case OPT_VLAN:
         opt->template.vlan = parse_uint("vlan", arg, 0, VM_VID_MAX);
         break;
+    case OPT_IP:
+        parse_ip_pair(arg, &opt->template);
+        break;
     case OPT_STREAM:
         opt->stream = parse_uint("stream", arg, 0, UINT32_MAX);
         break;
@@ -460,6 +501,9 @@ parse_traffic_option(struct options *opt, int c, const char *arg)
         break;
     case OPT_HOLD:
         opt->hold = true;
+        break;
+    case OPT_START_FILE:
+        opt->start_file = arg;
         break;
     case OPT_JSON:
         opt->json = true;
@@ -496,7 +540,7 @@ parse_command(const char *name)
     size_t i;
 
     if (!name) {
-        usage_error("missing command (send, recv, echo or ping)");
+        usage_error("missing command (send, recv, echo, ping or arp)");
     }
     for (i = 0; i < N_COMMANDS; i++) {
         if (!strcmp(name, command_names[i])) {
@@ -539,7 +583,7 @@ check_options(struct options *opt, const unsigned int given[],
         memcpy(opt->template.src, opt->command == CMD_ECHO ? echo_src : src,
                VM_ETH_ADDR_LEN);
     }
-    for (i = 0; i < opt->n_sizes; i++) {
+    for (i = 0; opt->command != CMD_ARP && i < opt->n_sizes; i++) {
         size_t min = vm_frame_min_size(&opt->template);
 
         if (opt->sizes[i].min < min) {
@@ -549,6 +593,9 @@ check_options(struct options *opt, const unsigned int given[],
     }
     if (opt->command == CMD_PING && !opt->count) {
         opt->count = 10;
+    }
+    if (opt->command == CMD_ARP && !opt->template.ipv4) {
+        usage_error("arp needs --ip");
     }
 }
 

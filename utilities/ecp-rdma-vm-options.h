@@ -43,6 +43,7 @@ enum command {
     CMD_RECV,
     CMD_ECHO,
     CMD_PING,
+    CMD_ARP,
     N_COMMANDS
 };
 
@@ -75,6 +76,7 @@ struct options {
     double interval;            /* Seconds between pings. */
     double rx_pause;            /* Seconds between looks at the rings. */
     bool hold;                  /* Stay connected after the summary. */
+    const char *start_file;     /* Start once it exists, or NULL. */
     bool json;
 };
 

@@ -131,11 +131,57 @@ pattern_ok(const uint8_t *p, size_t n, uint64_t seq)
     return !diff;
 }
 
+/* Returns the offset of the EtherType's payload in frames made from 't'. */
+static size_t
+l3_offset(const struct vm_frame_template *t)
+{
+    return VM_ETH_HDR_LEN + (t->vlan >= 0 ? VM_VLAN_HDR_LEN : 0);
+}
+
 /* Returns the offset of the payload in frames made from 't'. */
 static size_t
 payload_offset(const struct vm_frame_template *t)
 {
-    return VM_ETH_HDR_LEN + (t->vlan >= 0 ? VM_VLAN_HDR_LEN : 0);
+    return l3_offset(t) + (t->ipv4 ? VM_IPV4_HDR_LEN + VM_UDP_HDR_LEN : 0);
+}
+
+/* The IPv4 header checksum of the 'n' (even) bytes at 'p'. */
+static uint16_t
+ipv4_checksum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+
+    for (size_t i = 0; i < n; i += 2) {
+        sum += get16(p + i);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum;
+}
+
+/* Writes at 'p' the IPv4 and UDP headers of a packet of 'len' bytes from
+ * the addresses of 't' that carries payload 'seq'. */
+static void
+put_ipv4_udp(uint8_t *p, size_t len, const struct vm_frame_template *t,
+             uint64_t seq)
+{
+    memset(p, 0, VM_IPV4_HDR_LEN);
+    p[0] = 0x45;                            /* Version 4, 5 words. */
+    put16(p + 2, len);
+    put16(p + 4, seq);                      /* Identification. */
+    put16(p + 6, 0x4000);                   /* Don't fragment. */
+    p[8] = 64;                              /* TTL. */
+    p[9] = 17;                              /* UDP. */
+    memcpy(p + 12, t->ip_src, 4);
+    memcpy(p + 16, t->ip_dst, 4);
+    put16(p + 10, ipv4_checksum(p, VM_IPV4_HDR_LEN));
+
+    p += VM_IPV4_HDR_LEN;
+    put16(p, VM_UDP_PORT);
+    put16(p + 2, VM_UDP_PORT);
+    put16(p + 4, len - VM_IPV4_HDR_LEN);
+    put16(p + 6, 0);                        /* No checksum. */
 }
 
 /* Returns the smallest frame that vm_frame_build() can make from 't'. */
@@ -164,7 +210,14 @@ vm_frame_build(uint8_t *frame, size_t size, const struct vm_frame_template *t,
         put16(frame + 12, ETH_TYPE_VLAN);
         put16(frame + 14, t->vlan);
     }
-    put16(frame + off - 2, VM_ETH_TYPE);
+    if (t->ipv4) {
+        size_t l3 = l3_offset(t);
+
+        put16(frame + l3 - 2, VM_ETH_TYPE_IPV4);
+        put_ipv4_udp(frame + l3, size - l3, t, seq);
+    } else {
+        put16(frame + off - 2, VM_ETH_TYPE);
+    }
 
     put32(p, VM_PAYLOAD_MAGIC);
     put32(p + 8, stream);
@@ -182,6 +235,24 @@ vm_frame_build(uint8_t *frame, size_t size, const struct vm_frame_template *t,
         memcpy(p + i, &le, len - i);
     }
     put32(p + 4, payload_check(stream, len, seq));
+}
+
+/* Returns the length of the IPv4 and UDP headers of the 'size'-byte packet
+ * at 'p' if it is a UDP datagram to VM_UDP_PORT, otherwise 0. */
+static size_t
+skip_ipv4(const uint8_t *p, size_t size)
+{
+    size_t ihl;
+
+    if (size < VM_IPV4_HDR_LEN || p[0] >> 4 != 4 || p[9] != 17) {
+        return 0;
+    }
+    ihl = (p[0] & 0xf) * 4;
+    if (ihl < VM_IPV4_HDR_LEN || size < ihl + VM_UDP_HDR_LEN
+        || get16(p + ihl + 2) != VM_UDP_PORT) {
+        return 0;
+    }
+    return ihl + VM_UDP_HDR_LEN;
 }
 
 /* Examines the 'size'-byte 'frame' and fills in '*info' with its VLAN id
@@ -213,7 +284,17 @@ vm_frame_parse(const uint8_t *frame, size_t size, struct vm_frame_info *info)
         type = get16(frame + off + 2);
         off += VM_VLAN_HDR_LEN;
     }
-    if (type != VM_ETH_TYPE || size < off + VM_PAYLOAD_HDR_SIZE) {
+    if (type == VM_ETH_TYPE_IPV4) {
+        size_t udp = skip_ipv4(frame + off, size - off);
+
+        if (!udp) {
+            return VM_FRAME_FOREIGN;
+        }
+        off += udp;
+    } else if (type != VM_ETH_TYPE) {
+        return VM_FRAME_FOREIGN;
+    }
+    if (size < off + VM_PAYLOAD_HDR_SIZE) {
         return VM_FRAME_FOREIGN;
     }
     p = frame + off;
@@ -249,6 +330,32 @@ vm_frame_swap_macs(uint8_t *frame, size_t size,
     memcpy(dst, frame, VM_ETH_ADDR_LEN);
     memcpy(frame, frame + VM_ETH_ADDR_LEN, VM_ETH_ADDR_LEN);
     memcpy(frame + VM_ETH_ADDR_LEN, dst[0] & 1 ? own : dst, VM_ETH_ADDR_LEN);
+}
+
+/* Swaps the source and destination addresses of the 'size'-byte 'frame'
+ * if it is an IPv4 packet (with at most one VLAN tag), for sending it
+ * back.  The checksum stays valid. */
+void
+vm_frame_swap_ipv4(uint8_t *frame, size_t size)
+{
+    size_t off = VM_ETH_HDR_LEN;
+    uint16_t type;
+    uint8_t a[4];
+
+    if (size < off) {
+        return;
+    }
+    type = get16(frame + 12);
+    if (type == ETH_TYPE_VLAN && size >= off + VM_VLAN_HDR_LEN) {
+        type = get16(frame + off + 2);
+        off += VM_VLAN_HDR_LEN;
+    }
+    if (type != VM_ETH_TYPE_IPV4 || size < off + VM_IPV4_HDR_LEN) {
+        return;
+    }
+    memcpy(a, frame + off + 12, 4);
+    memcpy(frame + off + 12, frame + off + 16, 4);
+    memcpy(frame + off + 16, a, 4);
 }
 
 /* What a tracker knows about one stream. */

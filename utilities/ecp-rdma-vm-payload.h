@@ -32,8 +32,14 @@
  *         16     8  seq        sequence number, from 0 in each stream
  *         24        pattern    filler derived from 'seq', up to 'length'
  *
+ * With --ip, the frame is an IPv4 packet instead (EtherType 0x0800, a
+ * 20-byte header, TTL 64, don't-fragment) whose UDP datagram (source and
+ * destination port VM_UDP_PORT, no checksum) carries the same payload, so
+ * that routers forward it.
+ *
  * Nothing here changes when the Ethernet header is rewritten (MAC
- * swapping, adding or removing a VLAN tag).  'check' is the low 32 bits
+ * swapping, adding or removing a VLAN tag), nor when a router forwards the
+ * packet (TTL and IPv4 checksum).  'check' is the low 32 bits
  * of MurmurHash3's 64-bit finalizer applied to seq ^ (stream << 32 |
  * length).  The pattern is 64-bit little-endian words (the last one cut
  * short): word i (from 0) is (seq + 1) * 0x9e3779b97f4a7c15 + i *
@@ -46,6 +52,10 @@
 #include <stdint.h>
 
 #define VM_ETH_TYPE 0x88b5
+#define VM_ETH_TYPE_IPV4 0x0800
+#define VM_UDP_PORT 0x88b5
+#define VM_IPV4_HDR_LEN 20
+#define VM_UDP_HDR_LEN 8
 #define VM_PAYLOAD_MAGIC 0x45435056
 #define VM_PAYLOAD_HDR_SIZE 24
 
@@ -61,6 +71,10 @@ struct vm_frame_template {
     uint8_t dst[VM_ETH_ADDR_LEN];
     uint8_t src[VM_ETH_ADDR_LEN];
     int vlan;                   /* VLAN id to tag with, or -1 for none. */
+    bool ipv4;                  /* An IPv4 packet, from 'ip_src' to
+                                 * 'ip_dst'. */
+    uint8_t ip_src[4];
+    uint8_t ip_dst[4];
 };
 
 /* What a receiver makes of a frame. */
@@ -85,6 +99,7 @@ enum vm_frame_kind vm_frame_parse(const uint8_t *frame, size_t size,
                                   struct vm_frame_info *);
 void vm_frame_swap_macs(uint8_t *frame, size_t size,
                         const uint8_t own[VM_ETH_ADDR_LEN]);
+void vm_frame_swap_ipv4(uint8_t *frame, size_t size);
 
 /* Totals over every stream seen by a tracker. */
 struct vm_tracker_totals {

@@ -20,6 +20,7 @@
 
 #define _GNU_SOURCE 1
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -32,8 +33,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ecprdma-clock.h"
+#include "ecp-rdma-vm-arp.h"
 #include "ecp-rdma-vm-memif.h"
 #include "ecp-rdma-vm-options.h"
 #include "ecp-rdma-vm-payload.h"
@@ -52,6 +55,13 @@
 
 /* How long echo retries a full C2S ring before dropping, in nanoseconds. */
 #define ECHO_TX_WAIT_NS 1000000000ULL
+
+/* How often to look for --start-file. */
+#define START_FILE_POLL_NS 10000000ULL
+
+/* arp: how often to ask, and for how long by default. */
+#define ARP_INTERVAL_NS 100000000ULL
+#define ARP_TIMEOUT_NS 10000000000ULL
 
 /* State shared by the subcommands while they run. */
 struct runner {
@@ -715,6 +725,7 @@ cmd_echo(struct runner *r)
             for (i = 0; i < n; i++) {
                 vm_frame_swap_macs(frames[i].data, frames[i].len,
                                    opt->template.src);
+                vm_frame_swap_ipv4(frames[i].data, frames[i].len);
             }
             done = send_all(r, q % n_c2s, frames, n, ECHO_TX_WAIT_NS);
             memif_client_rx_done(r->mc, q);
@@ -749,6 +760,66 @@ cmd_echo(struct runner *r)
                echoed, received, bytes, dropped);
     }
     return r->failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Receives everything pending.  Returns true if an ARP reply from the
+ * target of --ip came, and stores its MAC address in 'mac'. */
+static bool
+arp_receive(struct runner *r, uint8_t mac[VM_ETH_ADDR_LEN])
+{
+    unsigned int n_queues = memif_client_n_s2c(r->mc);
+    bool found = false;
+
+    for (unsigned int q = 0; q < n_queues; q++) {
+        struct memif_client_frame frames[MEMIF_CLIENT_MAX_BURST];
+        int n = memif_client_rx(r->mc, q, frames, MEMIF_CLIENT_MAX_BURST);
+
+        if (n < 0) {
+            r->failed = true;
+            return false;
+        }
+        for (int i = 0; i < n && !found; i++) {
+            found = vm_arp_parse_reply(frames[i].data, frames[i].len,
+                                       r->opt->template.ip_dst, mac);
+        }
+        memif_client_rx_done(r->mc, q);
+    }
+    return found;
+}
+
+/* arp: asks for the MAC address of --ip's DST every ARP_INTERVAL_NS, until
+ * an answer comes or --timeout (default ARP_TIMEOUT_NS) passes. */
+static int
+cmd_arp(struct runner *r)
+{
+    const struct vm_frame_template *t = &r->opt->template;
+    uint8_t request[VM_ARP_FRAME_SIZE], mac[VM_ETH_ADDR_LEN];
+    struct memif_client_frame frame = {
+        .data = request,
+        .len = vm_arp_build_request(request, t->src, t->vlan, t->ip_src,
+                                    t->ip_dst),
+    };
+    char ip[INET_ADDRSTRLEN];
+    uint64_t next = 0;
+
+    if (r->deadline_ns == UINT64_MAX) {
+        r->deadline_ns = r->start_ns + ARP_TIMEOUT_NS;
+    }
+    inet_ntop(AF_INET, t->ip_dst, ip, sizeof ip);
+    while (!should_stop(r) && tick(r)) {
+        if (arp_receive(r, mac)) {
+            printf("%s is-at %02x:%02x:%02x:%02x:%02x:%02x\n", ip,
+                   mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+            return EXIT_OK;
+        }
+        if (now_ns() >= next) {
+            send_all(r, 0, &frame, 1, ARP_INTERVAL_NS);
+            next = now_ns() + ARP_INTERVAL_NS;
+        }
+        wait_rx(r, next);
+    }
+    printf("no answer from %s\n", ip);
+    return r->failed ? EXIT_FAIL : EXIT_CHECK;
 }
 
 /* Returns the 'q' quantile (0 < q <= 1) of the 'n' sorted values in 'v'
@@ -942,6 +1013,43 @@ hold(struct runner *r)
     return false;
 }
 
+/* Waits, connected, until --start-file exists.  Returns false if the
+ * command must stop first: a signal, --timeout or a failure. */
+static bool
+wait_start_file(struct runner *r)
+{
+    while (access(r->opt->start_file, F_OK)) {
+        if (should_stop(r)) {
+            return false;
+        }
+        if (memif_client_check_control(r->mc) < 0) {
+            r->failed = true;
+            return false;
+        }
+        sleep_ns(START_FILE_POLL_NS);
+    }
+    return true;
+}
+
+/* Runs the command of 'r''s options and returns its exit status. */
+static int
+run_command(struct runner *r)
+{
+    switch (r->opt->command) {
+    case CMD_SEND:
+        return cmd_send(r);
+    case CMD_RECV:
+        return cmd_recv(r);
+    case CMD_ECHO:
+        return cmd_echo(r);
+    case CMD_ARP:
+        return cmd_arp(r);
+    case CMD_PING:
+    default:
+        return cmd_ping(r);
+    }
+}
+
 /* Parses the command line, connects, runs the command and reports. */
 int
 main(int argc, char *argv[])
@@ -987,20 +1095,12 @@ main(int argc, char *argv[])
                      ? r.start_ns + (uint64_t) (opt.timeout * 1e9)
                      : UINT64_MAX);
     r.next_check_ns = r.start_ns;
-    switch (opt.command) {
-    case CMD_SEND:
-        status = cmd_send(&r);
-        break;
-    case CMD_RECV:
-        status = cmd_recv(&r);
-        break;
-    case CMD_ECHO:
-        status = cmd_echo(&r);
-        break;
-    case CMD_PING:
-    default:
-        status = cmd_ping(&r);
-        break;
+    if (opt.start_file && !wait_start_file(&r)) {
+        fprintf(stderr, "%s: stopped before %s appeared\n", PROGRAM_NAME,
+                opt.start_file);
+        status = EXIT_FAIL;
+    } else {
+        status = run_command(&r);
     }
     fflush(stdout);
     server_left = opt.hold && !r.failed && hold(&r);
