@@ -640,6 +640,13 @@ vdp_corpus(struct corpus *c)
     memset(buf, 0, ECP_MIN_FRAME_LEN - ECP_ETH_HEADER_LEN - ECP_HEADER_LEN);
     write_input(c, "lldpad-end-only", buf,
                 ECP_MIN_FRAME_LEN - ECP_ETH_HEADER_LEN - ECP_HEADER_LEN);
+
+    /* The names of a VM and of its interface, for OVN on the switch. */
+    vdp_sample(&m, VDP_TLV_ASSOC, VDP_FILTER_MAC_VID, 1);
+    vdp_add_roe(&m);
+    snprintf(m.roe.iface_id, sizeof m.roe.iface_id, "lsp-a1");
+    snprintf(m.roe.vm_id, sizeof m.roe.vm_id, "vm-a");
+    vdp_write(c, "assoc-names", &m, buf);
 }
 
 /* A generic input: octets and little-endian integers, appended. */
