@@ -79,6 +79,8 @@ tests_ecprdma_test_SOURCES = \
 	tests/test-fuzz-corpus.c \
 	tests/test-roe-pcap.c \
 	tests/test-vm-payload.c \
+	utilities/ecp-rdma-vm-arp.c \
+	utilities/ecp-rdma-vm-arp.h \
 	utilities/ecp-rdma-vm-payload.c \
 	utilities/ecp-rdma-vm-payload.h \
 	$(ECPRDMA_ENGINE_SOURCES) $(ECPRDMA_AFXDP_SOURCES)
