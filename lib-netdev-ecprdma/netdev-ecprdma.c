@@ -174,7 +174,9 @@ netdev_ecprdma_construct(struct netdev *netdev)
     port_options_init(&dev->options);
     eth_addr_random(&dev->hwaddr);
     dev->mtu = ETH_PAYLOAD_MAX;
-    dev->flags = 0;
+    /* Up, as DPDK's ports are: OpenFlow controllers see the port's
+     * administrative and link state as up (not PORT_DOWN, LINK_DOWN). */
+    dev->flags = NETDEV_UP | NETDEV_PROMISC;
     dev->requested_n_txq = 1;
     atomic_init(&dev->status_changed, false);
     vm_port_init(dev);

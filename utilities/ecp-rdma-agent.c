@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "command-line.h"
 #include "daemon.h"
 #include "dirs.h"
@@ -44,6 +45,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
+#include "simap.h"
 #include "sset.h"
 #include "stream-ssl.h"
 #include "stream.h"
@@ -70,6 +72,17 @@ VLOG_DEFINE_THIS_MODULE(ecp_rdma_agent);
  * lists them, and removes them where it lists none. */
 static const char *const vm_keys[] = { "iface-id", "attached-mac", "vm-id" };
 #define N_VM_KEYS ARRAY_SIZE(vm_keys)
+
+/* The OpenFlow port number that the agent asks for (ofport_request) for a
+ * VSI's port, so that a VM that leaves and comes back has the same one:
+ * the number its port had the last time the agent saw it, or else one
+ * derived from the VSI id in [AGENT_OFPORT_MIN, AGENT_OFPORT_MAX], if no
+ * other interface has or asks for that number; otherwise none, and Open
+ * vSwitch picks one.  The agent remembers the numbers of at most
+ * AGENT_OFPORTS_REMEMBERED ports. */
+#define AGENT_OFPORT_MIN 1000
+#define AGENT_OFPORT_MAX 65279      /* OFPP_MAX (0xff00) excluded. */
+#define AGENT_OFPORTS_REMEMBERED 65536
 
 /* The OVSDB lock that one agent holds at a time. */
 #define AGENT_LOCK "ecp_rdma_agent"
@@ -131,6 +144,10 @@ struct plan {
 
     struct hmap vsi_ports;      /* Wanted ports, by name. */
     struct hmap port_bridges;   /* "struct port_bridges", by port. */
+
+    unsigned long *used_ofports;        /* Port numbers that interfaces
+                                         * have or ask for. */
+    const struct simap *remembered;     /* Port name -> its last number. */
 
     const struct ovsrec_port **stale;  /* The agent's unwanted ports. */
     size_t n_stale;
@@ -454,10 +471,36 @@ plan_add_stale(struct plan *plan, const struct ovsrec_port *port)
     plan->stale[plan->n_stale++] = port;
 }
 
-/* Compares the database that 'idl' replicates with what the agent wants and
- * stores both in 'plan', with the reasons why VSIs get no port. */
+/* Marks in 'plan' the OpenFlow port numbers that an interface has or asks
+ * for. */
 static void
-plan_build(struct plan *plan, struct ovsdb_idl *idl)
+plan_find_used_ofports(struct plan *plan, struct ovsdb_idl *idl)
+{
+    const struct ovsrec_interface *iface;
+
+    plan->used_ofports = bitmap_allocate(AGENT_OFPORT_MAX + 1);
+    OVSREC_INTERFACE_FOR_EACH (iface, idl) {
+        for (size_t i = 0; i < iface->n_ofport; i++) {
+            if (iface->ofport[i] > 0 && iface->ofport[i] <= AGENT_OFPORT_MAX) {
+                bitmap_set1(plan->used_ofports, iface->ofport[i]);
+            }
+        }
+        for (size_t i = 0; i < iface->n_ofport_request; i++) {
+            int64_t n = iface->ofport_request[i];
+
+            if (n > 0 && n <= AGENT_OFPORT_MAX) {
+                bitmap_set1(plan->used_ofports, n);
+            }
+        }
+    }
+}
+
+/* Compares the database that 'idl' replicates with what the agent wants and
+ * stores both in 'plan', with the reasons why VSIs get no port.  The port
+ * numbers in 'remembered' are asked for again for ports created anew. */
+static void
+plan_build(struct plan *plan, struct ovsdb_idl *idl,
+           const struct simap *remembered)
 {
     const struct ovsrec_bridge *br;
     const struct ovsrec_port *port;
@@ -467,6 +510,8 @@ plan_build(struct plan *plan, struct ovsdb_idl *idl)
     hmap_init(&plan->vsi_ports);
     hmap_init(&plan->port_bridges);
     sset_init(&plan->problems);
+    plan_find_used_ofports(plan, idl);
+    plan->remembered = remembered;
 
     /* The bridges of every port. */
     OVSREC_BRIDGE_FOR_EACH (br, idl) {
@@ -554,6 +599,7 @@ plan_destroy(struct plan *plan)
 
     free(plan->stale);
     sset_destroy(&plan->problems);
+    bitmap_free(plan->used_ofports);
 }
 
 /* Removes 'port', one of the agent's, from every bridge and deletes it and
@@ -596,18 +642,46 @@ insert_iface(struct ovsdb_idl_txn *txn, const struct vsi_port *vp)
     return iface;
 }
 
+/* The OpenFlow port number to ask for for 'vp''s port, created anew, or 0
+ * for none (see AGENT_OFPORT_MIN); marks it used in 'plan'. */
+static int64_t
+vsi_port_ofport(struct plan *plan, const struct vsi_port *vp)
+{
+    int64_t candidates[2] = {
+        plan->remembered ? simap_get(plan->remembered, vp->name) : 0,
+        AGENT_OFPORT_MIN + hash_string(vp->vsi, 0) % (AGENT_OFPORT_MAX
+                                                      - AGENT_OFPORT_MIN + 1),
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+        int64_t n = candidates[i];
+
+        if (n > 0 && n <= AGENT_OFPORT_MAX
+            && !bitmap_is_set(plan->used_ofports, n)) {
+            bitmap_set1(plan->used_ofports, n);
+            return n;
+        }
+    }
+    return 0;
+}
+
 static void
-create_port(struct ovsdb_idl_txn *txn, const struct vsi_port *vp)
+create_port(struct ovsdb_idl_txn *txn, struct plan *plan,
+            const struct vsi_port *vp)
 {
     const struct ovsrec_bridge *br = vp->session->bridge;
     struct ovsrec_interface *iface;
     struct ovsrec_port *port;
     struct smap ids;
+    int64_t ofport = vsi_port_ofport(plan, vp);
 
     VLOG_INFO("%s: adding port %s for VSI %s to bridge %s",
               vp->session->iface->name, vp->name, vp->vsi, br->name);
 
     iface = insert_iface(txn, vp);
+    if (ofport) {
+        ovsrec_interface_set_ofport_request(iface, &ofport, 1);
+    }
 
     vsi_port_external_ids(vp, false, &ids);
     port = ovsrec_port_insert(txn);
@@ -709,7 +783,7 @@ fix_port(struct ovsdb_idl_txn *txn, const struct plan *plan,
 /* Adds to 'txn' the changes that make the database match 'plan'.  Returns
  * the number of ports changed. */
 static size_t
-plan_execute(const struct plan *plan, struct ovsdb_idl_txn *txn)
+plan_execute(struct plan *plan, struct ovsdb_idl_txn *txn)
 {
     size_t n_changes = 0;
 
@@ -724,7 +798,7 @@ plan_execute(const struct plan *plan, struct ovsdb_idl_txn *txn)
             const struct vsi_port *vp = s->ports[j];
 
             if (vp->state == VSI_PORT_CREATE) {
-                create_port(txn, vp);
+                create_port(txn, plan, vp);
                 n_changes++;
             } else if (vp->state == VSI_PORT_FIX) {
                 fix_port(txn, plan, vp);
@@ -748,7 +822,31 @@ struct agent {
     struct shash absent;        /* Name of a port whose VSI its switch no
                                  * longer lists -> since when (long long
                                  * int *, msec). */
+    struct simap ofports;       /* Name of a port of the agent's -> the
+                                 * OpenFlow port number it had last. */
 };
+
+/* Remembers the OpenFlow port numbers of the agent's ports. */
+static void
+agent_remember_ofports(struct agent *agent)
+{
+    const struct ovsrec_port *port;
+
+    OVSREC_PORT_FOR_EACH (port, agent->idl) {
+        const struct ovsrec_interface *iface;
+
+        if (!is_agent_port(port) || port->n_interfaces != 1) {
+            continue;
+        }
+        iface = port->interfaces[0];
+        if (iface->n_ofport && iface->ofport[0] > 0
+            && iface->ofport[0] <= AGENT_OFPORT_MAX
+            && (simap_contains(&agent->ofports, iface->name)
+                || simap_count(&agent->ofports) < AGENT_OFPORTS_REMEMBERED)) {
+            simap_put(&agent->ofports, iface->name, iface->ofport[0]);
+        }
+    }
+}
 
 /* Whether 'plan' has the switch interface that agent port 'port' is for. */
 static bool
@@ -906,7 +1004,8 @@ agent_run(struct agent *agent)
     }
     agent->done_seqno = ovsdb_idl_get_seqno(agent->idl);
 
-    plan_build(&plan, agent->idl);
+    agent_remember_ofports(agent);
+    plan_build(&plan, agent->idl, &agent->ofports);
     agent_keep_absent(agent, &plan);
     agent_log_problems(agent, &plan);
     agent->txn = ovsdb_idl_txn_create(agent->idl);
@@ -953,6 +1052,8 @@ agent_idl_create(const char *remote)
     ovsdb_idl_add_column(idl, &ovsrec_interface_col_options);
     ovsdb_idl_add_column(idl, &ovsrec_interface_col_status);
     ovsdb_idl_add_column(idl, &ovsrec_interface_col_external_ids);
+    ovsdb_idl_add_column(idl, &ovsrec_interface_col_ofport);
+    ovsdb_idl_add_column(idl, &ovsrec_interface_col_ofport_request);
 
     return idl;
 }
@@ -988,6 +1089,7 @@ main(int argc, char *argv[])
     agent.retry_at = LLONG_MIN;
     sset_init(&agent.problems);
     shash_init(&agent.absent);
+    simap_init(&agent.ofports);
 
     daemonize_complete();
 
@@ -1023,6 +1125,7 @@ main(int argc, char *argv[])
     ovsdb_idl_destroy(agent.idl);
     sset_destroy(&agent.problems);
     shash_destroy_free_data(&agent.absent);
+    simap_destroy(&agent.ofports);
     unixctl_server_destroy(unixctl);
     service_stop();
     free(agent.remote);
@@ -1191,7 +1294,7 @@ agent_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   ? "lock held by another client"
                   : "lock not held");
 
-    plan_build(&plan, agent->idl);
+    plan_build(&plan, agent->idl, &agent->ofports);
     for (size_t i = 0; i < plan.n_sessions; i++) {
         const struct session *ses = &plan.sessions[i];
 
