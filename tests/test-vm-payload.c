@@ -36,6 +36,26 @@ static const struct vm_frame_template templates[] = {
 
 static const size_t sizes[] = { 60, 61, 64, 67, 100, 1500, 1514, 9000 };
 
+/* Flips each bit of the 'size'-byte 'frame' from byte 'from' on, one at a
+ * time, adding the number of flips to '*flips'.  Returns how many of them
+ * made the frame corrupt. */
+static uint64_t
+flip_each_bit(uint8_t *frame, size_t size, size_t from, uint64_t *flips)
+{
+    struct vm_frame_info info;
+    uint64_t caught = 0;
+
+    for (size_t i = from; i < size; i++) {
+        for (int b = 0; b < 8; b++) {
+            frame[i] ^= 1 << b;
+            caught += vm_frame_parse(frame, size, &info) == VM_FRAME_CORRUPT;
+            frame[i] ^= 1 << b;
+        }
+    }
+    *flips += (size - from) * 8;
+    return caught;
+}
+
 static int
 test_vm_payload(int argc, char *argv[])
 {
@@ -68,15 +88,7 @@ test_vm_payload(int argc, char *argv[])
                     continue;
                 }
                 /* Every bit of the payload after the magic matters. */
-                for (size_t i = hdr + 4; i < size; i++) {
-                    for (int b = 0; b < 8; b++) {
-                        frame[i] ^= 1 << b;
-                        flips++;
-                        caught += (vm_frame_parse(frame, size, &info)
-                                   == VM_FRAME_CORRUPT);
-                        frame[i] ^= 1 << b;
-                    }
-                }
+                caught += flip_each_bit(frame, size, hdr + 4, &flips);
                 /* Cut short, the frame is corrupt too. */
                 if (size > 60
                     && vm_frame_parse(frame, size - 1, &info)
@@ -192,15 +204,7 @@ test_vm_payload_ipv4(int argc, char *argv[])
                 bad++;
                 continue;
             }
-            for (size_t i = payload + 4; i < size; i++) {
-                for (int b = 0; b < 8; b++) {
-                    frame[i] ^= 1 << b;
-                    flips++;
-                    caught += (vm_frame_parse(frame, size, &info)
-                               == VM_FRAME_CORRUPT);
-                    frame[i] ^= 1 << b;
-                }
-            }
+            caught += flip_each_bit(frame, size, payload + 4, &flips);
             vm_frame_swap_ipv4(frame, size);
             if (memcmp(ip + 12, tpl->ip_dst, 4)
                 || memcmp(ip + 16, tpl->ip_src, 4)
