@@ -900,9 +900,9 @@ agent_keep_absent(struct agent *agent, struct plan *plan)
         shash_add(&still_absent, port->name, since);
     }
     plan->n_stale = n;
-    shash_destroy_free_data(&agent->absent);
     shash_swap(&agent->absent, &still_absent);
-    shash_destroy(&still_absent);
+    /* What is left of the old map: ports no longer stale. */
+    shash_destroy_free_data(&still_absent);
 }
 
 /* Polls the transaction in progress. */
