@@ -360,6 +360,13 @@ check_auth(const struct vdp_auth *auth, char err[ERR_LEN])
     return 0;
 }
 
+/* True if 'c' may be in an IFACE-ID or a VM-ID. */
+static bool
+is_name_char(uint8_t c)
+{
+    return c > ' ' && c <= '~';
+}
+
 bool
 vdp_name_is_valid(const char *name)
 {
@@ -369,7 +376,7 @@ vdp_name_is_valid(const char *name)
         return false;
     }
     for (size_t i = 0; i < len; i++) {
-        if (name[i] <= ' ' || name[i] > '~') {
+        if (!is_name_char(name[i])) {
             return false;
         }
     }
@@ -562,9 +569,8 @@ put_roe_auth(uint8_t *p, const struct vdp_auth *a)
  * vdp_auth_sign() to fill in at VDP_AUTH_MAC_OFS() of the length.
  * Returns the encoded length (at most VDP_MESSAGE_MAX_LEN), or -EINVAL if
  * 'msg' is not valid (see vdp_validate()) or -ENOSPC if 'size' is too
- * small.  On error, if
- * 'errorp' is nonnull, stores in '*errorp' a message that the caller must
- * free(); on success stores NULL there. */
+ * small.  On error, if 'errorp' is nonnull, stores in '*errorp' a message
+ * that the caller must free(); on success stores NULL there. */
 int
 vdp_encode(const struct vdp_message *msg, void *buf, size_t size,
            char **errorp)
@@ -828,7 +834,7 @@ decode_roe_name(const char *what, const uint8_t *p, size_t len,
                     len, 4 + VDP_NAME_MAX);
     }
     for (size_t i = 0; i < n; i++) {
-        if (p[i] <= ' ' || p[i] > '~') {
+        if (!is_name_char(p[i])) {
             memset(name, 0, VDP_NAME_MAX + 1);
             return fail(err, "RoE %s TLV: octet %zu (0x%02x) is not a "
                         "printable character other than space", what, i,

@@ -56,16 +56,16 @@
  *                 (zero), u64 base iova, u32 rkey, u64 producer index
  *                 iova, u64 consumer index iova
  *         4 PORT  (at most one)  6-octet MAC, u16 VLAN TCI
-         6 IFACE (at most one)  the name of the VM's interface in the
-                 management system (OVN's logical port, OVS's external_ids
-                 "iface-id"): 1 to VDP_NAME_MAX printable ASCII characters
-                 other than space, no terminator
-         7 VM    (at most one)  the VM's name or id ("vm-id"), the same
-                 way
  *         5 AUTH  (at most one, the last TLV before END)  u8 flags
  *                 (VDP_AUTH_*), u8 algorithm (VDP_AUTH_HMAC_SHA256), u64
  *                 session ID (not 0), u64 nonce (not 0), u64 echo, u64
  *                 counter (not 0), 32-octet MAC
+ *         6 IFACE (at most one)  the name of the VM's interface in the
+ *                 management system (OVN's logical port, OVS's
+ *                 external_ids "iface-id"): 1 to VDP_NAME_MAX printable
+ *                 ASCII characters other than space, no terminator
+ *         7 VM    (at most one)  the VM's name or id ("vm-id"), the same
+ *                 way
  *
  *     Organizationally specific TLVs of other OUIs are skipped.
  *
