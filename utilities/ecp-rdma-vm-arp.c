@@ -18,6 +18,8 @@
 
 #include <string.h>
 
+#include "ecprdma-byte-order.h"
+
 #define ETH_TYPE_ARP 0x0806
 #define ETH_TYPE_IPV4 0x0800
 #define ETH_TYPE_VLAN 0x8100
@@ -26,20 +28,6 @@
 #define ARP_LEN 28                  /* For Ethernet and IPv4. */
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
-
-static uint8_t *
-put16(uint8_t *p, uint16_t x)
-{
-    p[0] = x >> 8;
-    p[1] = x;
-    return p + 2;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
 
 /* Writes into 'frame' a broadcast ARP request from 'src_mac' and 'spa' for
  * 'tpa', tagged with 'vlan' unless it is negative.  Returns its size. */
@@ -55,15 +43,15 @@ vm_arp_build_request(uint8_t frame[VM_ARP_FRAME_SIZE],
     memcpy(p + 6, src_mac, 6);
     p += 12;
     if (vlan >= 0) {
-        p = put16(p, ETH_TYPE_VLAN);
-        p = put16(p, vlan);
+        p = put_be16(p, ETH_TYPE_VLAN);
+        p = put_be16(p, vlan);
     }
-    p = put16(p, ETH_TYPE_ARP);
-    p = put16(p, 1);                        /* Ethernet. */
-    p = put16(p, ETH_TYPE_IPV4);
+    p = put_be16(p, ETH_TYPE_ARP);
+    p = put_be16(p, 1);                        /* Ethernet. */
+    p = put_be16(p, ETH_TYPE_IPV4);
     *p++ = 6;
     *p++ = 4;
-    p = put16(p, ARP_OP_REQUEST);
+    p = put_be16(p, ARP_OP_REQUEST);
     memcpy(p, src_mac, 6);
     memcpy(p + 6, spa, 4);
     memcpy(p + 16, tpa, 4);                 /* Target MAC: zeros. */
@@ -83,17 +71,17 @@ vm_arp_parse_reply(const uint8_t *frame, size_t size, const uint8_t tpa[4],
     if (size < ETH_HDR_LEN) {
         return false;
     }
-    type = get16(frame + 12);
+    type = get_be16(frame + 12);
     if (type == ETH_TYPE_VLAN && size >= off + VLAN_HDR_LEN) {
-        type = get16(frame + off + 2);
+        type = get_be16(frame + off + 2);
         off += VLAN_HDR_LEN;
     }
     if (type != ETH_TYPE_ARP || size < off + ARP_LEN) {
         return false;
     }
     p = frame + off;
-    if (get16(p) != 1 || get16(p + 2) != ETH_TYPE_IPV4 || p[4] != 6
-        || p[5] != 4 || get16(p + 6) != ARP_OP_REPLY
+    if (get_be16(p) != 1 || get_be16(p + 2) != ETH_TYPE_IPV4 || p[4] != 6
+        || p[5] != 4 || get_be16(p + 6) != ARP_OP_REPLY
         || memcmp(p + 14, tpa, 4)) {
         return false;
     }
