@@ -512,6 +512,7 @@ void netdev_ecprdma_status_changed(struct netdev_ecprdma *);
 void netdev_ecprdma_make_vsiid(const char *name, const char *what,
                                uint8_t id[VDP_VSIID_LEN]);
 struct eth_addr netdev_ecprdma_get_hwaddr(const struct netdev_ecprdma *);
+int netdev_ecprdma_set_etheraddr(struct netdev *, const struct eth_addr);
 
 /* The I/O address of region I of a VSI that a server exports. */
 #define REGION_IOVA(I) ((uint64_t) ((I) + 1) << 40)

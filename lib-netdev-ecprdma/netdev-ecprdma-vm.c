@@ -744,10 +744,10 @@ vm_port_reconfigure(struct netdev_ecprdma *dev, struct closing *closing)
         vm_port_park_start(dev);
     }
     if (dev->options.has_mac) {
-        ovs_mutex_lock(&dev->mutex);
-        memcpy(dev->hwaddr.ea, dev->options.mac, ETH_ADDR_LEN);
-        ovs_mutex_unlock(&dev->mutex);
-        netdev_change_seq_changed(&dev->up);
+        struct eth_addr mac;
+
+        memcpy(mac.ea, dev->options.mac, ETH_ADDR_LEN);
+        netdev_ecprdma_set_etheraddr(&dev->up, mac);
     }
     if (uplink_vm_changed(dev, closing)) {
         /* Same client, still exported: keep the state of the VSI. */

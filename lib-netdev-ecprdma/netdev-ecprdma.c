@@ -600,7 +600,7 @@ netdev_ecprdma_send(struct netdev *netdev, int qid,
     return 0;
 }
 
-static int
+int
 netdev_ecprdma_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(netdev);
