@@ -471,6 +471,24 @@ plan_add_stale(struct plan *plan, const struct ovsrec_port *port)
     plan->stale[plan->n_stale++] = port;
 }
 
+/* Whether 'ofport' is a number that the agent may ask for or remember. */
+static bool
+ofport_in_range(int64_t ofport)
+{
+    return ofport > 0 && ofport <= AGENT_OFPORT_MAX;
+}
+
+/* Marks the 'n' port numbers 'ofports' used in 'plan'. */
+static void
+plan_mark_ofports(struct plan *plan, const int64_t *ofports, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ofport_in_range(ofports[i])) {
+            bitmap_set1(plan->used_ofports, ofports[i]);
+        }
+    }
+}
+
 /* Marks in 'plan' the OpenFlow port numbers that an interface has or asks
  * for. */
 static void
@@ -480,18 +498,9 @@ plan_find_used_ofports(struct plan *plan, struct ovsdb_idl *idl)
 
     plan->used_ofports = bitmap_allocate(AGENT_OFPORT_MAX + 1);
     OVSREC_INTERFACE_FOR_EACH (iface, idl) {
-        for (size_t i = 0; i < iface->n_ofport; i++) {
-            if (iface->ofport[i] > 0 && iface->ofport[i] <= AGENT_OFPORT_MAX) {
-                bitmap_set1(plan->used_ofports, iface->ofport[i]);
-            }
-        }
-        for (size_t i = 0; i < iface->n_ofport_request; i++) {
-            int64_t n = iface->ofport_request[i];
-
-            if (n > 0 && n <= AGENT_OFPORT_MAX) {
-                bitmap_set1(plan->used_ofports, n);
-            }
-        }
+        plan_mark_ofports(plan, iface->ofport, iface->n_ofport);
+        plan_mark_ofports(plan, iface->ofport_request,
+                          iface->n_ofport_request);
     }
 }
 
@@ -656,8 +665,7 @@ vsi_port_ofport(struct plan *plan, const struct vsi_port *vp)
     for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
         int64_t n = candidates[i];
 
-        if (n > 0 && n <= AGENT_OFPORT_MAX
-            && !bitmap_is_set(plan->used_ofports, n)) {
+        if (ofport_in_range(n) && !bitmap_is_set(plan->used_ofports, n)) {
             bitmap_set1(plan->used_ofports, n);
             return n;
         }
@@ -839,8 +847,7 @@ agent_remember_ofports(struct agent *agent)
             continue;
         }
         iface = port->interfaces[0];
-        if (iface->n_ofport && iface->ofport[0] > 0
-            && iface->ofport[0] <= AGENT_OFPORT_MAX
+        if (iface->n_ofport && ofport_in_range(iface->ofport[0])
             && (simap_contains(&agent->ofports, iface->name)
                 || simap_count(&agent->ofports) < AGENT_OFPORTS_REMEMBERED)) {
             simap_put(&agent->ofports, iface->name, iface->ofport[0]);
