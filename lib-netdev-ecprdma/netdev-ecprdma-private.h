@@ -245,6 +245,9 @@ int packet_sink_recv(struct packet_sink *, struct dp_packet_batch *);
 struct vm_memif_counters {
     uint64_t rx_oversize;       /* C2S frames larger than a packet. */
     uint64_t rx_bursts;         /* C2S receives that got frames. */
+    uint64_t rx_sleeps;         /* PMD thread sleeps that a kick could
+                                 * end. */
+    uint64_t rx_sleep_kicks;    /* Those that a kick ended. */
     uint64_t tx_no_room;        /* S2C frames dropped, the ring full. */
     uint64_t tx_retries;        /* S2C tries again on a full ring. */
     uint64_t tx_bursts;         /* S2C transmits that put frames. */
@@ -252,10 +255,20 @@ struct vm_memif_counters {
     uint64_t tx_kicks_suppressed;   /* Not needed: the client polled. */
 };
 
+/* Why a vm port asks the client of a C2S ring to kick its eventfd. */
+enum {
+    VM_KICKS_FOR_PARK = 1 << 0,     /* The ring's queue is parked. */
+    VM_KICKS_FOR_SLEEP = 1 << 1,    /* The queue's PMD thread sleeps. */
+};
+
 /* Parking of receive queue N of a "vm" port (netdev-ecprdma-vm-park.c),
  * in the main thread but for 'parked'. */
 struct vm_rx_park {
     atomic_bool parked;         /* Read by rxq_enabled() in PMD threads. */
+    struct ovs_spin kicks_lock; /* Guards 'kicks_wanted' and the ring's
+                                 * MASK_INT. */
+    unsigned int kicks_wanted;  /* VM_KICKS_*: who wants the client to
+                                 * kick the ring's eventfd. */
     uint16_t head;              /* The ring's head at 'since'. */
     long long int since;        /* When the ring was last seen to move or
                                  * to hold frames. */
@@ -490,6 +503,9 @@ struct netdev_rxq_ecprdma {
     struct netdev_rxq up;
     uint32_t switching;         /* Role "vm": the 'switching' of the port
                                  * that this queue saw last. */
+    int sleep_epfd;             /* Role "vm": sees the client's kicks while
+                                 * the PMD thread sleeps, or -1. */
+    bool sleep_failed;          /* 'sleep_epfd' could not be set up. */
 };
 
 /* Counters for Interface:statistics, besides the standard ones. */
@@ -580,6 +596,11 @@ bool vm_port_park_run(struct netdev_ecprdma *) OVS_REQUIRES(ecprdma_mutex);
 void vm_port_park_wait(const struct netdev_ecprdma *)
     OVS_REQUIRES(ecprdma_mutex);
 void vm_port_park_start(struct netdev_ecprdma *);
+uint16_t vm_ring_want_kicks(struct netdev_ecprdma *, int ring,
+                            unsigned int who, bool want);
+int vm_port_rxq_sleep_prepare(struct netdev_rxq *, int *fd);
+void vm_port_rxq_sleep_end(struct netdev_rxq *);
+void vm_rxq_sleep_destroy(struct netdev_rxq_ecprdma *);
 void vm_port_park_stop(struct netdev_ecprdma *);
 
 /* Roles "uplink" and "switch": the session. */

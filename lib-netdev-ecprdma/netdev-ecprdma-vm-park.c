@@ -34,7 +34,8 @@
  * client can wake the main thread once per parking, no more.
  *
  * All of this runs in the main thread; the PMD threads only read
- * 'parked'. */
+ * 'parked', and ask for kicks too before they sleep
+ * (netdev-ecprdma-vm-wake.c). */
 
 #include <config.h>
 #include "netdev-ecprdma-private.h"
@@ -138,6 +139,30 @@ unwatch_kicks(struct netdev_ecprdma *dev, const struct memif_queue *q)
     }
 }
 
+/* Asks the client of C2S ring 'i' of 'dev' to write the ring's eventfd when
+ * it publishes frames, on behalf of 'who' (one of VM_KICKS_*), or, if 'want'
+ * is false, stops asking on its behalf: the ring's MASK_INT is clear while
+ * anyone asks.  Returns the ring's head, read after the flag was written.
+ * Any thread. */
+uint16_t
+vm_ring_want_kicks(struct netdev_ecprdma *dev, int i, unsigned int who,
+                   bool want)
+{
+    struct vm_rx_park *p = &dev->vm.park[i];
+    uint16_t head;
+
+    ovs_spin_lock(&p->kicks_lock);
+    if (want) {
+        p->kicks_wanted |= who;
+    } else {
+        p->kicks_wanted &= ~who;
+    }
+    head = memif_queue_rx_want_kicks(&dev->vm.conn->c2s[i],
+                                     p->kicks_wanted != 0);
+    ovs_spin_unlock(&p->kicks_lock);
+    return head;
+}
+
 /* Parks ring 'i' of 'dev', empty since 'p->head', unless the client
  * publishes more meanwhile.  Returns true if it did. */
 static bool
@@ -151,9 +176,9 @@ park(struct netdev_ecprdma *dev, int i, long long int now)
         p->since = now;
         return false;
     }
-    head = memif_queue_rx_want_kicks(q, true);
+    head = vm_ring_want_kicks(dev, i, VM_KICKS_FOR_PARK, true);
     if (head != p->head) {
-        memif_queue_rx_want_kicks(q, false);
+        vm_ring_want_kicks(dev, i, VM_KICKS_FOR_PARK, false);
         unwatch_kicks(dev, q);
         p->head = head;
         p->since = now;
@@ -170,7 +195,7 @@ unpark(struct netdev_ecprdma *dev, int i, long long int now)
     struct memif_queue *q = &dev->vm.conn->c2s[i];
     struct vm_rx_park *p = &dev->vm.park[i];
 
-    p->head = memif_queue_rx_want_kicks(q, false);
+    p->head = vm_ring_want_kicks(dev, i, VM_KICKS_FOR_PARK, false);
     unwatch_kicks(dev, q);
     p->since = now;
     dev->vm.park_kicks &= ~(1u << i);
@@ -257,6 +282,7 @@ vm_port_park_start(struct netdev_ecprdma *dev)
 
         p->head = memif_queue_rx_head(&dev->vm.conn->c2s[i]);
         p->since = now;
+        p->kicks_wanted = 0;
     }
 }
 

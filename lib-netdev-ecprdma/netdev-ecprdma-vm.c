@@ -61,6 +61,8 @@ add_memif_counters(const struct memif_connection *conn,
     for (int i = 0; i < conn->n_c2s; i++) {
         c->rx_oversize += conn->c2s[i].oversize;
         c->rx_bursts += conn->c2s[i].bursts;
+        c->rx_sleeps += conn->c2s[i].sleeps;
+        c->rx_sleep_kicks += conn->c2s[i].sleep_kicks;
     }
     for (int i = 0; i < conn->n_s2c; i++) {
         const struct memif_queue *q = &conn->s2c[i];
@@ -413,6 +415,8 @@ get_memif_custom_stats(const struct netdev_ecprdma *dev,
     }
     custom_stat(cs, "rx_oversize_drops", c.rx_oversize);
     custom_stat(cs, "rx_bursts", c.rx_bursts);
+    custom_stat(cs, "rx_sleeps", c.rx_sleeps);
+    custom_stat(cs, "rx_sleep_kicks", c.rx_sleep_kicks);
     custom_stat(cs, "tx_ring_full_drops", c.tx_no_room);
     custom_stat(cs, "tx_retries", c.tx_retries);
     custom_stat(cs, "tx_bursts", c.tx_bursts);
@@ -687,6 +691,7 @@ vm_port_init(struct netdev_ecprdma *dev)
     atomic_init(&dev->vm.switch_rx_slots, 0);
     for (int i = 0; i < PORT_N_RXQ_MAX; i++) {
         atomic_init(&dev->vm.park[i].parked, false);
+        ovs_spin_init(&dev->vm.park[i].kicks_lock);
     }
     dev->vm.park_epfd = -1;
 }
@@ -701,6 +706,9 @@ vm_port_destroy(struct netdev_ecprdma *dev)
     free(dev->vm.memif_error);
     free(dev->vm.uplink_error);
     free(dev->vm.socket_path);
+    for (int i = 0; i < PORT_N_RXQ_MAX; i++) {
+        ovs_spin_destroy(&dev->vm.park[i].kicks_lock);
+    }
 }
 
 /* Before 'dev' takes options 'new': stops using the memif connection in the

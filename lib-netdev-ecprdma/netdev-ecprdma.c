@@ -685,14 +685,16 @@ netdev_ecprdma_rxq_alloc(void)
 }
 
 static int
-netdev_ecprdma_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+netdev_ecprdma_rxq_construct(struct netdev_rxq *rxq)
 {
+    netdev_rxq_ecprdma_cast(rxq)->sleep_epfd = -1;
     return 0;
 }
 
 static void
-netdev_ecprdma_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
+netdev_ecprdma_rxq_destruct(struct netdev_rxq *rxq)
 {
+    vm_rxq_sleep_destroy(netdev_rxq_ecprdma_cast(rxq));
 }
 
 static void
@@ -888,6 +890,8 @@ static const struct netdev_class netdev_ecprdma_class = {
     .rxq_dealloc = netdev_ecprdma_rxq_dealloc,
     .rxq_recv = netdev_ecprdma_rxq_recv,
     .rxq_enabled = netdev_ecprdma_rxq_enabled,
+    .rxq_sleep_prepare = vm_port_rxq_sleep_prepare,
+    .rxq_sleep_end = vm_port_rxq_sleep_end,
 };
 
 int

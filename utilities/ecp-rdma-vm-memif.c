@@ -934,6 +934,11 @@ memif_client_tx(struct memif_client *mc, unsigned int queue,
     if (i > 0) {
         __atomic_store_n(&ring->head, head, __ATOMIC_RELEASE);
         r->head = head;
+        /* Orders the store of the head before the load of the flags: a
+         * server about to sleep clears MASK_INT, then looks at the head
+         * once more, so that either it sees the frames or this sees the
+         * flag clear. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (!(__atomic_load_n(&ring->flags, __ATOMIC_RELAXED)
               & MEMIF_RING_FLAG_MASK_INT)) {
             uint64_t one = 1;
