@@ -508,6 +508,12 @@ struct netdev_rxq_ecprdma {
     bool sleep_failed;          /* 'sleep_epfd' could not be set up. */
 };
 
+static inline struct netdev_rxq_ecprdma *
+netdev_rxq_ecprdma_cast(const struct netdev_rxq *rx)
+{
+    return CONTAINER_OF(rx, struct netdev_rxq_ecprdma, up);
+}
+
 /* Counters for Interface:statistics, besides the standard ones. */
 struct custom_stats {
     struct netdev_custom_counter *counters;
@@ -598,8 +604,11 @@ void vm_port_park_wait(const struct netdev_ecprdma *)
 void vm_port_park_start(struct netdev_ecprdma *);
 uint16_t vm_ring_want_kicks(struct netdev_ecprdma *, int ring,
                             unsigned int who, bool want);
-int vm_port_rxq_sleep_prepare(struct netdev_rxq *, int *fd);
-void vm_port_rxq_sleep_end(struct netdev_rxq *);
+
+/* A sleeping PMD thread woken up by a port's input
+ * (netdev-ecprdma-sleep.c). */
+int netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *, int *fd);
+void netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *);
 void vm_rxq_sleep_destroy(struct netdev_rxq_ecprdma *);
 void vm_port_park_stop(struct netdev_ecprdma *);
 

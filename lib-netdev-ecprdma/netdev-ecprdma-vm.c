@@ -575,9 +575,7 @@ int
 vm_port_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
                  int *qfill)
 {
-    struct netdev_rxq_ecprdma *rx = CONTAINER_OF(rxq,
-                                                 struct netdev_rxq_ecprdma,
-                                                 up);
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
     struct memif_connection *conn = dev->vm.conn;
     struct memif_queue *q;

@@ -81,12 +81,6 @@ netdev_ecprdma_cast(const struct netdev *netdev)
     return CONTAINER_OF(netdev, struct netdev_ecprdma, up);
 }
 
-static struct netdev_rxq_ecprdma *
-netdev_rxq_ecprdma_cast(const struct netdev_rxq *rx)
-{
-    return CONTAINER_OF(rx, struct netdev_rxq_ecprdma, up);
-}
-
 struct netdev_ecprdma *
 netdev_ecprdma_find(const char *name)
     OVS_REQUIRES(ecprdma_mutex)
@@ -890,8 +884,8 @@ static const struct netdev_class netdev_ecprdma_class = {
     .rxq_dealloc = netdev_ecprdma_rxq_dealloc,
     .rxq_recv = netdev_ecprdma_rxq_recv,
     .rxq_enabled = netdev_ecprdma_rxq_enabled,
-    .rxq_sleep_prepare = vm_port_rxq_sleep_prepare,
-    .rxq_sleep_end = vm_port_rxq_sleep_end,
+    .rxq_sleep_prepare = netdev_ecprdma_rxq_sleep_prepare,
+    .rxq_sleep_end = netdev_ecprdma_rxq_sleep_end,
 };
 
 int

@@ -1159,6 +1159,13 @@ roe_session_next_timeout(const struct roe_session *s)
     return t;
 }
 
+void
+roe_session_rx_now(struct roe_session *s)
+{
+    s->next_rx = 0;
+    s->rx_idle_us = 0;
+}
+
 bool
 roe_session_is_idle(const struct roe_session *s)
 {

@@ -224,6 +224,11 @@ long long roe_session_next_timeout(const struct roe_session *);
  * roe_session_run() is due. */
 int roe_session_poll_link(struct roe_session *, long long now_us);
 
+/* Makes the next run look at the link at once, however long the link has
+ * had nothing: for a caller that learned otherwise that frames came (a
+ * poll() on link_fd()). */
+void roe_session_rx_now(struct roe_session *);
+
 /* True if the session waits for nothing on its link: no frame to send, no
  * VDP message unacknowledged, no queue pair with work outstanding.  Only
  * what the peer sends unasked can come (VDP requests and keep-alives). */

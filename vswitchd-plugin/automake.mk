@@ -13,7 +13,7 @@ vswitchd_plugin_ecp_rdma_la_SOURCES = \
 	lib-netdev-ecprdma/netdev-ecprdma-uplink.c \
 	lib-netdev-ecprdma/netdev-ecprdma-vm.c \
 	lib-netdev-ecprdma/netdev-ecprdma-vm-park.c \
-	lib-netdev-ecprdma/netdev-ecprdma-vm-wake.c \
+	lib-netdev-ecprdma/netdev-ecprdma-sleep.c \
 	lib-netdev-ecprdma/netdev-ecprdma-vsi.c \
 	lib-netdev-ecprdma/netdev-ecprdma.h
 vswitchd_plugin_ecp_rdma_la_CPPFLAGS = $(OVS_CPPFLAGS) $(AM_CPPFLAGS)

@@ -93,6 +93,7 @@ def measure_latency(bench, setup, mode, maxsleep, tag):
         "rtt_p999_us": pinged["rtt_p999_us"],
         "rtt_max_us": pinged["rtt_max_us"],
         "kicks_per_packet": (pinged["events"] + echoed["events"]) / packets,
+        "vm_kicks_per_packet": (pinged["kicks"] + echoed["kicks"]) / packets,
         # The pinging VM's CPU time per second of its run (the echoing
         # VM's run starts earlier, while it waits).
         "ping_cpu": (pinged["cpu_seconds"] / pinged["seconds"]
@@ -158,6 +159,9 @@ def latency_report(args, rounds):
             "kicks": "eventfd signals that the VMs read (the sum of the "
                      "eventfd counters, whatever the server) per packet "
                      "that the switch delivered to a VM",
+            "vm_kicks": "eventfd signals that the VMs wrote for the switch "
+                        "(it cleared MASK_INT on their transmit rings) per "
+                        "packet that the switch delivered to a VM",
             "alternation": "every measurement starts its own switch and "
                            "VMs; per run and configuration the setups "
                            "follow each other, in alternating order",
@@ -182,6 +186,8 @@ def latency_report(args, rounds):
                 "rtt_p999_us": spread([x["rtt_p999_us"] for x in rs]),
                 "kicks_per_packet":
                     spread([x["kicks_per_packet"] for x in rs]),
+                "vm_kicks_per_packet":
+                    spread([x.get("vm_kicks_per_packet") for x in rs]),
                 "ping_cpu": spread([x["ping_cpu"] for x in rs]),
                 "per_run": rs,
             }
@@ -206,9 +212,9 @@ def print_latency_table(report):
     print("ecp-rdma-bench latency: %d B ping-pong, %d exchanges per run, "
           "medians of %d runs" % (s["frame_size"], s["exchanges"],
                                   s["runs"]))
-    print("%-10s %8s %-12s %9s %9s %9s %10s %8s"
+    print("%-10s %8s %-12s %9s %9s %9s %10s %10s %8s"
           % ("VMs", "maxsleep", "setup", "p50 us", "p99 us", "p99.9 us",
-             "kicks/pkt", "ping CPU"))
+             "kicks/pkt", "VM kicks", "ping CPU"))
 
     def med(x, fmt):
         return fmt % x["median"] if x else "-"
@@ -216,13 +222,14 @@ def print_latency_table(report):
     for entry in report["results"]:
         first = True
         for setup, x in entry["setups"].items():
-            print("%-10s %8s %-12s %9s %9s %9s %10s %8s"
+            print("%-10s %8s %-12s %9s %9s %9s %10s %10s %8s"
                   % (entry["clients"] if first else "",
                      entry["pmd_maxsleep_us"] if first else "", setup,
                      med(x["rtt_p50_us"], "%.1f"),
                      med(x["rtt_p99_us"], "%.1f"),
                      med(x["rtt_p999_us"], "%.1f"),
                      med(x["kicks_per_packet"], "%.3f"),
+                     med(x.get("vm_kicks_per_packet"), "%.3f"),
                      med(x["ping_cpu"], "%.2f")))
             first = False
         for other, ratios in entry["ratios"].items():

@@ -14,27 +14,31 @@
  * limitations under the License.
  */
 
-/* Role "vm": a sleeping PMD thread woken up by the VM's frames.
+/* A sleeping PMD thread woken up by a port's input.
  *
  * With other_config:pmd-maxsleep, a PMD thread that finds little to
- * receive sleeps, up to pmd-maxsleep microseconds at a time, and a frame
- * that a VM sends meanwhile waits for the end of the sleep
- * (ovs-patches/0004).  Before it sleeps, the thread asks each receive
- * queue that it polls whether it can wake it up: a vm queue asks its
- * client to write the C2S ring's eventfd when it publishes frames (clears
- * MASK_INT), looks at the ring once more (a frame published before the
- * client saw the flag: then the thread does not sleep), and gives the
- * thread a file descriptor to sleep on.  When the thread wakes up, the
- * queue masks the client's kicks again: a VM that sends while the thread
- * runs makes no system call for it.
+ * receive sleeps, up to pmd-maxsleep microseconds at a time, and input
+ * that comes meanwhile waits for the end of the sleep (ovs-patches/0004).
+ * Before it sleeps, the thread asks each receive queue that it polls
+ * whether it can wake it up, and sleeps in poll() on the file descriptors
+ * that they give it.
  *
- * The client's eventfd is not ours to read (the client may make a read
+ * Role "vm": the queue asks its client to write the C2S ring's eventfd
+ * when it publishes frames (clears MASK_INT), looks at the ring once more
+ * (a frame published before the client saw the flag: then the thread does
+ * not sleep), and gives the thread a file descriptor to sleep on.  When
+ * the thread wakes up, the queue masks the client's kicks again: a VM
+ * that sends while the thread runs makes no system call for it.  The
+ * client's eventfd is not ours to read (the client may make a read
  * block): the queue watches it through an epoll set of its own,
  * edge-triggered, which the thread sleeps on and which is readable after
- * each write of the client.
+ * each write of the client.  The queue's connection is the same for the
+ * queue's whole life: the port changes connections only in reconfigure(),
+ * with its queues closed.
  *
- * The queue's connection is the same for the queue's whole life: the
- * port changes connections only in reconfigure(), with its queues closed.
+ * Role "uplink": the server's side of RDMA over ECP does its work when
+ * the switch's requests come, which the link's file descriptor tells.
+ *
  * All of this runs in the PMD thread that polls the queue. */
 
 #include <config.h>
@@ -44,8 +48,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "link.h"
 #include "memif-server.h"
 #include "openvswitch/vlog.h"
+#include "roe-session.h"
 
 /* Returns the C2S queue of 'rxq' of vm port 'dev' if it can wake up a
  * sleeping thread now: its own (not the switch's) and with an eventfd. */
@@ -55,8 +61,7 @@ sleep_queue(struct netdev_ecprdma *dev, const struct netdev_rxq *rxq)
     const struct memif_connection *conn = dev->vm.conn;
     uint32_t switching;
 
-    if (dev->options.role != PORT_ROLE_VM || !conn
-        || rxq->queue_id >= MIN(conn->n_c2s, PORT_N_RXQ_MAX)) {
+    if (!conn || rxq->queue_id >= MIN(conn->n_c2s, PORT_N_RXQ_MAX)) {
         return NULL;
     }
     atomic_read_relaxed(&dev->vm.switching, &switching);
@@ -96,15 +101,13 @@ watch_kicks(struct netdev_rxq_ecprdma *rx, const struct memif_queue *q)
     return false;
 }
 
-/* Implements the netdev class's rxq_sleep_prepare(): asks the client of
- * 'rxq' to kick its eventfd and returns the epoll set that sees the kick,
- * unless the ring has frames already (EAGAIN). */
-int
-vm_port_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
+/* Asks the client of vm queue 'rxq' to kick its eventfd and returns the
+ * epoll set that sees the kick, unless the ring has frames already
+ * (EAGAIN). */
+static int
+vm_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
 {
-    struct netdev_rxq_ecprdma *rx = CONTAINER_OF(rxq,
-                                                 struct netdev_rxq_ecprdma,
-                                                 up);
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
     struct memif_queue *q = sleep_queue(dev, rxq);
 
@@ -121,14 +124,12 @@ vm_port_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
     return 0;
 }
 
-/* Implements the netdev class's rxq_sleep_end(): masks the client's kicks
- * again and consumes the kick that woke the thread, if one did. */
-void
-vm_port_rxq_sleep_end(struct netdev_rxq *rxq)
+/* Masks the kicks of the client of vm queue 'rxq' again and consumes the
+ * kick that woke the thread, if one did. */
+static void
+vm_rxq_sleep_end(struct netdev_rxq *rxq)
 {
-    struct netdev_rxq_ecprdma *rx = CONTAINER_OF(rxq,
-                                                 struct netdev_rxq_ecprdma,
-                                                 up);
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
     struct memif_queue *q = &dev->vm.conn->c2s[rxq->queue_id];
     struct epoll_event ev;
@@ -136,6 +137,51 @@ vm_port_rxq_sleep_end(struct netdev_rxq *rxq)
     vm_ring_want_kicks(dev, rxq->queue_id, VM_KICKS_FOR_SLEEP, false);
     if (epoll_wait(rx->sleep_epfd, &ev, 1, 0) > 0) {
         q->sleep_kicks++;
+    }
+}
+
+/* Gives the thread the link of uplink 'dev' to sleep on. */
+static int
+uplink_sleep_prepare(struct netdev_ecprdma *dev, int *fd)
+{
+    int link = dev->session.roe ? link_fd(dev->session.link) : -1;
+
+    if (link < 0) {
+        return EOPNOTSUPP;
+    }
+    *fd = link;
+    return 0;
+}
+
+/* Implements the netdev class's rxq_sleep_prepare(). */
+int
+netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
+        return vm_rxq_sleep_prepare(rxq, fd);
+    case PORT_ROLE_UPLINK:
+        return uplink_sleep_prepare(dev, fd);
+    case PORT_ROLE_SWITCH:
+    case PORT_ROLE_VSI:
+    default:
+        return EOPNOTSUPP;
+    }
+}
+
+/* Implements the netdev class's rxq_sleep_end(). */
+void
+netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *rxq)
+{
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+
+    if (dev->options.role == PORT_ROLE_VM) {
+        vm_rxq_sleep_end(rxq);
+    } else if (dev->options.role == PORT_ROLE_UPLINK) {
+        /* The link may have woken the thread: look at it at once. */
+        roe_session_rx_now(dev->session.roe);
     }
 }
 
