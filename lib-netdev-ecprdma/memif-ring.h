@@ -70,7 +70,7 @@ struct memif_queue {
     uint64_t bursts;            /* Calls that moved at least one frame. */
     uint64_t sleeps;            /* C2S: the receiver slept, asking for
                                  * kicks. */
-    uint64_t sleep_kicks;       /* C2S: and the client's kick came. */
+    uint64_t sleep_wakeups;     /* C2S: and the client's kick came. */
     uint64_t no_room;           /* S2C frames with no buffer to go to. */
     uint64_t retries;           /* S2C: tries again on a full ring. */
     uint64_t kicks;             /* S2C: eventfd notifications sent. */

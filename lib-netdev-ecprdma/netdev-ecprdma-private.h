@@ -247,7 +247,7 @@ struct vm_memif_counters {
     uint64_t rx_bursts;         /* C2S receives that got frames. */
     uint64_t rx_sleeps;         /* PMD thread sleeps that a kick could
                                  * end. */
-    uint64_t rx_sleep_kicks;    /* Those that a kick ended. */
+    uint64_t rx_sleep_wakeups;  /* Those that a kick ended. */
     uint64_t tx_no_room;        /* S2C frames dropped, the ring full. */
     uint64_t tx_retries;        /* S2C tries again on a full ring. */
     uint64_t tx_bursts;         /* S2C transmits that put frames. */
@@ -319,6 +319,9 @@ struct session_port {
     atomic_bool faults_changed;
     uint64_t lapses_seen;           /* Session thread. */
     uint64_t refusals_seen;         /* Session thread. */
+    uint64_t rx_sleeps;             /* Uplink: PMD thread sleeps that the
+                                     * link could end (session thread). */
+    uint64_t rx_sleep_wakeups;      /* Those that it did. */
 };
 
 /* A "vm" port that an uplink exports. */

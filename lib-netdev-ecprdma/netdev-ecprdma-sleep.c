@@ -45,6 +45,7 @@
 #include "netdev-ecprdma-private.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -136,7 +137,7 @@ vm_rxq_sleep_end(struct netdev_rxq *rxq)
 
     vm_ring_want_kicks(dev, rxq->queue_id, VM_KICKS_FOR_SLEEP, false);
     if (epoll_wait(rx->sleep_epfd, &ev, 1, 0) > 0) {
-        q->sleep_kicks++;
+        q->sleep_wakeups++;
     }
 }
 
@@ -149,8 +150,23 @@ uplink_sleep_prepare(struct netdev_ecprdma *dev, int *fd)
     if (link < 0) {
         return EOPNOTSUPP;
     }
+    dev->session.rx_sleeps++;
     *fd = link;
     return 0;
+}
+
+/* Looks at the link of uplink 'dev' at once if it has frames, which may
+ * have woken the thread up. */
+static void
+uplink_sleep_end(struct netdev_ecprdma *dev)
+{
+    struct pollfd pfd = { .fd = link_fd(dev->session.link),
+                          .events = POLLIN };
+
+    if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0) {
+        dev->session.rx_sleep_wakeups++;
+        roe_session_rx_now(dev->session.roe);
+    }
 }
 
 /* Implements the netdev class's rxq_sleep_prepare(). */
@@ -180,8 +196,7 @@ netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *rxq)
     if (dev->options.role == PORT_ROLE_VM) {
         vm_rxq_sleep_end(rxq);
     } else if (dev->options.role == PORT_ROLE_UPLINK) {
-        /* The link may have woken the thread: look at it at once. */
-        roe_session_rx_now(dev->session.roe);
+        uplink_sleep_end(dev);
     }
 }
 

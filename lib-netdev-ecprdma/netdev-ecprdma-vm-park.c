@@ -35,7 +35,7 @@
  *
  * All of this runs in the main thread; the PMD threads only read
  * 'parked', and ask for kicks too before they sleep
- * (netdev-ecprdma-vm-wake.c). */
+ * (netdev-ecprdma-sleep.c). */
 
 #include <config.h>
 #include "netdev-ecprdma-private.h"

@@ -62,7 +62,7 @@ add_memif_counters(const struct memif_connection *conn,
         c->rx_oversize += conn->c2s[i].oversize;
         c->rx_bursts += conn->c2s[i].bursts;
         c->rx_sleeps += conn->c2s[i].sleeps;
-        c->rx_sleep_kicks += conn->c2s[i].sleep_kicks;
+        c->rx_sleep_wakeups += conn->c2s[i].sleep_wakeups;
     }
     for (int i = 0; i < conn->n_s2c; i++) {
         const struct memif_queue *q = &conn->s2c[i];
@@ -416,7 +416,7 @@ get_memif_custom_stats(const struct netdev_ecprdma *dev,
     custom_stat(cs, "rx_oversize_drops", c.rx_oversize);
     custom_stat(cs, "rx_bursts", c.rx_bursts);
     custom_stat(cs, "rx_sleeps", c.rx_sleeps);
-    custom_stat(cs, "rx_sleep_kicks", c.rx_sleep_kicks);
+    custom_stat(cs, "rx_sleep_wakeups", c.rx_sleep_wakeups);
     custom_stat(cs, "tx_ring_full_drops", c.tx_no_room);
     custom_stat(cs, "tx_retries", c.tx_retries);
     custom_stat(cs, "tx_bursts", c.tx_bursts);
