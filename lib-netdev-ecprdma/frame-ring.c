@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "roe-session.h"
+#include "vdp.h"
 #include "xalloc.h"
 
 #define MIN(A, B) ((A) < (B) ? (A) : (B))
@@ -325,4 +327,42 @@ frame_ring_copy_out(const struct frame_ring *r, uint64_t *recp,
         }
     }
     *recp = rec;
+}
+
+void
+frame_ring_describe_uplink(struct frame_ring *ingress,
+                           struct frame_ring *egress,
+                           struct roe_vsi_spec *spec)
+{
+    struct frame_ring *rings[2] = { ingress, egress };
+
+    for (int i = 0; i < 2; i++) {
+        struct frame_ring *r = rings[i];
+        int header = 2 * i, data = 2 * i + 1;
+        uint64_t header_iova = (uint64_t) (header + 1) << 40;
+        uint64_t data_iova = (uint64_t) (data + 1) << 40;
+
+        spec->regions[header] = (struct roe_region) {
+            .addr = r->header, .iova = header_iova,
+            .length = FRAME_RING_HEADER_SIZE,
+            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
+        };
+        spec->regions[data] = (struct roe_region) {
+            .addr = r->data, .iova = data_iova, .length = r->size,
+            .access = i ? VDP_MR_REMOTE_READ : VDP_MR_REMOTE_WRITE,
+        };
+        spec->rings[i] = (struct vdp_ring) {
+            .id = i,
+            .kind = i ? VDP_RING_EGRESS : VDP_RING_INGRESS,
+            /* Entries of 256 octets: VDP counts at most 2^15. */
+            .log2_entry_size = 8,
+            .log2_entries = __builtin_ctzll(r->size) - 8,
+            .base_iova = data_iova,
+            .producer_iova = header_iova + FRAME_RING_PRODUCER_OFS,
+            .consumer_iova = header_iova + FRAME_RING_CONSUMER_OFS,
+        };
+        spec->ring_region[i] = data;
+    }
+    spec->n_regions = 4;
+    spec->n_rings = 2;
 }

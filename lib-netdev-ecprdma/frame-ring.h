@@ -174,4 +174,14 @@ uint64_t frame_ring_record_at(const struct frame_ring *r, uint64_t rec,
 void frame_ring_copy_out(const struct frame_ring *r, uint64_t *rec,
                          uint64_t pos, uint8_t *dst, uint32_t len);
 
+/* Describes 'ingress' and 'egress', the rings of a server's uplink, in
+ * 'spec', whose other members the caller sets: regions 0 to 3 (each
+ * ring's header, then its area; region I at I/O virtual address
+ * (I + 1) << 40), and rings 0 (ingress: the switch WRITEs it) and 1
+ * (egress: the switch READs it), of 256-octet entries. */
+struct roe_vsi_spec;
+void frame_ring_describe_uplink(struct frame_ring *ingress,
+                                struct frame_ring *egress,
+                                struct roe_vsi_spec *spec);
+
 #endif /* frame-ring.h */

@@ -45,8 +45,6 @@ enum { UPLINK_RING_SIZE = 1 << 23 };
 static void
 uplink_vsi_spec(struct netdev_ecprdma *dev, struct roe_vsi_spec *spec)
 {
-    struct frame_ring *rings[2] = { &dev->uplink.ingress,
-                                    &dev->uplink.egress };
     struct eth_addr mac;
 
     memset(spec, 0, sizeof *spec);
@@ -54,33 +52,8 @@ uplink_vsi_spec(struct netdev_ecprdma *dev, struct roe_vsi_spec *spec)
                               spec->vsiid);
     mac = netdev_ecprdma_get_hwaddr(dev);
     memcpy(spec->mac, mac.ea, ETH_ADDR_LEN);
-    for (int i = 0; i < 2; i++) {
-        struct frame_ring *r = rings[i];
-        int header = 2 * i, data = 2 * i + 1;
-
-        spec->regions[header] = (struct roe_region) {
-            .addr = r->header, .iova = REGION_IOVA(header),
-            .length = FRAME_RING_HEADER_SIZE,
-            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
-        };
-        spec->regions[data] = (struct roe_region) {
-            .addr = r->data, .iova = REGION_IOVA(data), .length = r->size,
-            .access = i ? VDP_MR_REMOTE_READ : VDP_MR_REMOTE_WRITE,
-        };
-        spec->rings[i] = (struct vdp_ring) {
-            .id = i,
-            .kind = i ? VDP_RING_EGRESS : VDP_RING_INGRESS,
-            /* Entries of 256 octets: VDP counts at most 2^15. */
-            .log2_entry_size = 8,
-            .log2_entries = __builtin_ctzll(r->size) - 8,
-            .base_iova = REGION_IOVA(data),
-            .producer_iova = REGION_IOVA(header) + FRAME_RING_PRODUCER_OFS,
-            .consumer_iova = REGION_IOVA(header) + FRAME_RING_CONSUMER_OFS,
-        };
-        spec->ring_region[i] = data;
-    }
-    spec->n_regions = 4;
-    spec->n_rings = 2;
+    frame_ring_describe_uplink(&dev->uplink.ingress, &dev->uplink.egress,
+                               spec);
 }
 
 /* Adds to the vm port of 'uv' the C2S slots that the switch consumed since

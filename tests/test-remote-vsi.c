@@ -590,6 +590,25 @@ print_refs(void)
     }
 }
 
+/* Makes the switch's side of VSI 'handle' of 'bridge', which READs and
+ * WRITEs up to 'max_xfer' octets at a time, or exits after printing why
+ * it cannot. */
+static struct remote_vsi *
+create_rv(struct roe_session *bridge, int handle, uint32_t max_xfer)
+{
+    struct remote_vsi *rv;
+    char *error;
+
+    rv = remote_vsi_create(roe_session_vsi_qp(bridge, handle),
+                           roe_session_vsi_assoc(bridge, handle), max_xfer,
+                           &error);
+    if (!rv) {
+        printf("%s\n", error);
+        exit(1);
+    }
+    return rv;
+}
+
 static bool quiet_switch;
 
 static int
@@ -674,13 +693,7 @@ test_remote_vsi(int argc, char *argv[])
             }
             rv[h] = NULL;
             if (e.type == ROE_SESSION_VSI_UP) {
-                rv[h] = remote_vsi_create(roe_session_vsi_qp(bridge, h),
-                                          roe_session_vsi_assoc(bridge, h),
-                                          max_xfer, &error);
-                if (!rv[h]) {
-                    printf("%s\n", error);
-                    return 1;
-                }
+                rv[h] = create_rv(bridge, h, max_xfer);
                 remote_vsi_set_release(rv[h], release_ref);
                 if (remote_vsi_has_vm_rings(rv[h])) {
                     vm_h = h;
@@ -887,7 +900,6 @@ test_idle_poll(int argc, char *argv[])
     struct link *la, *lb;
     uint64_t reads_at[4] = { 0 };
     long long up_at = 0, sent_at = 0, now;
-    char *error;
 
     link_pair_create(9000, 4096, &la, &lb);
     station = make_session(la, ROE_SESSION_STATION, 0, 1000, 64);
@@ -918,13 +930,7 @@ test_idle_poll(int argc, char *argv[])
             if (e.type != ROE_SESSION_VSI_UP || rvs[e.handle & 1]) {
                 continue;
             }
-            new = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
-                                    roe_session_vsi_assoc(bridge, e.handle),
-                                    32768, &error);
-            if (!new) {
-                printf("%s\n", error);
-                return 1;
-            }
+            new = create_rv(bridge, e.handle, 32768);
             rvs[e.handle & 1] = new;
             if (remote_vsi_has_vm_rings(new)) {
                 rv = new;
@@ -1053,7 +1059,6 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
     struct roe_session_event e;
     uint64_t writes0 = 0;
     long long now = 1;
-    char *error;
 
     uplink_setting_init(&u, 1000 * 1000, 128);
 
@@ -1069,13 +1074,7 @@ test_ingress_batching(int argc __attribute__((unused)), char *argv[])
                 return 1;
             }
             /* READs and WRITEs of up to 3 packets. */
-            rv = remote_vsi_create(roe_session_vsi_qp(u.bridge, e.handle),
-                                   roe_session_vsi_assoc(u.bridge, e.handle),
-                                   seg * 3, &error);
-            if (!rv) {
-                printf("%s\n", error);
-                return 1;
-            }
+            rv = create_rv(u.bridge, e.handle, seg * 3);
             remote_vsi_set_release(rv, release_ref);
         }
         if (rv) {
@@ -1126,7 +1125,6 @@ test_quiet_ingress(int argc __attribute__((unused)),
     struct roe_session_event e;
     long long now, up_at = 0, push_at = 0, worst = 0;
     int round = 0;
-    char *error;
 
     uplink_setting_init(&u, 1000, 64);
 
@@ -1150,13 +1148,7 @@ test_quiet_ingress(int argc __attribute__((unused)),
                 printf("the VSI went down\n");
                 return 1;
             }
-            rv = remote_vsi_create(roe_session_vsi_qp(u.bridge, e.handle),
-                                   roe_session_vsi_assoc(u.bridge, e.handle),
-                                   32768, &error);
-            if (!rv) {
-                printf("%s\n", error);
-                return 1;
-            }
+            rv = create_rv(u.bridge, e.handle, 32768);
             remote_vsi_set_release(rv, release_ref);
             up_at = now;
         }
@@ -1260,7 +1252,6 @@ test_vm_head_race(int argc __attribute__((unused)),
     uint32_t got = 0;
     uint8_t *region;
     long long now = 1;
-    char *error;
 
     region = xalloc_aligned_zeroed(4096, region_size);
     hr_page = region;
@@ -1321,14 +1312,7 @@ test_vm_head_race(int argc __attribute__((unused)),
             remote_vsi_destroy(rv);
             rv = NULL;
             if (e.type == ROE_SESSION_VSI_UP) {
-                rv = remote_vsi_create(roe_session_vsi_qp(bridge, e.handle),
-                                       roe_session_vsi_assoc(bridge,
-                                                             e.handle),
-                                       32768, &error);
-                if (!rv) {
-                    printf("%s\n", error);
-                    return 1;
-                }
+                rv = create_rv(bridge, e.handle, 32768);
             }
         }
         if (rv) {

@@ -350,38 +350,12 @@ add_vsi(struct station *st, const struct roe_vsi_spec *spec)
 static void
 export_uplink(struct station *st)
 {
-    struct frame_ring *rings[2] = { &st->ingress, &st->egress };
     struct roe_vsi_spec spec;
 
     memset(&spec, 0, sizeof spec);
     make_vsiid(st->index, UPLINK_VM, spec.vsiid);
     make_mac(st->index, UPLINK_VM, spec.mac);
-    for (int i = 0; i < 2; i++) {
-        struct frame_ring *r = rings[i];
-        int header = 2 * i, data = 2 * i + 1;
-
-        spec.regions[header] = (struct roe_region) {
-            .addr = r->header, .iova = IOVA(header),
-            .length = FRAME_RING_HEADER_SIZE,
-            .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
-        };
-        spec.regions[data] = (struct roe_region) {
-            .addr = r->data, .iova = IOVA(data), .length = r->size,
-            .access = i ? VDP_MR_REMOTE_READ : VDP_MR_REMOTE_WRITE,
-        };
-        spec.rings[i] = (struct vdp_ring) {
-            .id = i,
-            .kind = i ? VDP_RING_EGRESS : VDP_RING_INGRESS,
-            .log2_entry_size = 8,
-            .log2_entries = __builtin_ctzll(r->size) - 8,
-            .base_iova = IOVA(data),
-            .producer_iova = IOVA(header) + FRAME_RING_PRODUCER_OFS,
-            .consumer_iova = IOVA(header) + FRAME_RING_CONSUMER_OFS,
-        };
-        spec.ring_region[i] = data;
-    }
-    spec.n_regions = 4;
-    spec.n_rings = 2;
+    frame_ring_describe_uplink(&st->ingress, &st->egress, &spec);
     st->uplink_handle = add_vsi(st, &spec);
 }
 
