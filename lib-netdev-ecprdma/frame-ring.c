@@ -339,8 +339,8 @@ frame_ring_describe_uplink(struct frame_ring *ingress,
     for (int i = 0; i < 2; i++) {
         struct frame_ring *r = rings[i];
         int header = 2 * i, data = 2 * i + 1;
-        uint64_t header_iova = (uint64_t) (header + 1) << 40;
-        uint64_t data_iova = (uint64_t) (data + 1) << 40;
+        uint64_t header_iova = ROE_REGION_IOVA(header);
+        uint64_t data_iova = ROE_REGION_IOVA(data);
 
         spec->regions[header] = (struct roe_region) {
             .addr = r->header, .iova = header_iova,

@@ -176,8 +176,8 @@ void frame_ring_copy_out(const struct frame_ring *r, uint64_t *rec,
 
 /* Describes 'ingress' and 'egress', the rings of a server's uplink, in
  * 'spec', whose other members the caller sets: regions 0 to 3 (each
- * ring's header, then its area; region I at I/O virtual address
- * (I + 1) << 40), and rings 0 (ingress: the switch WRITEs it) and 1
+ * ring's header, then its area; region I at ROE_REGION_IOVA(I)), and
+ * rings 0 (ingress: the switch WRITEs it) and 1
  * (egress: the switch READs it), of 256-octet entries. */
 struct roe_vsi_spec;
 void frame_ring_describe_uplink(struct frame_ring *ingress,

@@ -262,7 +262,9 @@ enum {
 };
 
 /* Parking of receive queue N of a "vm" port (netdev-ecprdma-vm-park.c),
- * in the main thread but for 'parked'. */
+ * in the main thread but for 'parked', and who asks the client of its
+ * C2S ring for kicks: the main thread for parking, the PMD thread before
+ * it sleeps (netdev-ecprdma-sleep.c), under 'kicks_lock'. */
 struct vm_rx_park {
     atomic_bool parked;         /* Read by rxq_enabled() in PMD threads. */
     struct ovs_spin kicks_lock; /* Guards 'kicks_wanted' and the ring's
@@ -539,9 +541,6 @@ void netdev_ecprdma_make_vsiid(const char *name, const char *what,
 struct eth_addr netdev_ecprdma_get_hwaddr(const struct netdev_ecprdma *);
 int netdev_ecprdma_set_etheraddr(struct netdev *, const struct eth_addr);
 
-/* The I/O address of region I of a VSI that a server exports. */
-#define REGION_IOVA(I) ((uint64_t) ((I) + 1) << 40)
-
 /* References to netdev_close() once 'ecprdma_mutex' is released. */
 struct closing {
     struct netdev *netdevs[2 * ROE_SESSION_MAX_VSIS + 1];
@@ -605,6 +604,7 @@ bool vm_port_park_run(struct netdev_ecprdma *) OVS_REQUIRES(ecprdma_mutex);
 void vm_port_park_wait(const struct netdev_ecprdma *)
     OVS_REQUIRES(ecprdma_mutex);
 void vm_port_park_start(struct netdev_ecprdma *);
+void vm_port_park_stop(struct netdev_ecprdma *);
 uint16_t vm_ring_want_kicks(struct netdev_ecprdma *, int ring,
                             unsigned int who, bool want);
 
@@ -613,7 +613,6 @@ uint16_t vm_ring_want_kicks(struct netdev_ecprdma *, int ring,
 int netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *, int *fd);
 void netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *);
 void vm_rxq_sleep_destroy(struct netdev_rxq_ecprdma *);
-void vm_port_park_stop(struct netdev_ecprdma *);
 
 /* Roles "uplink" and "switch": the session. */
 void session_port_init(struct netdev_ecprdma *);

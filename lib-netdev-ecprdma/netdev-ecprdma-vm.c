@@ -170,7 +170,7 @@ vm_port_vsi_spec(const struct netdev_ecprdma *vm,
     for (int i = 0; i < conn->n_regions; i++) {
         spec->regions[i] = (struct roe_region) {
             .addr = conn->regions[i].addr,
-            .iova = REGION_IOVA(i),
+            .iova = ROE_REGION_IOVA(i),
             .length = conn->regions[i].size,
             .access = VDP_MR_REMOTE_READ,
         };
@@ -194,11 +194,11 @@ vm_port_vsi_spec(const struct netdev_ecprdma *vm,
                     .kind = VDP_RING_VM_TX,
                     .log2_entry_size = 4,
                     .log2_entries = __builtin_ctz(conn->c2s[q].size),
-                    .base_iova = REGION_IOVA(k) + ofs
+                    .base_iova = ROE_REGION_IOVA(k) + ofs
                                  + offsetof(struct memif_ring, desc),
-                    .producer_iova = REGION_IOVA(k) + ofs
+                    .producer_iova = ROE_REGION_IOVA(k) + ofs
                                      + offsetof(struct memif_ring, head),
-                    .consumer_iova = REGION_IOVA(tail_mr),
+                    .consumer_iova = ROE_REGION_IOVA(tail_mr),
                 };
                 spec->ring_region[q] = k;
                 break;
@@ -210,7 +210,7 @@ vm_port_vsi_spec(const struct netdev_ecprdma *vm,
         }
         spec->regions[tail_mr] = (struct roe_region) {
             .addr = &ring->tail,
-            .iova = REGION_IOVA(tail_mr),
+            .iova = ROE_REGION_IOVA(tail_mr),
             .length = sizeof ring->tail,
             .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
         };

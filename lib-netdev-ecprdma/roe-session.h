@@ -145,6 +145,10 @@ struct roe_vsi_spec {
     char vm_id[VDP_NAME_MAX + 1];       /* The same. */
 };
 
+/* The I/O virtual address that a server gives region I of a VSI that it
+ * exports: each region in a space of its own. */
+#define ROE_REGION_IOVA(I) ((uint64_t) ((I) + 1) << 40)
+
 /* Registers the regions of 'spec' and starts associating it.  Returns 0
  * and stores a handle in '*handlep', or a positive errno value with a
  * message in '*errorp' (free() it). */

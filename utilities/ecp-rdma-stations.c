@@ -62,7 +62,6 @@
 #define MAX_VMS (ROE_SESSION_MAX_VSIS - 1)
 #define UPLINK_VM 0xff          /* The uplink VSI's "VM" number. */
 #define MIN(A, B) ((A) < (B) ? (A) : (B))
-#define IOVA(I) ((uint64_t) ((I) + 1) << 40)
 
 struct options {
     int n_vms;
@@ -379,11 +378,12 @@ export_vm(struct station *st, int v)
     make_vsiid(st->index, v, spec.vsiid);
     memcpy(spec.mac, vm->mac, 6);
     spec.regions[0] = (struct roe_region) {
-        .addr = vm->region, .iova = IOVA(0), .length = vm->region_size,
+        .addr = vm->region, .iova = ROE_REGION_IOVA(0),
+        .length = vm->region_size,
         .access = VDP_MR_REMOTE_READ,
     };
     spec.regions[1] = (struct roe_region) {
-        .addr = &vm->ring->tail, .iova = IOVA(1),
+        .addr = &vm->ring->tail, .iova = ROE_REGION_IOVA(1),
         .length = sizeof vm->ring->tail,
         .access = VDP_MR_REMOTE_READ | VDP_MR_REMOTE_WRITE,
     };
@@ -391,9 +391,10 @@ export_vm(struct station *st, int v)
     spec.rings[0] = (struct vdp_ring) {
         .id = 0, .kind = VDP_RING_VM_TX, .log2_entry_size = 4,
         .log2_entries = log2,
-        .base_iova = IOVA(0) + offsetof(struct memif_ring, desc),
-        .producer_iova = IOVA(0) + offsetof(struct memif_ring, head),
-        .consumer_iova = IOVA(1),
+        .base_iova = ROE_REGION_IOVA(0) + offsetof(struct memif_ring, desc),
+        .producer_iova = ROE_REGION_IOVA(0)
+                         + offsetof(struct memif_ring, head),
+        .consumer_iova = ROE_REGION_IOVA(1),
     };
     spec.ring_region[0] = 0;
     spec.n_rings = 1;
