@@ -312,6 +312,19 @@ struct vm_port {
 /* Roles "uplink" and "switch": the link and the RoE session on it
  * (netdev-ecprdma-session.c), driven by the thread that polls the port's
  * only rxq. */
+/* Wakes up a PMD thread that sleeps on a receive queue when another
+ * thread gives the queue work (netdev-ecprdma-sleep.c). */
+struct sleep_waker {
+    int fd;                     /* An eventfd, or -1: made by the queue's
+                                 * PMD thread before it first arms it. */
+    bool failed;                /* 'fd' could not be made. */
+    atomic_bool armed;          /* The queue's PMD thread may sleep. */
+};
+
+void sleep_waker_init(struct sleep_waker *);
+void sleep_waker_destroy(struct sleep_waker *);
+void sleep_waker_kick(struct sleep_waker *);
+
 struct session_port {
     struct link *link;
     struct roe_session *roe;
@@ -321,8 +334,8 @@ struct session_port {
     atomic_bool faults_changed;
     uint64_t lapses_seen;           /* Session thread. */
     uint64_t refusals_seen;         /* Session thread. */
-    uint64_t rx_sleeps;             /* Uplink: PMD thread sleeps that the
-                                     * link could end (session thread). */
+    uint64_t rx_sleeps;             /* PMD thread sleeps that the link
+                                     * could end (session thread). */
     uint64_t rx_sleep_wakeups;      /* Those that it did. */
 };
 
@@ -430,6 +443,7 @@ struct switch_port {
                                  * main thread bound a vsi port. */
     bool rx_sink_pending;       /* The last receive may have left frames
                                  * in 'rx_sink'. */
+    struct sleep_waker waker;   /* Kicked with 'kick'. */
 };
 
 /* Where a switch puts the frames that it reads from one VM: the sink of
@@ -451,6 +465,8 @@ struct vsi_sink {
     atomic_bool wake;           /* Set by the switch's thread. */
     atomic_llong last_rx;       /* time_msec() of the last frames that the
                                  * port's receive queue took. */
+    struct sleep_waker waker;   /* Kicked by the switch's thread when it
+                                 * delivers. */
 };
 
 /* Role "vsi" (netdev-ecprdma-vsi.c). */
@@ -460,6 +476,9 @@ struct vsi_port {
     long long next_park_check;  /* time_msec(). */
     uint64_t rx_parks;          /* The receive queue parked... */
     uint64_t rx_wakeups;        /* ...and woken up. */
+    uint64_t rx_sleeps;         /* PMD thread sleeps that the switch's
+                                 * thread could end... */
+    uint64_t rx_sleep_wakeups;  /* ...and those that it did. */
 };
 
 /* An ecp-rdma port (netdev-ecprdma.c). */
@@ -508,8 +527,9 @@ struct netdev_rxq_ecprdma {
     struct netdev_rxq up;
     uint32_t switching;         /* Role "vm": the 'switching' of the port
                                  * that this queue saw last. */
-    int sleep_epfd;             /* Role "vm": sees the client's kicks while
-                                 * the PMD thread sleeps, or -1. */
+    int sleep_epfd;             /* Roles "vm" and "switch": what wakes up
+                                 * the PMD thread while it sleeps, or -1. */
+    int sleep_timerfd;          /* Role "switch": its next run, or -1. */
     bool sleep_failed;          /* 'sleep_epfd' could not be set up. */
 };
 
@@ -612,7 +632,7 @@ uint16_t vm_ring_want_kicks(struct netdev_ecprdma *, int ring,
  * (netdev-ecprdma-sleep.c). */
 int netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *, int *fd);
 void netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *);
-void vm_rxq_sleep_destroy(struct netdev_rxq_ecprdma *);
+void rxq_sleep_destroy(struct netdev_rxq_ecprdma *);
 
 /* Roles "uplink" and "switch": the session. */
 void session_port_init(struct netdev_ecprdma *);

@@ -206,10 +206,8 @@ session_port_get_custom_stats(const struct netdev_ecprdma *dev,
     for (int i = 0; i < N_ROE_REJECTS; i++) {
         rejected += st.qp.rejects[i];
     }
-    if (dev->options.role == PORT_ROLE_UPLINK) {
-        custom_stat(cs, "rx_sleeps", dev->session.rx_sleeps);
-        custom_stat(cs, "rx_sleep_wakeups", dev->session.rx_sleep_wakeups);
-    }
+    custom_stat(cs, "rx_sleeps", dev->session.rx_sleeps);
+    custom_stat(cs, "rx_sleep_wakeups", dev->session.rx_sleep_wakeups);
     custom_stat(cs, "session_associations", st.associations);
     custom_stat(cs, "session_lapses", st.lapses);
     custom_stat(cs, "session_resets", st.resets);

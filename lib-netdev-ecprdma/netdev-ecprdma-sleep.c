@@ -39,20 +39,40 @@
  * Role "uplink": the server's side of RDMA over ECP does its work when
  * the switch's requests come, which the link's file descriptor tells.
  *
- * All of this runs in the PMD thread that polls the queue. */
+ * Role "switch": the same for the server's answers, and a vsi port that
+ * appends frames for the server (maybe in another PMD thread) kicks the
+ * switch's waker: the thread sleeps on an epoll set that watches both.
+ *
+ * Role "vsi": the switch's thread delivers the frames that it reads from
+ * the VSI's VM into the port's sink and kicks the sink's waker.
+ *
+ * A waker is an eventfd of the sleeping queue's own, armed while the
+ * queue's PMD thread may sleep.  The queue arms it and then looks for
+ * work; the other thread gives it work and then looks whether it is
+ * armed, with a full fence between on both sides, so that one of them
+ * sees the other.
+ *
+ * All of this runs in the PMD thread that polls the queue, but for
+ * sleep_waker_kick(). */
 
 #include <config.h>
 #include "netdev-ecprdma-private.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "link.h"
 #include "memif-server.h"
 #include "openvswitch/vlog.h"
+#include "ptr-queue.h"
 #include "roe-session.h"
+#include "timeval.h"
+#include "util.h"
 
 /* Returns the C2S queue of 'rxq' of vm port 'dev' if it can wake up a
  * sleeping thread now: its own (not the switch's) and with an eventfd. */
@@ -97,7 +117,7 @@ watch_kicks(struct netdev_rxq_ecprdma *rx, const struct memif_queue *q)
     VLOG_WARN_RL(&rl, "%s: receive queue %d cannot wake up its sleeping "
                  "PMD thread: %s: %s", netdev_rxq_get_name(&rx->up),
                  rx->up.queue_id, where, ovs_strerror(errno));
-    vm_rxq_sleep_destroy(rx);
+    rxq_sleep_destroy(rx);
     rx->sleep_failed = true;
     return false;
 }
@@ -141,6 +161,74 @@ vm_rxq_sleep_end(struct netdev_rxq *rxq)
     }
 }
 
+void
+sleep_waker_init(struct sleep_waker *w)
+{
+    w->fd = -1;
+    w->failed = false;
+    atomic_init(&w->armed, false);
+}
+
+void
+sleep_waker_destroy(struct sleep_waker *w)
+{
+    if (w->fd >= 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+}
+
+/* Returns the eventfd of 'w', made on first use, or -1 if it cannot be
+ * made (then it is not tried again). */
+static int
+sleep_waker_fd(struct sleep_waker *w, const char *name)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    if (w->fd < 0 && !w->failed) {
+        w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (w->fd < 0) {
+            VLOG_WARN_RL(&rl, "%s: cannot wake up its sleeping PMD thread: "
+                         "eventfd: %s", name, ovs_strerror(errno));
+            w->failed = true;
+        }
+    }
+    return w->fd;
+}
+
+/* The sleeping thread, before it looks for work for the last time. */
+static void
+sleep_waker_arm(struct sleep_waker *w)
+{
+    atomic_store(&w->armed, true);          /* Releases 'w->fd'. */
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* The sleeping thread, awake: returns true if 'w' was kicked. */
+static bool
+sleep_waker_disarm(struct sleep_waker *w)
+{
+    uint64_t n;
+
+    atomic_store_relaxed(&w->armed, false);
+    return read(w->fd, &n, sizeof n) == sizeof n;
+}
+
+/* Another thread, after it gave the queue of 'w' work: wakes up the
+ * queue's thread if it may be sleeping, once per sleep. */
+void
+sleep_waker_kick(struct sleep_waker *w)
+{
+    static const uint64_t one = 1;
+    bool armed;
+
+    atomic_thread_fence(memory_order_seq_cst);
+    atomic_read_relaxed(&w->armed, &armed);
+    if (OVS_UNLIKELY(armed) && atomic_exchange(&w->armed, false)) {
+        ignore(write(w->fd, &one, sizeof one));
+    }
+}
+
 /* Gives the thread the link of uplink 'dev' to sleep on. */
 static int
 uplink_sleep_prepare(struct netdev_ecprdma *dev, int *fd)
@@ -169,6 +257,132 @@ uplink_sleep_end(struct netdev_ecprdma *dev)
     }
 }
 
+/* Creates the epoll set of switch queue 'rx', which watches 'link', the
+ * waker's eventfd 'wake' and a timer of its own, if it has none yet.
+ * Returns false if it cannot; then it does not try again for the life of
+ * 'rx'. */
+static bool
+switch_watch(struct netdev_rxq_ecprdma *rx, int link, int wake)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct epoll_event ev = { .events = EPOLLIN };
+
+    if (rx->sleep_epfd >= 0 || rx->sleep_failed) {
+        return !rx->sleep_failed;
+    }
+    rx->sleep_epfd = epoll_create1(EPOLL_CLOEXEC);
+    rx->sleep_timerfd = timerfd_create(CLOCK_MONOTONIC,
+                                       TFD_NONBLOCK | TFD_CLOEXEC);
+    if (rx->sleep_epfd >= 0 && rx->sleep_timerfd >= 0
+        && !epoll_ctl(rx->sleep_epfd, EPOLL_CTL_ADD, link, &ev)
+        && !epoll_ctl(rx->sleep_epfd, EPOLL_CTL_ADD, wake, &ev)
+        && !epoll_ctl(rx->sleep_epfd, EPOLL_CTL_ADD, rx->sleep_timerfd,
+                      &ev)) {
+        return true;
+    }
+    VLOG_WARN_RL(&rl, "%s: cannot wake up its sleeping PMD thread: %s",
+                 netdev_rxq_get_name(&rx->up), ovs_strerror(errno));
+    rxq_sleep_destroy(rx);
+    rx->sleep_failed = true;
+    return false;
+}
+
+/* When switch 'dev' is to run next, on its own: its next timer or ring
+ * poll while its session waits for nothing (its link tells the rest), else
+ * its next look at the session. */
+static long long
+switch_next_due(const struct netdev_ecprdma *dev)
+{
+    return (dev->sw.quiet_until != LLONG_MIN ? dev->sw.quiet_until
+                                             : dev->sw.next_run);
+}
+
+/* Gives the thread the link of switch 'dev', its waker and a timer for
+ * its next run to sleep on, unless it has work already (EAGAIN).  The
+ * link's descriptor is the same for the queue's whole life: the port
+ * opens its link only in reconfigure(), with its queues closed. */
+static int
+switch_sleep_prepare(struct netdev_rxq *rxq, int *fd)
+{
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+    int link = dev->session.roe ? link_fd(dev->session.link) : -1;
+    int wake = sleep_waker_fd(&dev->sw.waker, netdev_get_name(&dev->up));
+    long long due = switch_next_due(dev);
+    struct itimerspec its;
+    bool kick;
+
+    if (link < 0 || wake < 0 || !switch_watch(rx, link, wake)) {
+        return EOPNOTSUPP;
+    }
+    sleep_waker_arm(&dev->sw.waker);
+    atomic_read_relaxed(&dev->sw.kick, &kick);
+    if (kick || dev->sw.rx_sink_pending || due <= time_usec()) {
+        sleep_waker_disarm(&dev->sw.waker);
+        return EAGAIN;
+    }
+    /* time_usec() is CLOCK_MONOTONIC's, unless a test warps the time:
+     * then the timer goes off late or early, and the thread sleeps its
+     * whole time or looks once more. */
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = due / (1000 * 1000);
+    its.it_value.tv_nsec = due % (1000 * 1000) * 1000;
+    if (timerfd_settime(rx->sleep_timerfd, TFD_TIMER_ABSTIME, &its, NULL)) {
+        sleep_waker_disarm(&dev->sw.waker);
+        return EOPNOTSUPP;
+    }
+    dev->session.rx_sleeps++;
+    *fd = rx->sleep_epfd;
+    return 0;
+}
+
+/* Runs switch 'dev' at once if its link has frames or a vsi port kicked
+ * it (its timer needs nothing: the switch runs when it is due). */
+static void
+switch_sleep_end(struct netdev_rxq *rxq)
+{
+    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
+    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
+    struct pollfd pfd = { .fd = link_fd(dev->session.link),
+                          .events = POLLIN };
+    bool kicked = sleep_waker_disarm(&dev->sw.waker);
+    uint64_t expirations;
+
+    ignore(read(rx->sleep_timerfd, &expirations, sizeof expirations));
+    if (kicked || poll(&pfd, 1, 0) > 0) {
+        dev->session.rx_sleep_wakeups++;
+        atomic_store_relaxed(&dev->sw.kick, true);
+    }
+}
+
+/* Gives the thread the waker of the sink of vsi port 'dev', unless the
+ * sink has frames already (EAGAIN). */
+static int
+vsi_sleep_prepare(struct netdev_ecprdma *dev, int *fd)
+{
+    struct vsi_sink *sink = dev->vsi.sink;
+
+    if (!sink || sleep_waker_fd(&sink->waker, netdev_get_name(&dev->up)) < 0) {
+        return EOPNOTSUPP;
+    }
+    sleep_waker_arm(&sink->waker);
+    if (ptr_queue_published(&sink->packets.queue)) {
+        sleep_waker_disarm(&sink->waker);
+        return EAGAIN;
+    }
+    dev->vsi.rx_sleeps++;
+    *fd = sink->waker.fd;
+    return 0;
+}
+
+static void
+vsi_sleep_end(struct netdev_ecprdma *dev)
+{
+    if (sleep_waker_disarm(&dev->vsi.sink->waker)) {
+        dev->vsi.rx_sleep_wakeups++;
+    }
+}
+
 /* Implements the netdev class's rxq_sleep_prepare(). */
 int
 netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
@@ -181,7 +395,9 @@ netdev_ecprdma_rxq_sleep_prepare(struct netdev_rxq *rxq, int *fd)
     case PORT_ROLE_UPLINK:
         return uplink_sleep_prepare(dev, fd);
     case PORT_ROLE_SWITCH:
+        return switch_sleep_prepare(rxq, fd);
     case PORT_ROLE_VSI:
+        return vsi_sleep_prepare(dev, fd);
     default:
         return EOPNOTSUPP;
     }
@@ -193,19 +409,32 @@ netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *rxq)
 {
     struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
 
-    if (dev->options.role == PORT_ROLE_VM) {
+    switch (dev->options.role) {
+    case PORT_ROLE_VM:
         vm_rxq_sleep_end(rxq);
-    } else if (dev->options.role == PORT_ROLE_UPLINK) {
+        break;
+    case PORT_ROLE_UPLINK:
         uplink_sleep_end(dev);
+        break;
+    case PORT_ROLE_SWITCH:
+        switch_sleep_end(rxq);
+        break;
+    case PORT_ROLE_VSI:
+        vsi_sleep_end(dev);
+        break;
     }
 }
 
-/* Closes the epoll set of 'rx', if it has one. */
+/* Closes the epoll set and timer of 'rx', if it has them. */
 void
-vm_rxq_sleep_destroy(struct netdev_rxq_ecprdma *rx)
+rxq_sleep_destroy(struct netdev_rxq_ecprdma *rx)
 {
     if (rx->sleep_epfd >= 0) {
         close(rx->sleep_epfd);
         rx->sleep_epfd = -1;
+    }
+    if (rx->sleep_timerfd >= 0) {
+        close(rx->sleep_timerfd);
+        rx->sleep_timerfd = -1;
     }
 }

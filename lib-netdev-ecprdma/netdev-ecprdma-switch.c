@@ -58,6 +58,7 @@ switch_port_init(struct netdev_ecprdma *dev)
     atomic_init(&dev->sw.stale_ring, 0);
     atomic_init(&dev->sw.vm_unacked, 0);
     atomic_init(&dev->sw.kick, false);
+    sleep_waker_init(&dev->sw.waker);
     dev->sw.quiet_until = LLONG_MIN;
 }
 
@@ -67,6 +68,7 @@ switch_port_destroy(struct netdev_ecprdma *dev)
     ovs_spin_destroy(&dev->sw.ingress_lock);
     ovs_mutex_destroy(&dev->sw.info_mutex);
     seq_destroy(dev->sw.info_seq);
+    sleep_waker_destroy(&dev->sw.waker);
 }
 
 /* Prepares switch 'dev' for its new session. */
@@ -182,6 +184,7 @@ switch_port_bind(struct netdev_ecprdma *sw, bool force)
     }
     ovs_mutex_unlock(&sw->sw.info_mutex);
     atomic_store(&sw->sw.kick, true);       /* To read the new sinks. */
+    sleep_waker_kick(&sw->sw.waker);
     netdev_change_seq_changed(&sw->up);
 }
 
@@ -211,6 +214,7 @@ switch_port_push(struct netdev_ecprdma *sw, uint32_t tag,
     if (sent) {
         /* Runs the switch at its next poll, however idle it was. */
         atomic_store_relaxed(&sw->sw.kick, true);
+        sleep_waker_kick(&sw->sw.waker);
     }
     return sent;
 }

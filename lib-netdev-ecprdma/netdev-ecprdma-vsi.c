@@ -84,6 +84,7 @@ static void
 vsi_sink_free(struct vsi_sink *sink)
 {
     packet_sink_destroy(&sink->packets);
+    sleep_waker_destroy(&sink->waker);
     free(sink);
 }
 
@@ -153,6 +154,7 @@ vsi_port_reconfigure(struct netdev_ecprdma *dev, bool rebind)
         atomic_init(&dev->vsi.sink->parked, false);
         atomic_init(&dev->vsi.sink->wake, false);
         atomic_init(&dev->vsi.sink->last_rx, time_msec());
+        sleep_waker_init(&dev->vsi.sink->waker);
     }
     if (!dev->vsi.switch_dev) {
         struct netdev_ecprdma *sw = vsi_find_switch(dev);
@@ -223,15 +225,19 @@ vsi_port_rxq_enabled(const struct netdev_ecprdma *dev)
     return !dev->vsi.sink || !sink_is_parked(dev->vsi.sink);
 }
 
-/* The switch's thread, after it delivered into 'sink': wakes the main
- * thread if 'sink' is parked and holds frames, once per parking. */
+/* The switch's thread, after it delivered into 'sink', if 'sink' holds
+ * frames: wakes up the PMD thread of the port's receive queue if it may be
+ * sleeping, or the main thread if the queue is parked, once per parking. */
 void
 vsi_sink_check_wake(struct vsi_sink *sink)
 {
     bool wake;
 
-    if (OVS_UNLIKELY(sink_is_parked(sink))
-        && ptr_queue_published(&sink->packets.queue)) {
+    if (!ptr_queue_published(&sink->packets.queue)) {
+        return;
+    }
+    sleep_waker_kick(&sink->waker);
+    if (OVS_UNLIKELY(sink_is_parked(sink))) {
         atomic_read_relaxed(&sink->wake, &wake);
         if (!wake) {
             atomic_store_relaxed(&sink->wake, true);
@@ -314,6 +320,8 @@ vsi_port_get_custom_stats(const struct netdev_ecprdma *dev,
 {
     custom_stat(cs, "rx_parks", dev->vsi.rx_parks);
     custom_stat(cs, "rx_wakeups", dev->vsi.rx_wakeups);
+    custom_stat(cs, "rx_sleeps", dev->vsi.rx_sleeps);
+    custom_stat(cs, "rx_sleep_wakeups", dev->vsi.rx_sleep_wakeups);
 }
 
 void

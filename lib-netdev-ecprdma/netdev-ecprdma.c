@@ -682,13 +682,14 @@ static int
 netdev_ecprdma_rxq_construct(struct netdev_rxq *rxq)
 {
     netdev_rxq_ecprdma_cast(rxq)->sleep_epfd = -1;
+    netdev_rxq_ecprdma_cast(rxq)->sleep_timerfd = -1;
     return 0;
 }
 
 static void
 netdev_ecprdma_rxq_destruct(struct netdev_rxq *rxq)
 {
-    vm_rxq_sleep_destroy(netdev_rxq_ecprdma_cast(rxq));
+    rxq_sleep_destroy(netdev_rxq_ecprdma_cast(rxq));
 }
 
 static void
