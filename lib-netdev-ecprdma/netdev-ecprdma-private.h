@@ -473,6 +473,9 @@ struct vsi_sink {
 struct vsi_port {
     struct vsi_sink *sink;
     struct netdev_ecprdma *switch_dev;      /* With a reference. */
+    int runs_to_bind;           /* Runs of the class before the switch may
+                                 * read the VSI's VM for the port (see
+                                 * vsi_port_run()). */
     long long next_park_check;  /* time_msec(). */
     uint64_t rx_parks;          /* The receive queue parked... */
     uint64_t rx_wakeups;        /* ...and woken up. */

@@ -154,6 +154,7 @@ switch_port_bind(struct netdev_ecprdma *sw, bool force)
         if (sw->sw.info[h].up && sw->sw.info[h].vm) {
             LIST_FOR_EACH (dev, list_node, &ecprdma_list) {
                 if (dev->vsi.switch_dev == sw && dev->vsi.sink
+                    && !dev->vsi.runs_to_bind
                     && !memcmp(dev->options.vsi_id, sw->sw.info[h].vsiid,
                                VDP_VSIID_LEN)) {
                     sink = dev->vsi.sink;

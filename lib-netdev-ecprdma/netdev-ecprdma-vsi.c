@@ -155,6 +155,7 @@ vsi_port_reconfigure(struct netdev_ecprdma *dev, bool rebind)
         atomic_init(&dev->vsi.sink->wake, false);
         atomic_init(&dev->vsi.sink->last_rx, time_msec());
         sleep_waker_init(&dev->vsi.sink->waker);
+        dev->vsi.runs_to_bind = 2;
     }
     if (!dev->vsi.switch_dev) {
         struct netdev_ecprdma *sw = vsi_find_switch(dev);
@@ -305,6 +306,9 @@ void
 vsi_port_wait(const struct netdev_ecprdma *dev)
     OVS_REQUIRES(ecprdma_mutex)
 {
+    if (dev->vsi.runs_to_bind) {
+        poll_immediate_wake();
+    }
     if (dev->vsi.sink) {
         latch_wait(&park_latch);
         if (dev->options.rx_park_after || sink_is_parked(dev->vsi.sink)) {
@@ -336,13 +340,24 @@ vsi_port_get_status(const struct netdev_ecprdma *dev, struct smap *status)
 }
 
 /* A vsi port whose switch has come since its last reconfigure() asks for
- * another. */
+ * another.
+ *
+ * A new port is bound to its VSI, so that the switch reads the VM's frames
+ * into it, only at its second run: ovs-vswitchd adds a port at the end of
+ * bridge_run(), and OpenFlow's translation learns it in the next
+ * bridge_run(), before the next run of the netdev classes.  A frame that
+ * the port received before would find no port to come from, and would be
+ * dropped (coverage counter "datapath_drop_upcall_error"). */
 void
 vsi_port_run(struct netdev_ecprdma *dev)
     OVS_REQUIRES(ecprdma_mutex)
 {
     if (!dev->vsi.switch_dev && dev->configured && vsi_find_switch(dev)) {
         netdev_request_reconfigure(&dev->up);
+    }
+    if (dev->vsi.runs_to_bind && !--dev->vsi.runs_to_bind
+        && dev->vsi.switch_dev) {
+        switch_port_bind(dev->vsi.switch_dev, true);
     }
     if (vsi_port_park_run(dev)) {
         netdev_change_seq_changed(&dev->up);
