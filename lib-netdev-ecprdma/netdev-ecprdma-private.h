@@ -309,9 +309,6 @@ struct vm_port {
     uint64_t rx_wakeups;        /* Parked receive queues woken up. */
 };
 
-/* Roles "uplink" and "switch": the link and the RoE session on it
- * (netdev-ecprdma-session.c), driven by the thread that polls the port's
- * only rxq. */
 /* Wakes up a PMD thread that sleeps on a receive queue when another
  * thread gives the queue work (netdev-ecprdma-sleep.c). */
 struct sleep_waker {
@@ -325,6 +322,9 @@ void sleep_waker_init(struct sleep_waker *);
 void sleep_waker_destroy(struct sleep_waker *);
 void sleep_waker_kick(struct sleep_waker *);
 
+/* Roles "uplink" and "switch": the link and the RoE session on it
+ * (netdev-ecprdma-session.c), driven by the thread that polls the port's
+ * only rxq. */
 struct session_port {
     struct link *link;
     struct roe_session *roe;

@@ -243,15 +243,22 @@ uplink_sleep_prepare(struct netdev_ecprdma *dev, int *fd)
     return 0;
 }
 
-/* Looks at the link of uplink 'dev' at once if it has frames, which may
- * have woken the thread up. */
-static void
-uplink_sleep_end(struct netdev_ecprdma *dev)
+/* Whether the link of uplink or switch 'dev' has frames to receive, which
+ * may have woken the thread up. */
+static bool
+link_has_frames(const struct netdev_ecprdma *dev)
 {
     struct pollfd pfd = { .fd = link_fd(dev->session.link),
                           .events = POLLIN };
 
-    if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0) {
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/* Looks at the link of uplink 'dev' at once if it has frames. */
+static void
+uplink_sleep_end(struct netdev_ecprdma *dev)
+{
+    if (link_has_frames(dev)) {
         dev->session.rx_sleep_wakeups++;
         roe_session_rx_now(dev->session.roe);
     }
@@ -323,7 +330,8 @@ switch_sleep_prepare(struct netdev_rxq *rxq, int *fd)
     }
     /* time_usec() is CLOCK_MONOTONIC's, unless a test warps the time:
      * then the timer goes off late or early, and the thread sleeps its
-     * whole time or looks once more. */
+     * whole time or looks once more.  Setting the timer clears what it
+     * counted of its last expiry: no need to read it. */
     memset(&its, 0, sizeof its);
     its.it_value.tv_sec = due / (1000 * 1000);
     its.it_value.tv_nsec = due % (1000 * 1000) * 1000;
@@ -339,17 +347,9 @@ switch_sleep_prepare(struct netdev_rxq *rxq, int *fd)
 /* Runs switch 'dev' at once if its link has frames or a vsi port kicked
  * it (its timer needs nothing: the switch runs when it is due). */
 static void
-switch_sleep_end(struct netdev_rxq *rxq)
+switch_sleep_end(struct netdev_ecprdma *dev)
 {
-    struct netdev_rxq_ecprdma *rx = netdev_rxq_ecprdma_cast(rxq);
-    struct netdev_ecprdma *dev = netdev_ecprdma_cast(rxq->netdev);
-    struct pollfd pfd = { .fd = link_fd(dev->session.link),
-                          .events = POLLIN };
-    bool kicked = sleep_waker_disarm(&dev->sw.waker);
-    uint64_t expirations;
-
-    ignore(read(rx->sleep_timerfd, &expirations, sizeof expirations));
-    if (kicked || poll(&pfd, 1, 0) > 0) {
+    if (sleep_waker_disarm(&dev->sw.waker) || link_has_frames(dev)) {
         dev->session.rx_sleep_wakeups++;
         atomic_store_relaxed(&dev->sw.kick, true);
     }
@@ -417,7 +417,7 @@ netdev_ecprdma_rxq_sleep_end(struct netdev_rxq *rxq)
         uplink_sleep_end(dev);
         break;
     case PORT_ROLE_SWITCH:
-        switch_sleep_end(rxq);
+        switch_sleep_end(dev);
         break;
     case PORT_ROLE_VSI:
         vsi_sleep_end(dev);

@@ -132,6 +132,15 @@ switch_port_stop(struct netdev_ecprdma *dev)
     seq_change(dev->sw.info_seq);
 }
 
+/* Runs switch 'sw' at its next poll, however idle it was, and wakes up its
+ * PMD thread if it sleeps.  Any thread. */
+static void
+switch_port_kick(struct netdev_ecprdma *sw)
+{
+    atomic_store(&sw->sw.kick, true);
+    sleep_waker_kick(&sw->sw.waker);
+}
+
 /* Binds the vsi ports of switch 'sw' to the VSIs that its session knows.
  * A port whose VSI is not associated now keeps its tag (see struct
  * vsi_sink). */
@@ -184,8 +193,7 @@ switch_port_bind(struct netdev_ecprdma *sw, bool force)
         }
     }
     ovs_mutex_unlock(&sw->sw.info_mutex);
-    atomic_store(&sw->sw.kick, true);       /* To read the new sinks. */
-    sleep_waker_kick(&sw->sw.waker);
+    switch_port_kick(sw);                   /* To read the new sinks. */
     netdev_change_seq_changed(&sw->up);
 }
 
@@ -213,9 +221,7 @@ switch_port_push(struct netdev_ecprdma *sw, uint32_t tag,
     }
     ovs_spin_unlock(&sw->sw.ingress_lock);
     if (sent) {
-        /* Runs the switch at its next poll, however idle it was. */
-        atomic_store_relaxed(&sw->sw.kick, true);
-        sleep_waker_kick(&sw->sw.waker);
+        switch_port_kick(sw);
     }
     return sent;
 }
